@@ -1,0 +1,146 @@
+# tokengate - GNU make + pkg-config. Honours CC, CFLAGS, CPPFLAGS, LDFLAGS,
+# DESTDIR and the usual directory variables, so dpkg-buildflags work.
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+CLANG ?= clang
+
+prefix ?= /usr
+sbindir ?= $(prefix)/sbin
+libexecdir ?= $(prefix)/libexec
+includedir ?= $(prefix)/include
+sysconfdir ?= /etc
+mandir ?= $(prefix)/share/man
+PAM_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
+pamdir ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/x86_64-linux-gnu)/security
+libdir ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/usr/lib)
+
+HELPER_PATH ?= $(libexecdir)/tokengate/tokengate-helper
+CONFIG_PATH ?= $(sysconfdir)/security/tokengate.conf
+
+B := build
+ABS_B := $(abspath $(B))
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wcast-qual -Wwrite-strings -Wundef \
+	-Wno-unused-parameter
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-overflow \
+	-fstack-clash-protection
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) -Iinclude -Ilib
+LDHARDEN := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
+
+PKGS_LIB := jansson libcrypto
+LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) 2>/dev/null)
+LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) 2>/dev/null)
+PAM_LIBS := -lpam
+JWT_LIBS := $(shell $(PKG_CONFIG) --libs libjwt 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+PAMTEST_LIBS := $(shell $(PKG_CONFIG) --libs libpamtest 2>/dev/null)
+
+LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
+	lib/sig.c lib/policy.c lib/claims.c lib/token.c lib/config.c \
+	lib/config_access.c lib/file.c lib/audit.c
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+PROTO_OBJ := $(B)/lib/proto.o
+
+MOD_SRC := pam/pam_tokengate.c pam/module_args.c pam/module_helper.c \
+	pam/module_conv.c pam/module_result.c
+HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
+	pam/helper_prompt.c
+CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c
+
+ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
+	$(B)/tokengate-helper $(B)/tokengatectl
+
+.PHONY: all clean check check-run deps demo demo-run bench bench-run fuzz \
+	install test-build asan deb
+all: $(ALL)
+
+$(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.h lib/proto.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -c -o $@ $<
+
+$(B)/libtokengate.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/libtokengate.so: $(LIB_OBJ) lib/libtokengate.map
+	$(CC) -shared -Wl,-soname,libtokengate.so.0 \
+		-Wl,--version-script=lib/libtokengate.map $(LDHARDEN) $(LDFLAGS) \
+		-o $@ $(LIB_OBJ) $(LIB_LIBS)
+
+# The PAM module: thin, no libtokengate.so, no crypto, no network. It links
+# the dependency-free framing and audit code only.
+$(B)/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+		-DTG_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS) -c -o $@ $<
+
+$(B)/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o pam/pam_tokengate.map
+	$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
+		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
+
+# The test build of the module: helper path under build/, plus a helper=
+# argument so the tests can point it at broken helpers.
+$(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
+		-DTG_HELPER_PATH='"$(ABS_B)/tokengate-helper"' $(CFLAGS) -c -o $@ $<
+
+$(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o
+	$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
+		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
+
+$(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
+		-DTG_CONFIG_PATH='"$(CONFIG_PATH)"' $(CFLAGS) -c -o $@ $<
+
+$(B)/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/helper/%.o) $(PROTO_OBJ) $(B)/libtokengate.a
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
+
+$(B)/tools/%.o: tools/%.c tools/ctl.h include/tokengate.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
+		-DTG_CONFIG_PATH='"$(CONFIG_PATH)"' $(CFLAGS) -c -o $@ $<
+
+$(B)/tokengatectl: $(CTL_SRC:tools/%.c=$(B)/tools/%.o) $(B)/libtokengate.a
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a \
+		$(JWT_LIBS) $(LIB_LIBS)
+
+include tests/tests.mk
+
+# ---- dependencies: check and demo install what they need ----
+deps:
+	@sh tests/tools/ensure-deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all $(B)/test/pam_tokengate.so $(B)/tests/logsink
+	@sh tests/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+install: all
+	install -d $(DESTDIR)$(pamdir) $(DESTDIR)$(libexecdir)/tokengate \
+		$(DESTDIR)$(sbindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
+		$(DESTDIR)$(sysconfdir)/security $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man8
+	install -m 0644 $(B)/pam_tokengate.so $(DESTDIR)$(pamdir)/pam_tokengate.so
+	install -m 0755 $(B)/tokengate-helper $(DESTDIR)$(HELPER_PATH)
+	install -m 0755 $(B)/tokengatectl $(DESTDIR)$(sbindir)/tokengatectl
+	install -m 0644 $(B)/libtokengate.so $(DESTDIR)$(libdir)/libtokengate.so.0
+	ln -sf libtokengate.so.0 $(DESTDIR)$(libdir)/libtokengate.so
+	install -m 0644 include/tokengate.h $(DESTDIR)$(includedir)/tokengate.h
+	test -e $(DESTDIR)$(CONFIG_PATH) || \
+		install -m 0600 conf/tokengate.conf $(DESTDIR)$(CONFIG_PATH)
+	install -m 0644 docs/pam_tokengate.8 docs/tokengatectl.8 $(DESTDIR)$(mandir)/man8/
+	install -m 0644 docs/tokengate.conf.5 $(DESTDIR)$(mandir)/man5/
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,231 @@
+/*
+ * claims.c - the claim rules of RFC 9068 (access tokens) and OpenID Connect
+ * Core 3.1.3.7 (ID tokens): type, issuer, audience, azp, time claims as
+ * JSON integers with a leeway, subject, username mapping, authorization.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tg_internal.h"
+
+static bool typ_in(const struct tg_strlist *l, const char *typ)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], typ) == 0)
+			return true;
+	return false;
+}
+
+tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr)
+{
+	const json_t *t = json_object_get(hdr, "typ");
+	if (t != NULL && !json_is_string(t)) {
+		tg_explain(p, "typ", TG_E_MALFORMED, "typ is not a string");
+		return TG_E_MALFORMED;
+	}
+	const char *typ = json_string_value(t);
+	bool ok;
+	if (p->kind == TG_KIND_ACCESS)
+		ok = typ != NULL && typ_in(&p->access_types, typ);
+	else /* ID token: typ absent or JWT, never an access token type */
+		ok = typ == NULL || strcasecmp(typ, "JWT") == 0;
+	tg_rc rc = ok ? TG_OK : TG_E_BAD_TYPE;
+	tg_explain(p, "typ", rc,
+		   p->kind == TG_KIND_ACCESS ? "access token: typ must be an access token type"
+					     : "id token: typ absent or JWT");
+	return rc;
+}
+
+static tg_rc check_issuer(const tg_policy *p, const json_t *payload)
+{
+	const json_t *iss = json_object_get(payload, "iss");
+	tg_rc rc = TG_OK;
+	if (p->issuer == NULL)
+		rc = TG_E_CONFIG;
+	else if (!json_is_string(iss) || strcmp(json_string_value(iss), p->issuer))
+		rc = TG_E_BAD_ISSUER;
+	tg_explain(p, "iss", rc, "iss equals the configured issuer exactly");
+	return rc;
+}
+
+static tg_rc check_audience(const tg_policy *p, const json_t *payload)
+{
+	const json_t *aud = json_object_get(payload, "aud");
+	const struct tg_strlist *want = &p->audience;
+	struct tg_strlist fallback = { 0 };
+	char *cid = p->client_id;
+	if (want->n == 0 && cid != NULL) { /* ID tokens: aud is our client_id */
+		fallback.v = &cid;
+		fallback.n = 1;
+		want = &fallback;
+	}
+	tg_rc rc = TG_E_BAD_AUDIENCE;
+	size_t count = 0;
+	if (json_is_string(aud)) {
+		count = 1;
+		if (tg_strlist_has(want, json_string_value(aud)))
+			rc = TG_OK;
+	} else if (json_is_array(aud)) {
+		size_t i;
+		const json_t *v;
+		count = json_array_size(aud);
+		json_array_foreach(aud, i, v) {
+			if (!json_is_string(v)) {
+				rc = TG_E_MALFORMED;
+				break;
+			}
+			if (tg_strlist_has(want, json_string_value(v)))
+				rc = TG_OK;
+		}
+	}
+	if (want->n == 0)
+		rc = TG_E_CONFIG;
+	tg_explain(p, "aud", rc, "aud contains the configured audience");
+	if (rc != TG_OK || p->kind != TG_KIND_ID)
+		return rc;
+
+	/* ID token: several audiences need azp; any azp must be us. */
+	const json_t *azp = json_object_get(payload, "azp");
+	if (azp != NULL || count > 1) {
+		if (!json_is_string(azp) || p->client_id == NULL ||
+		    strcmp(json_string_value(azp), p->client_id) != 0)
+			rc = TG_E_BAD_AUDIENCE;
+		tg_explain(p, "azp", rc, "azp equals our client_id");
+	}
+	return rc;
+}
+
+/* A time claim: absent (when optional) or a JSON integer. */
+static tg_rc time_claim(const json_t *payload, const char *name, bool required,
+			bool *present, int64_t *v)
+{
+	const json_t *c = json_object_get(payload, name);
+	*present = c != NULL;
+	if (c == NULL)
+		return required ? TG_E_MALFORMED : TG_OK;
+	return tg_json_int(c, v) ? TG_OK : TG_E_MALFORMED;
+}
+
+static tg_rc check_times(const tg_policy *p, const json_t *payload, int64_t now)
+{
+	bool have;
+	int64_t exp = 0, nbf = 0, iat = 0;
+	char detail[96];
+
+	tg_rc rc = time_claim(payload, "exp", true, &have, &exp);
+	/* now >= exp + leeway, written without overflow (now, leeway small). */
+	if (rc == TG_OK && now - p->leeway >= exp)
+		rc = TG_E_EXPIRED;
+	snprintf(detail, sizeof(detail), "exp is an integer and now < exp + %llds",
+		 (long long)p->leeway);
+	tg_explain(p, "exp", rc, detail);
+	if (rc != TG_OK)
+		return rc;
+
+	rc = time_claim(payload, "nbf", false, &have, &nbf);
+	if (rc == TG_OK && have && nbf > now + p->leeway)
+		rc = TG_E_NOT_YET_VALID;
+	if (have || rc != TG_OK)
+		tg_explain(p, "nbf", rc, "nbf is an integer not in the future");
+	if (rc != TG_OK)
+		return rc;
+
+	rc = time_claim(payload, "iat", false, &have, &iat);
+	if (rc == TG_OK && have && iat > now + p->leeway)
+		rc = TG_E_NOT_YET_VALID;
+	if (have || rc != TG_OK)
+		tg_explain(p, "iat", rc, "iat is an integer not in the future");
+	return rc;
+}
+
+/* The subject, and no client acting for itself (client credentials). */
+static tg_rc check_subject(const tg_policy *p, const json_t *payload)
+{
+	const char *sub = json_string_value(json_object_get(payload, "sub"));
+	tg_rc rc = TG_OK;
+	if (sub == NULL || *sub == '\0')
+		rc = TG_E_MALFORMED;
+	tg_explain(p, "sub", rc, "sub is a non-empty string");
+	if (rc != TG_OK || p->kind != TG_KIND_ACCESS)
+		return rc;
+	const char *cid = json_string_value(json_object_get(payload, "client_id"));
+	if (cid != NULL && strcmp(cid, sub) == 0)
+		rc = TG_E_USER_MISMATCH;
+	tg_explain(p, "person", rc, "not a client-credentials token (sub != client_id)");
+	return rc;
+}
+
+/* Claim lookup by name, or by dotted path such as realm_access.roles. */
+static const json_t *claim_path(const json_t *obj, const char *path)
+{
+	const json_t *v = json_object_get(obj, path);
+	if (v != NULL || strchr(path, '.') == NULL)
+		return v;
+	char buf[256];
+	if (strlen(path) >= sizeof(buf))
+		return NULL;
+	strcpy(buf, path);
+	char *save = NULL;
+	v = obj;
+	for (char *part = strtok_r(buf, ".", &save); part && v;
+	     part = strtok_r(NULL, ".", &save))
+		v = json_is_object(v) ? json_object_get(v, part) : NULL;
+	return v;
+}
+
+static tg_rc check_username(const tg_policy *p, const json_t *payload,
+			    const char **username)
+{
+	const json_t *u = claim_path(payload, p->username_claim);
+	tg_rc rc = TG_OK;
+	char detail[320];
+	*username = NULL;
+	if (!json_is_string(u) || json_string_length(u) == 0 ||
+	    strlen(json_string_value(u)) != json_string_length(u)) {
+		rc = p->user != NULL ? TG_E_USER_MISMATCH : TG_OK;
+	} else {
+		*username = json_string_value(u);
+		if (p->user != NULL && strcmp(*username, p->user) != 0)
+			rc = TG_E_USER_MISMATCH;
+	}
+	snprintf(detail, sizeof(detail), "%s %s", p->username_claim,
+		 p->user ? "equals the login name" : "(no login name to compare)");
+	tg_explain(p, "user", rc, detail);
+	return rc;
+}
+
+static tg_rc check_groups(const tg_policy *p, const json_t *payload)
+{
+	if (p->allowed_groups.n == 0)
+		return TG_OK;
+	const json_t *g = p->groups_claim ? claim_path(payload, p->groups_claim) : NULL;
+	tg_rc rc = TG_E_NOT_AUTHORIZED;
+	if (json_is_string(g)) {
+		if (tg_strlist_has(&p->allowed_groups, json_string_value(g)))
+			rc = TG_OK;
+	} else if (json_is_array(g)) {
+		size_t i;
+		const json_t *v;
+		json_array_foreach(g, i, v)
+			if (json_is_string(v) &&
+			    tg_strlist_has(&p->allowed_groups, json_string_value(v)))
+				rc = TG_OK;
+	}
+	tg_explain(p, "groups", rc, "a group in allowed_groups");
+	return rc;
+}
+
+tg_rc tg_claims_check(const tg_policy *p, const json_t *payload, int64_t now,
+		      const char **username)
+{
+	tg_rc rc;
+	*username = NULL;
+	if ((rc = check_issuer(p, payload)) != TG_OK ||
+	    (rc = check_audience(p, payload)) != TG_OK ||
+	    (rc = check_times(p, payload, now)) != TG_OK ||
+	    (rc = check_subject(p, payload)) != TG_OK ||
+	    (rc = check_username(p, payload, username)) != TG_OK)
+		return rc;
+	return check_groups(p, payload);
+}

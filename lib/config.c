@@ -1,0 +1,462 @@
+/*
+ * config.c - tokengate.conf: INI sections [global], [issuer NAME] and
+ * [service NAME], "key = value" lines, '#' comments. Every value is checked
+ * against its type when read; errors name the file and line. Unknown keys
+ * are a warning (DESIGN section 12); unknown sections, malformed values and
+ * repeated keys are errors.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+#define CONFIG_MAX_BYTES (64u * 1024u)
+#define LINE_MAX_BYTES 1024u
+
+enum vtype { T_STR, T_PATH, T_DUR, T_BOOL, T_INT, T_LIST, T_KIND, T_METHODS,
+	     T_ALGS, T_AUDFMT, T_URL };
+enum { S_GLOBAL = 1, S_ISSUER = 2, S_SERVICE = 4 };
+
+static const struct keydef {
+	const char *key;
+	enum vtype type;
+	unsigned sections;
+	const char *def;
+} keydefs[] = {
+	{ "store_dir", T_PATH, S_GLOBAL, "/var/lib/tokengate" },
+	{ "cache_dir", T_PATH, S_GLOBAL, "/var/cache/tokengate" },
+	{ "methods", T_METHODS, S_GLOBAL | S_SERVICE, "token" },
+	{ "offline_grace", T_DUR, S_GLOBAL | S_SERVICE, "12h" },
+	{ "refresh_ahead", T_DUR, S_GLOBAL | S_SERVICE, "5m" },
+	{ "leeway", T_DUR, S_GLOBAL | S_SERVICE, "60s" },
+	{ "http_connect_timeout", T_DUR, S_GLOBAL, "3s" },
+	{ "http_timeout", T_DUR, S_GLOBAL, "10s" },
+	{ "device_timeout", T_DUR, S_GLOBAL | S_SERVICE, "100s" },
+	{ "audit_format", T_AUDFMT, S_GLOBAL, "logfmt" },
+	{ "lockout_attempts", T_INT, S_GLOBAL, "10" },
+	{ "lockout_window", T_DUR, S_GLOBAL, "1m" },
+	{ "lockout_time", T_DUR, S_GLOBAL, "5m" },
+	{ "max_token_bytes", T_INT, S_GLOBAL, "16384" },
+	{ "issuer", T_URL, S_ISSUER, NULL },
+	{ "jwks_file", T_PATH, S_ISSUER, NULL },
+	{ "client_id", T_STR, S_ISSUER, NULL },
+	{ "client_secret_file", T_PATH, S_ISSUER, NULL },
+	{ "audience", T_LIST, S_ISSUER, NULL },
+	{ "token_kind", T_KIND, S_ISSUER | S_SERVICE, "access" },
+	{ "access_token_types", T_LIST, S_ISSUER, "at+jwt application/at+jwt" },
+	{ "algorithms", T_ALGS, S_ISSUER, "RS256 ES256 PS256 EdDSA" },
+	{ "username_claim", T_STR, S_ISSUER, "preferred_username" },
+	{ "groups_claim", T_STR, S_ISSUER, "groups" },
+	{ "allowed_groups", T_LIST, S_ISSUER | S_SERVICE, NULL },
+	{ "allow_http_loopback", T_BOOL, S_ISSUER, "no" },
+	{ "ca_file", T_PATH, S_ISSUER, NULL },
+	{ "proxy", T_STR, S_ISSUER, NULL },
+	{ "jwks_min_ttl", T_DUR, S_ISSUER, "5m" },
+	{ "jwks_max_ttl", T_DUR, S_ISSUER, "24h" },
+	{ "jwks_max_stale", T_DUR, S_ISSUER, "24h" },
+	{ "jwks_min_refetch", T_DUR, S_ISSUER, "60s" },
+};
+
+#define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
+
+struct parser {
+	const char *name;
+	unsigned line;
+	char *err;
+	size_t errlen;
+	tg_warn_fn warn;
+	void *ud;
+};
+
+static tg_rc fail(struct parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static tg_rc fail(struct parser *ps, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ps->err == NULL || ps->errlen == 0)
+		return TG_E_CONFIG;
+	if (ps->line == 0) /* a whole-file rule */
+		snprintf(ps->err, ps->errlen, "%s: %s", ps->name, msg);
+	else
+		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->name, ps->line, msg);
+	return TG_E_CONFIG;
+}
+
+static const struct keydef *find_key(const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keydefs[i].key, key) == 0)
+			return &keydefs[i];
+	return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-@", *s))
+			return false;
+	return true;
+}
+
+static bool list_within(const char *v, const char *const *allowed)
+{
+	struct tg_strlist l = { 0 };
+	bool ok = tg_strlist_parse(&l, v) == TG_OK && l.n > 0;
+	for (size_t i = 0; ok && i < l.n; i++) {
+		ok = false;
+		for (size_t j = 0; allowed[j]; j++)
+			if (strcmp(l.v[i], allowed[j]) == 0)
+				ok = true;
+		for (size_t j = 0; ok && j < i; j++)
+			if (strcmp(l.v[i], l.v[j]) == 0)
+				ok = false; /* listed twice */
+	}
+	tg_strlist_clear(&l);
+	return ok;
+}
+
+/* Is v a well-formed value of type t? On failure *why says what is wrong. */
+static bool check_value(enum vtype t, const char *v, const char **why)
+{
+	static const char *const methods[] = { "token", "password", "device", NULL };
+	static const char *const algs[] = { "RS256", "PS256", "ES256", "EdDSA", NULL };
+	int64_t d;
+	bool b;
+	char *end;
+	switch (t) {
+	case T_STR:
+		*why = "must not be empty";
+		return *v != '\0';
+	case T_PATH:
+		*why = "must be an absolute path";
+		return v[0] == '/';
+	case T_DUR:
+		*why = "must be a duration such as 90s, 5m, 12h or 7d";
+		return tg_parse_duration(v, &d);
+	case T_BOOL:
+		*why = "must be yes or no";
+		return tg_parse_bool(v, &b);
+	case T_INT:
+		*why = "must be a whole number from 1 to 1000000";
+		d = strtoll(v, &end, 10);
+		return isdigit((unsigned char)*v) && *end == '\0' && d >= 1 &&
+		       d <= 1000000;
+	case T_LIST:
+		*why = "must not be empty";
+		return *v != '\0';
+	case T_KIND:
+		*why = "must be access or id";
+		return !strcmp(v, "access") || !strcmp(v, "id");
+	case T_METHODS:
+		*why = "must list token, password or device, each at most once";
+		return list_within(v, methods);
+	case T_ALGS:
+		*why = "must list RS256, PS256, ES256 or EdDSA (exact case)";
+		return list_within(v, algs);
+	case T_AUDFMT:
+		*why = "must be logfmt or json";
+		return !strcmp(v, "logfmt") || !strcmp(v, "json");
+	case T_URL:
+		*why = "must be an https:// URL (http:// only for loopback)";
+		return (!strncmp(v, "https://", 8) && v[8] != '\0') ||
+		       (!strncmp(v, "http://", 7) && v[7] != '\0');
+	}
+	return false;
+}
+
+static struct tg_section *add_section(tg_config *c, int kind, const char *name)
+{
+	struct tg_section *ns = realloc(c->sec, (c->nsec + 1) * sizeof(*ns));
+	if (ns == NULL)
+		return NULL;
+	c->sec = ns;
+	struct tg_section *s = &c->sec[c->nsec];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->name = tg_strdup(name);
+	if (name != NULL && s->name == NULL)
+		return NULL;
+	c->nsec++;
+	return s;
+}
+
+static tg_rc section_header(struct parser *ps, tg_config *c, char *line,
+			    struct tg_section **cur)
+{
+	size_t n = strlen(line);
+	if (line[n - 1] != ']')
+		return fail(ps, "section header must end with ']'");
+	line[n - 1] = '\0';
+	char *p = line + 1;
+	while (*p == ' ')
+		p++;
+	char *name = strchr(p, ' ');
+	if (name != NULL) {
+		*name++ = '\0';
+		while (*name == ' ')
+			name++;
+		char *e = name + strlen(name);
+		while (e > name && e[-1] == ' ')
+			*--e = '\0';
+	}
+	int kind;
+	if (strcmp(p, "global") == 0 && name == NULL)
+		kind = S_GLOBAL;
+	else if (strcmp(p, "issuer") == 0 && name && valid_name(name))
+		kind = S_ISSUER;
+	else if (strcmp(p, "service") == 0 && name && valid_name(name))
+		kind = S_SERVICE;
+	else
+		return fail(ps, "unknown section [%s%s%s]; expected [global], "
+				"[issuer NAME] or [service NAME]",
+			    p, name ? " " : "", name ? name : "");
+	for (size_t i = 0; i < c->nsec; i++)
+		if (c->sec[i].kind == kind &&
+		    ((name == NULL && c->sec[i].name == NULL) ||
+		     (name && c->sec[i].name && !strcmp(name, c->sec[i].name))))
+			return fail(ps, "section [%s%s%s] appears twice", p,
+				    name ? " " : "", name ? name : "");
+	*cur = add_section(c, kind, name);
+	return *cur ? TG_OK : TG_E_NOMEM;
+}
+
+static tg_rc key_value(struct parser *ps, struct tg_section *cur, char *line)
+{
+	char *eq = strchr(line, '=');
+	if (eq == NULL)
+		return fail(ps, "expected 'key = value'");
+	*eq = '\0';
+	char *key = line, *val = eq + 1;
+	char *e = key + strlen(key);
+	while (e > key && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	while (isspace((unsigned char)*val))
+		val++;
+	if (*key == '\0')
+		return fail(ps, "missing key before '='");
+
+	const struct keydef *kd = find_key(key);
+	if (kd == NULL || !(kd->sections & (unsigned)cur->kind)) {
+		if (ps->warn != NULL) {
+			char msg[320];
+			snprintf(msg, sizeof(msg), "%s:%u: unknown key '%.64s' ignored",
+				 ps->name, ps->line, key);
+			ps->warn(ps->ud, msg);
+		}
+		return TG_OK;
+	}
+	const char *why = NULL;
+	if (!check_value(kd->type, val, &why))
+		return fail(ps, "%s %s", kd->key, why);
+	for (size_t i = 0; i < cur->nkv; i++)
+		if (strcmp(cur->kv[i].key, kd->key) == 0)
+			return fail(ps, "%s is set twice in this section", kd->key);
+	struct tg_kv *nkv = realloc(cur->kv, (cur->nkv + 1) * sizeof(*nkv));
+	if (nkv == NULL)
+		return TG_E_NOMEM;
+	cur->kv = nkv;
+	cur->kv[cur->nkv].key = kd->key;
+	cur->kv[cur->nkv].value = strdup(val);
+	cur->kv[cur->nkv].line = ps->line;
+	if (cur->kv[cur->nkv].value == NULL)
+		return TG_E_NOMEM;
+	cur->nkv++;
+	return TG_OK;
+}
+
+/* Strips a comment: '#' at the start or after whitespace. */
+static void strip(char *line)
+{
+	for (char *p = line; *p; p++) {
+		if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			break;
+		}
+	}
+	char *e = line + strlen(line);
+	while (e > line && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+}
+
+static tg_rc parse_lines(struct parser *ps, tg_config *c, const char *buf,
+			 size_t len)
+{
+	struct tg_section *cur = add_section(c, S_GLOBAL, NULL); /* implicit */
+	char line[LINE_MAX_BYTES + 1];
+	size_t pos = 0;
+	if (cur == NULL)
+		return TG_E_NOMEM;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		ps->line++;
+		if (n > LINE_MAX_BYTES)
+			return fail(ps, "line longer than %u bytes", LINE_MAX_BYTES);
+		memcpy(line, buf + pos, n);
+		line[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		if (strlen(line) != n)
+			return fail(ps, "NUL byte in line");
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t' &&
+			    line[i] != '\r')
+				return fail(ps, "control character in line");
+		strip(line);
+		char *p = line;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			continue;
+		tg_rc rc = *p == '[' ? section_header(ps, c, p, &cur)
+				     : key_value(ps, cur, p);
+		if (rc != TG_OK)
+			return rc;
+	}
+	return TG_OK;
+}
+
+const char *tg_section_get(const struct tg_section *s, const char *key)
+{
+	for (size_t i = 0; s && i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0)
+			return s->kv[i].value;
+	return NULL;
+}
+
+const char *tg_config_default(const char *key)
+{
+	const struct keydef *kd = find_key(key);
+	return kd ? kd->def : NULL;
+}
+
+/* Merges the implicit and explicit [global] sections' lookups. */
+const char *tg_config_global(const tg_config *c, const char *key)
+{
+	for (size_t i = 0; i < c->nsec; i++)
+		if (c->sec[i].kind == S_GLOBAL) {
+			const char *v = tg_section_get(&c->sec[i], key);
+			if (v != NULL)
+				return v;
+		}
+	return tg_config_default(key);
+}
+
+const struct tg_section *tg_config_issuer(const tg_config *c, size_t idx)
+{
+	for (size_t i = 0; i < c->nsec; i++)
+		if (c->sec[i].kind == S_ISSUER && idx-- == 0)
+			return &c->sec[i];
+	return NULL;
+}
+
+const struct tg_section *tg_config_service(const tg_config *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->nsec; i++)
+		if (c->sec[i].kind == S_SERVICE && !strcmp(c->sec[i].name, name))
+			return &c->sec[i];
+	return NULL;
+}
+
+/* A service key: [service NAME], then [global], then the default. */
+const char *tg_config_service_get(const tg_config *c, const char *service,
+				  const char *key)
+{
+	const char *v = tg_section_get(tg_config_service(c, service), key);
+	return v ? v : tg_config_global(c, key);
+}
+
+/* Whole-file rules: at least one issuer, each with an issuer URL, and the
+ * members each token kind needs. */
+static tg_rc check_semantics(struct parser *ps, tg_config *c)
+{
+	size_t n = 0;
+	const struct tg_section *s;
+	for (; (s = tg_config_issuer(c, n)) != NULL; n++) {
+		const char *kind = tg_section_get(s, "token_kind");
+		const char *url = tg_section_get(s, "issuer");
+		bool loop = false;
+		const char *lb = tg_section_get(s, "allow_http_loopback");
+		if (lb != NULL)
+			tg_parse_bool(lb, &loop);
+		if (url == NULL)
+			return fail(ps, "[issuer %s] has no issuer URL", s->name);
+		if (!strncmp(url, "http://", 7) && !loop)
+			return fail(ps, "[issuer %s] issuer is http:// without "
+					"allow_http_loopback = yes", s->name);
+		if (kind && !strcmp(kind, "id") && !tg_section_get(s, "client_id"))
+			return fail(ps, "[issuer %s] token_kind = id needs client_id",
+				    s->name);
+		if ((!kind || !strcmp(kind, "access")) &&
+		    !tg_section_get(s, "audience"))
+			return fail(ps, "[issuer %s] needs audience", s->name);
+	}
+	if (n == 0)
+		return fail(ps, "no [issuer NAME] section");
+	return TG_OK;
+}
+
+tg_rc tg_config_parse(const char *name, const char *buf, size_t len,
+		      tg_warn_fn warn_fn, void *ud, tg_config **out, char *err,
+		      size_t errlen)
+{
+	struct parser ps = { name ? name : "(config)", 0, err, errlen, warn_fn, ud };
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len > CONFIG_MAX_BYTES)
+		return fail(&ps, "file larger than %u bytes", CONFIG_MAX_BYTES);
+	tg_config *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return TG_E_NOMEM;
+	tg_rc rc = parse_lines(&ps, c, buf, len);
+	if (rc == TG_OK) {
+		ps.line = 0;
+		rc = check_semantics(&ps, c);
+	}
+	if (rc != TG_OK) {
+		if (rc == TG_E_NOMEM)
+			fail(&ps, "out of memory");
+		tg_config_free(c);
+		return TG_E_CONFIG;
+	}
+	*out = c;
+	return TG_OK;
+}
+
+tg_rc tg_config_load(const char *path, tg_warn_fn warn_fn, void *ud,
+		     tg_config **out, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	*out = NULL;
+	tg_rc rc = tg_read_file_safely(path, CONFIG_MAX_BYTES, &buf, &len, err,
+				       errlen);
+	if (rc != TG_OK)
+		return TG_E_CONFIG;
+	rc = tg_config_parse(path, buf, len, warn_fn, ud, out, err, errlen);
+	free(buf);
+	return rc;
+}
+
+void tg_config_free(tg_config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nsec; i++) {
+		for (size_t j = 0; j < c->sec[i].nkv; j++)
+			free(c->sec[i].kv[j].value);
+		free(c->sec[i].kv);
+		free(c->sec[i].name);
+	}
+	free(c->sec);
+	free(c);
+}

@@ -1,0 +1,36 @@
+/*
+ * config_internal.h - the parsed configuration, for config*.c only.
+ */
+#ifndef TG_CONFIG_INTERNAL_H
+#define TG_CONFIG_INTERNAL_H
+
+#include "tg_internal.h"
+
+struct tg_kv {
+	const char *key;	/* points into the static key table */
+	char *value;
+	unsigned line;
+};
+
+struct tg_section {
+	int kind;		/* S_GLOBAL, S_ISSUER, S_SERVICE */
+	char *name;		/* NULL for [global] */
+	struct tg_kv *kv;
+	size_t nkv;
+};
+
+struct tg_config {
+	struct tg_section *sec;
+	size_t nsec;
+};
+
+TG_HIDDEN const char *tg_section_get(const struct tg_section *s, const char *key);
+TG_HIDDEN const char *tg_config_default(const char *key);
+TG_HIDDEN const char *tg_config_global(const tg_config *c, const char *key);
+TG_HIDDEN const struct tg_section *tg_config_issuer(const tg_config *c, size_t idx);
+TG_HIDDEN const struct tg_section *tg_config_service(const tg_config *c,
+						     const char *name);
+TG_HIDDEN const char *tg_config_service_get(const tg_config *c,
+					    const char *service, const char *key);
+
+#endif

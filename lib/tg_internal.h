@@ -1,0 +1,130 @@
+/*
+ * tg_internal.h - declarations shared inside libtokengate (not installed).
+ */
+#ifndef TG_INTERNAL_H
+#define TG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "tokengate.h"
+
+#define TG_HIDDEN __attribute__((visibility("hidden")))
+
+#define TG_MAX_TOKEN_DEFAULT (16u * 1024u)
+#define TG_MAX_TOKEN_LIMIT (256u * 1024u)
+#define TG_JSON_MAX_DEPTH 16
+#define TG_JSON_MAX_BYTES (64u * 1024u)
+#define TG_JWKS_MAX_BYTES (1024u * 1024u)
+#define TG_JWKS_MAX_KEYS 64
+
+/* ---- strict JSON ---- */
+/* Parses exactly one JSON object: duplicate names, \u0000, invalid UTF-8,
+ * trailing bytes, nesting deeper than max_depth and inputs larger than
+ * max_bytes are all rejected. */
+TG_HIDDEN tg_rc tg_json_parse_object(const char *buf, size_t len,
+				     size_t max_bytes, int max_depth,
+				     json_t **out);
+/* A JSON integer that fits int64; reals, strings, bools are rejected. */
+TG_HIDDEN bool tg_json_int(const json_t *v, int64_t *out);
+
+/* ---- keys ---- */
+typedef enum tg_alg {
+	TG_ALG_NONE = 0,
+	TG_ALG_RS256,
+	TG_ALG_PS256,
+	TG_ALG_ES256,
+	TG_ALG_EDDSA,
+} tg_alg;
+
+/* The algorithm named exactly (case-sensitive) by s, or TG_ALG_NONE. */
+TG_HIDDEN tg_alg tg_alg_from_name(const char *s);
+TG_HIDDEN const char *tg_alg_name(tg_alg alg);
+
+struct tg_key {
+	char *kid;		/* NULL when the JWK has none */
+	tg_alg alg;		/* bound algorithm; NONE = any alg of its type */
+	int kty;		/* TG_KTY_* */
+	size_t sig_len;		/* exact signature length in bytes */
+	EVP_PKEY *pkey;
+};
+enum { TG_KTY_RSA = 1, TG_KTY_EC = 2, TG_KTY_OKP = 3 };
+
+/* Parses one JWK object into key; on refusal returns false and names the
+ * cause (a static string). */
+TG_HIDDEN bool tg_jwk_parse(const json_t *jwk, struct tg_key *key,
+			    const char **cause);
+TG_HIDDEN void tg_key_clear(struct tg_key *key);
+/* Does key k fit algorithm alg (type, curve and binding)? */
+TG_HIDDEN bool tg_key_fits(const struct tg_key *k, tg_alg alg);
+
+/* Selects the key for (kid, alg): exact kid match, or with kid == NULL the
+ * single key of the set that fits alg. */
+TG_HIDDEN tg_rc tg_jwks_select(const tg_jwks *jwks, const char *kid,
+			       tg_alg alg, const struct tg_key **out);
+TG_HIDDEN const struct tg_key *tg_jwks_key(const tg_jwks *jwks, size_t i);
+
+/* Verifies sig over msg with key k for alg (k must fit alg). */
+TG_HIDDEN tg_rc tg_sig_verify(const struct tg_key *k, tg_alg alg,
+			      const unsigned char *msg, size_t msglen,
+			      const unsigned char *sig, size_t siglen);
+
+/* ---- policy (read by token.c and claims.c) ---- */
+struct tg_strlist {
+	char **v;
+	size_t n;
+};
+TG_HIDDEN tg_rc tg_strlist_parse(struct tg_strlist *l, const char *text);
+TG_HIDDEN bool tg_strlist_has(const struct tg_strlist *l, const char *s);
+TG_HIDDEN void tg_strlist_clear(struct tg_strlist *l);
+TG_HIDDEN tg_rc tg_strlist_copy(struct tg_strlist *dst,
+				const struct tg_strlist *src);
+
+struct tg_policy {
+	char *issuer;
+	struct tg_strlist audience;
+	char *client_id;
+	struct tg_strlist algs;
+	struct tg_strlist access_types;
+	char *username_claim;
+	char *groups_claim;
+	struct tg_strlist allowed_groups;
+	char *user;
+	tg_kind kind;
+	int64_t leeway;
+	int64_t now;		/* 0: the clock */
+	size_t max_len;
+	bool signature_only;
+	tg_explain_fn explain;
+	void *explain_ud;
+};
+
+TG_HIDDEN void tg_explain(const tg_policy *p, const char *check, tg_rc rc,
+			  const char *detail);
+
+/* ---- claims ---- */
+/* Checks the header typ against the token kind. */
+TG_HIDDEN tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr);
+/* Checks iss, aud, azp, exp, nbf, iat, username and authorization.
+ * *username receives the mapped name (borrowed from payload). */
+TG_HIDDEN tg_rc tg_claims_check(const tg_policy *p, const json_t *payload,
+				int64_t now, const char **username);
+
+/* ---- small helpers ---- */
+TG_HIDDEN char *tg_strdup(const char *s);
+TG_HIDDEN char *tg_strndup(const char *s, size_t n);
+TG_HIDDEN void tg_wipe(void *p, size_t n);
+/* Reads a whole file with safety checks (O_NOFOLLOW, regular, owner root or
+ * caller, no group/other write, size cap). */
+TG_HIDDEN tg_rc tg_read_file_safely(const char *path, size_t max_bytes,
+				    char **out, size_t *outlen, char *err,
+				    size_t errlen);
+/* Parses "90s", "5m", "12h", "7d" or plain seconds. */
+TG_HIDDEN bool tg_parse_duration(const char *s, int64_t *out);
+TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);
+
+#endif /* TG_INTERNAL_H */

@@ -1,0 +1,238 @@
+/*
+ * token.c - validation of a compact JWS token: structure, header rules, key
+ * choice, signature, then the claims. Cheap structural checks come first;
+ * identity values are kept for the audit record only once the signature
+ * has verified.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "tg_internal.h"
+
+#define HEADER_MAX_BYTES 4096u
+#define KID_MAX 256u
+
+struct tg_token {
+	char *alg;
+	char *kid;
+	char *iss;
+	char *sub;
+	char *username;
+	int64_t exp;
+};
+
+struct parts {
+	const char *seg[3];
+	size_t len[3];
+};
+
+/* Exactly three segments; the header and signature are never empty. */
+static tg_rc split(const char *s, size_t len, struct parts *pt)
+{
+	size_t start = 0, n = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (n == 3)
+			return TG_E_MALFORMED;
+		pt->seg[n] = s + start;
+		pt->len[n] = i - start;
+		n++;
+		start = i + 1;
+	}
+	if (n != 3 || pt->len[0] == 0 || pt->len[2] == 0)
+		return TG_E_MALFORMED;
+	return TG_OK;
+}
+
+static tg_rc decode_json(const char *seg, size_t len, size_t max, json_t **out)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+	*out = NULL;
+	tg_rc rc = tg_b64url_decode(seg, len, &raw, &rawlen);
+	if (rc != TG_OK)
+		return rc;
+	rc = tg_json_parse_object((const char *)raw, rawlen, max,
+				  TG_JSON_MAX_DEPTH, out);
+	free(raw);
+	return rc;
+}
+
+/* alg allowed, crit absent, kid a bounded string. */
+static tg_rc check_header(const tg_policy *p, const json_t *hdr, tg_alg *alg,
+			  const char **kid)
+{
+	const json_t *a = json_object_get(hdr, "alg");
+	tg_rc rc = TG_OK;
+	*alg = TG_ALG_NONE;
+	if (!json_is_string(a))
+		rc = TG_E_MALFORMED;
+	else if (strcasecmp(json_string_value(a), "none") == 0 ||
+		 !tg_strlist_has(&p->algs, json_string_value(a)) ||
+		 (*alg = tg_alg_from_name(json_string_value(a))) == TG_ALG_NONE)
+		rc = TG_E_ALG_NOT_ALLOWED;
+	tg_explain(p, "alg", rc, "alg is in the allow-list (exact case), never none");
+	if (rc != TG_OK)
+		return rc;
+
+	rc = json_object_get(hdr, "crit") != NULL ? TG_E_MALFORMED : TG_OK;
+	tg_explain(p, "crit", rc, "no crit header (no extensions are understood)");
+	if (rc != TG_OK)
+		return rc;
+
+	const json_t *k = json_object_get(hdr, "kid");
+	*kid = json_string_value(k);
+	if (k != NULL && (!json_is_string(k) || json_string_length(k) > KID_MAX ||
+			  strlen(*kid) != json_string_length(k)))
+		rc = TG_E_MALFORMED;
+	tg_explain(p, "kid", rc, k ? "kid is a string" : "no kid: the one key fitting alg");
+	return rc;
+}
+
+static tg_rc verify_signature(const tg_policy *p, const tg_jwks *keys,
+			      const struct parts *pt, tg_alg alg,
+			      const char *kid)
+{
+	const struct tg_key *key = NULL;
+	tg_rc rc = tg_jwks_select(keys, kid, alg, &key);
+	tg_explain(p, "key", rc, "a pinned key with this kid, bound to this alg");
+	if (rc != TG_OK)
+		return rc;
+
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	rc = tg_b64url_decode(pt->seg[2], pt->len[2], &sig, &siglen);
+	if (rc == TG_OK) {
+		size_t msglen = pt->len[0] + 1 + pt->len[1];
+		rc = tg_sig_verify(key, alg, (const unsigned char *)pt->seg[0],
+				   msglen, sig, siglen);
+	}
+	free(sig);
+	tg_explain(p, "signature", rc, tg_alg_name(alg));
+	return rc;
+}
+
+static int64_t policy_now(const tg_policy *p)
+{
+	return p->now != 0 ? p->now : (int64_t)time(NULL);
+}
+
+static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
+		      size_t len, tg_token *t)
+{
+	struct parts pt;
+	json_t *hdr = NULL, *payload = NULL;
+	tg_alg alg;
+	const char *kid = NULL, *username = NULL;
+
+	tg_rc rc = (len == 0 || len > p->max_len || memchr(s, '\0', len))
+			   ? TG_E_MALFORMED : TG_OK;
+	tg_explain(p, "size", rc, "1 .. max_token_bytes, no NUL");
+	if (rc == TG_OK)
+		rc = split(s, len, &pt);
+	if (rc == TG_OK)
+		tg_explain(p, "structure", rc, "three segments");
+	if (rc == TG_OK)
+		rc = decode_json(pt.seg[0], pt.len[0], HEADER_MAX_BYTES, &hdr);
+	tg_explain(p, "header", rc, "strict base64url, a strict JSON object");
+	if (rc != TG_OK)
+		goto out;
+	if ((rc = check_header(p, hdr, &alg, &kid)) != TG_OK)
+		goto out;
+	t->alg = tg_strdup(tg_alg_name(alg));
+	t->kid = tg_strdup(kid);
+	if ((rc = verify_signature(p, keys, &pt, alg, kid)) != TG_OK)
+		goto out;
+	if (p->signature_only) {
+		/* The payload is still held to strict base64url. */
+		unsigned char *raw = NULL;
+		size_t rawlen;
+		rc = tg_b64url_decode(pt.seg[1], pt.len[1], &raw, &rawlen);
+		free(raw);
+		tg_explain(p, "payload", rc, "strict base64url");
+		goto out;
+	}
+	if ((rc = tg_claims_check_type(p, hdr)) != TG_OK)
+		goto out;
+	rc = decode_json(pt.seg[1], pt.len[1], p->max_len, &payload);
+	tg_explain(p, "payload", rc, "strict base64url, a strict JSON object");
+	if (rc != TG_OK)
+		goto out;
+	/* Signed: the identity may now appear in the audit record. */
+	t->iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
+	t->sub = tg_strdup(json_string_value(json_object_get(payload, "sub")));
+	tg_json_int(json_object_get(payload, "exp"), &t->exp);
+	rc = tg_claims_check(p, payload, policy_now(p), &username);
+	t->username = tg_strdup(username);
+out:
+	json_decref(hdr);
+	json_decref(payload);
+	return rc;
+}
+
+tg_rc tg_token_validate(const tg_policy *p, const tg_jwks *keys,
+			const char *token, size_t len, tg_token **out)
+{
+	*out = NULL;
+	if (p == NULL || token == NULL)
+		return TG_E_INTERNAL;
+	tg_token *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return TG_E_NOMEM;
+	tg_rc rc = validate(p, keys, token, len, t);
+	*out = t;
+	return rc;
+}
+
+void tg_token_free(tg_token *t)
+{
+	if (t == NULL)
+		return;
+	free(t->alg);
+	free(t->kid);
+	free(t->iss);
+	free(t->sub);
+	free(t->username);
+	free(t);
+}
+
+const char *tg_token_alg(const tg_token *t) { return t ? t->alg : NULL; }
+const char *tg_token_kid(const tg_token *t) { return t ? t->kid : NULL; }
+const char *tg_token_iss(const tg_token *t) { return t ? t->iss : NULL; }
+const char *tg_token_sub(const tg_token *t) { return t ? t->sub : NULL; }
+const char *tg_token_username(const tg_token *t) { return t ? t->username : NULL; }
+int64_t tg_token_exp(const tg_token *t) { return t ? t->exp : 0; }
+
+char *tg_token_peek_iss(const char *token, size_t len, size_t max_len)
+{
+	struct parts pt;
+	json_t *payload = NULL;
+	if (token == NULL || len == 0 || len > max_len ||
+	    split(token, len, &pt) != TG_OK ||
+	    decode_json(pt.seg[1], pt.len[1], max_len, &payload) != TG_OK)
+		return NULL;
+	char *iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
+	json_decref(payload);
+	return iss;
+}
+
+void tg_token_fingerprint(const char *token, size_t len, char *buf,
+			  size_t buflen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (buflen == 0)
+		return;
+	buf[0] = '\0';
+	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    buflen < 16)
+		return;
+	snprintf(buf, buflen, "sha256:%02x%02x%02x%02x", md[0], md[1], md[2],
+		 md[3]);
+}

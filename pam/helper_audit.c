@@ -1,0 +1,82 @@
+/*
+ * helper_audit.c - the audit records: one per decision, facility
+ * LOG_AUTHPRIV, ident "tokengate", constant "%s" format.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+#include "helper.h"
+
+void helper_audit_open(void)
+{
+	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
+}
+
+static double latency_ms(const struct hctx *c)
+{
+	uint64_t now = tg_monotonic_ns();
+	return c->start_ns && now > c->start_ns ? (double)(now - c->start_ns) / 1e6 : 0;
+}
+
+static void emit(const struct hctx *c, tg_audit *a, int prio)
+{
+	char *body = tg_audit_render(a, c->json);
+	if (body != NULL)
+		syslog(prio, "%s", body);
+	else
+		syslog(LOG_CRIT, "%s", "event=internal result=error reason=internal");
+	free(body);
+}
+
+static void add_context(const struct hctx *c, tg_audit *a)
+{
+	tg_audit_add(a, "service", c->service);
+	tg_audit_add(a, "user", c->user);
+	tg_audit_add(a, "rhost", c->rhost);
+}
+
+void helper_audit_decision(const struct hctx *c, const char *event,
+			   const struct hresult *r)
+{
+	tg_audit *a = tg_audit_new(event);
+	bool ok = r->rc == TG_OK;
+	tg_audit_add(a, "result", ok ? "allow" : "deny");
+	tg_audit_add(a, "reason", tg_reason(r->rc));
+	add_context(c, a);
+	tg_audit_add(a, "method", r->method);
+	tg_audit_add(a, "iss", tg_token_iss(r->token));
+	tg_audit_add(a, "sub", tg_token_sub(r->token));
+	tg_audit_add(a, "kid", tg_token_kid(r->token));
+	tg_audit_add(a, "alg", tg_token_alg(r->token));
+	tg_audit_add(a, "token", r->fingerprint);
+	tg_audit_add(a, "session", NULL);
+	tg_audit_addf_ms(a, "latency_ms", latency_ms(c));
+	if (r->detail != NULL)
+		tg_audit_add(a, "detail", r->detail);
+	int prio = ok ? LOG_INFO : r->rc >= TG_E_IDP_UNREACHABLE &&
+					   r->rc != TG_E_LOCKED_OUT &&
+					   r->rc != TG_E_NO_CREDENTIALS
+				   ? LOG_ERR : LOG_NOTICE;
+	emit(c, a, prio);
+	tg_audit_free(a);
+}
+
+void helper_audit_simple(const struct hctx *c, const char *event,
+			 const char *result, const char *reason,
+			 const char *detail, int prio)
+{
+	tg_audit *a = tg_audit_new(event);
+	tg_audit_add(a, "result", result);
+	tg_audit_add(a, "reason", reason);
+	add_context(c, a);
+	tg_audit_add(a, "detail", detail);
+	emit(c, a, prio);
+	tg_audit_free(a);
+}
+
+void helper_debug(const struct hctx *c, const char *msg)
+{
+	if (c->flags & TG_F_DEBUG)
+		syslog(LOG_DEBUG, "%s", msg);
+}

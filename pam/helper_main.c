@@ -1,0 +1,104 @@
+/*
+ * helper_main.c - tokengate-helper: reads one request from the module on
+ * stdin, may ask it for prompts, answers with one result, exits.
+ *
+ * It runs as the PAM application's user (root for sshd, su, sudo) with an
+ * empty environment; it drops to a plain root identity when it can, so the
+ * invoking user of a setuid caller cannot signal or trace it.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+#ifndef TG_CONFIG_PATH
+#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
+#endif
+
+#define REQUEST_WAIT_MS 10000u
+
+static void harden(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core with secrets in it */
+	if (geteuid() == 0) {
+		if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+			_exit(3);
+	}
+	alarm(15 * 60); /* a last resort: no helper outlives a login */
+}
+
+static int read_request(struct hctx *c)
+{
+	struct tg_msg m;
+	if (tg_msg_recv(c->fd, &m, tg_monotonic_ms() + REQUEST_WAIT_MS) < 0)
+		return -1;
+	int ok = m.type == TG_MSG_REQUEST && tg_msg_get_u32(&m, TG_T_OP, &c->op) &&
+		 tg_msg_get_u32(&m, TG_T_FLAGS, &c->flags);
+	tg_msg_get_u64(&m, TG_T_START_NS, &c->start_ns);
+	c->service = tg_msg_get_str(&m, TG_T_SERVICE);
+	c->user = tg_msg_get_str(&m, TG_T_USER);
+	c->rhost = tg_msg_get_str(&m, TG_T_RHOST);
+	c->config_path = tg_msg_get_str(&m, TG_T_CONFIG);
+	c->kind = tg_msg_get_str(&m, TG_T_KIND);
+	c->authtok = tg_msg_get_str(&m, TG_T_AUTHTOK);
+	tg_msg_free(&m);
+	if (c->config_path == NULL)
+		c->config_path = strdup(TG_CONFIG_PATH);
+	if (!ok || c->user == NULL || c->config_path == NULL)
+		return -1;
+	return 0;
+}
+
+static int send_result(struct hctx *c, tg_rc rc)
+{
+	struct tg_msg m;
+	tg_msg_init(&m, TG_MSG_RESULT);
+	tg_msg_add_u32(&m, TG_T_RC, (uint32_t)rc);
+	if (rc == TG_OK && c->keep != NULL)
+		tg_msg_add_str(&m, TG_T_KEEP, c->keep);
+	int r = tg_msg_send(c->fd, &m, tg_monotonic_ms() + REQUEST_WAIT_MS);
+	tg_msg_free(&m);
+	return r;
+}
+
+static void cleanup(struct hctx *c)
+{
+	free(c->service);
+	free(c->user);
+	free(c->rhost);
+	free(c->config_path);
+	free(c->kind);
+	tg_free_secret(c->authtok);
+	tg_free_secret(c->keep);
+	tg_config_free(c->cfg);
+}
+
+int main(void)
+{
+	struct hctx c = { .fd = 0 };
+	harden();
+	tg_crypto_init();
+	helper_audit_open();
+	if (read_request(&c) < 0) {
+		syslog(LOG_ERR, "%s", "event=internal result=error reason=internal detail=bad_request");
+		cleanup(&c);
+		return 2;
+	}
+	tg_rc rc;
+	if (c.op == TG_OP_AUTH)
+		rc = helper_authenticate(&c);
+	else if (c.op == TG_OP_ACCOUNT)
+		rc = helper_account(&c);
+	else
+		rc = TG_E_INTERNAL;
+	int sent = send_result(&c, rc);
+	cleanup(&c);
+	return sent < 0 ? 2 : 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * module.h - the parts of pam_tokengate.so. The module never touches the
+ * network, crypto or the store: it reads its arguments and PAM items, runs
+ * the conversation, and relays both to tokengate-helper.
+ */
+#ifndef TG_MODULE_H
+#define TG_MODULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <security/pam_modules.h>
+
+#include "proto.h"
+#include "tokengate.h"
+
+#define TG_EXPORT __attribute__((visibility("default")))
+#define TG_DATA_AUTH "tokengate_auth"
+
+enum tg_stage { TG_STAGE_AUTH, TG_STAGE_SETCRED, TG_STAGE_ACCOUNT,
+		TG_STAGE_OPEN_SESSION, TG_STAGE_CLOSE_SESSION };
+
+struct tg_args {
+	bool debug;
+	bool use_first_pass;
+	bool try_first_pass;
+	const char *config;	/* NULL: the helper's compiled-in path */
+	const char *kind;	/* NULL, "access" or "id" */
+	unsigned timeout_s;	/* per helper step */
+	const char *helper;	/* compiled-in path (test builds: helper=) */
+};
+
+/* A request's context, gathered from PAM items. */
+struct tg_call {
+	pam_handle_t *pamh;
+	enum tg_stage stage;
+	struct tg_args args;
+	const char *user;
+	const char *service;
+	const char *rhost;
+	uint64_t start_ns;
+	bool have_conv;
+};
+
+struct tg_helper {
+	pid_t pid;
+	int fd;
+};
+
+/* What the helper answered. */
+struct tg_outcome {
+	tg_rc rc;
+	bool helper_ok;		/* a well-formed RESULT and a clean exit */
+	const char *failure;	/* why not, for the audit record */
+	char *keep;		/* token kept for the account stage (secret) */
+};
+
+int tg_args_parse(pam_handle_t *pamh, int argc, const char **argv,
+		  struct tg_args *a);
+
+int tg_helper_start(const char *path, struct tg_helper *h);
+/* Closes the channel and reaps the helper, killing it after grace_ms.
+ * Returns 1 if it exited with status 0, else 0; *exit_code is its exit
+ * status, or -1 when killed by a signal or unknown. */
+int tg_helper_finish(struct tg_helper *h, unsigned grace_ms, int *exit_code);
+
+/* Runs one helper exchange: the request, any prompts, the result. */
+void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o);
+
+/* Wipes and frees a secret string. */
+void tg_wipe_free(char *s);
+
+/* Shows a prompt; *answer is a new string the caller wipes and frees. */
+int tg_converse(pam_handle_t *pamh, int style, const char *text, char **answer);
+
+/* The PAM code for a result at a stage (one table, module_result.c). */
+int tg_pam_code(enum tg_stage stage, const struct tg_outcome *o);
+/* The module's own audit record, for when the helper could not write one. */
+void tg_module_audit(const struct tg_call *c, const char *reason,
+		     const char *detail);
+
+#endif
