@@ -19,6 +19,8 @@ HELPER_PATH ?= $(libexecdir)/tokengate/tokengate-helper
 CONFIG_PATH ?= $(sysconfdir)/security/tokengate.conf
 
 B := build
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
 ABS_B := $(abspath $(B))
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -48,7 +50,7 @@ MOD_SRC := pam/pam_tokengate.c pam/module_args.c pam/module_helper.c \
 	pam/module_conv.c pam/module_result.c
 HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_prompt.c
-CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c
+CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl
@@ -59,13 +61,16 @@ all: $(ALL)
 
 $(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.h lib/proto.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -c -o $@ $<
 
 $(B)/libtokengate.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(B)/libtokengate.so: $(LIB_OBJ) lib/libtokengate.map
-	$(CC) -shared -Wl,-soname,libtokengate.so.0 \
+	@echo "  CC      $@"
+	$(Q)$(CC) -shared -Wl,-soname,libtokengate.so.0 \
 		-Wl,--version-script=lib/libtokengate.map $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $(LIB_OBJ) $(LIB_LIBS)
 
@@ -73,40 +78,48 @@ $(B)/libtokengate.so: $(LIB_OBJ) lib/libtokengate.map
 # the dependency-free framing and audit code only.
 $(B)/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
 		-DTG_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS) -c -o $@ $<
 
 $(B)/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o pam/pam_tokengate.map
-	$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
+	@echo "  CC      $@"
+	$(Q)$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
 # The test build of the module: helper path under build/, plus a helper=
 # argument so the tests can point it at broken helpers.
 $(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
 		-DTG_HELPER_PATH='"$(ABS_B)/tokengate-helper"' $(CFLAGS) -c -o $@ $<
 
 $(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o
-	$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
+	@echo "  CC      $@"
+	$(Q)$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
 $(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
 		-DTG_CONFIG_PATH='"$(CONFIG_PATH)"' $(CFLAGS) -c -o $@ $<
 
 $(B)/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/helper/%.o) $(PROTO_OBJ) $(B)/libtokengate.a
-	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
 
-$(B)/tools/%.o: tools/%.c tools/ctl.h include/tokengate.h
+$(B)/tools/%.o: tools/%.c tools/ctl.h tools/ctl_sign.h include/tokengate.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
 		-DTG_CONFIG_PATH='"$(CONFIG_PATH)"' $(CFLAGS) -c -o $@ $<
 
 $(B)/tokengatectl: $(CTL_SRC:tools/%.c=$(B)/tools/%.o) $(B)/libtokengate.a
-	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a \
-		$(JWT_LIBS) $(LIB_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a \
+		$(LIB_LIBS)
 
 include tests/tests.mk
 

@@ -27,9 +27,8 @@ tg_rc tg_read_file_safely(const char *path, size_t max_bytes, char **out,
 	struct stat st;
 	*out = NULL;
 	*outlen = 0;
-	if (path == NULL || path[0] != '/')
-		return file_error(err, errlen, path ? path : "(null)",
-				  "not an absolute path");
+	if (path == NULL || *path == '\0')
+		return file_error(err, errlen, "(null)", "no path");
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return file_error(err, errlen, path,

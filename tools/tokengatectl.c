@@ -1,0 +1,52 @@
+/*
+ * tokengatectl - the administrator's tool.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "tokengate.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: tokengatectl COMMAND [OPTIONS]\n"
+	      "\n"
+	      "  validate [--config FILE] [--issuer NAME] [--jwks FILE --iss URL --aud AUD]\n"
+	      "           [--kind access|id] [--user NAME] [--signature-only]\n"
+	      "           [--now UNIXTIME] [--explain] TOKEN|-\n"
+	      "  mint     --key PEM --kid KID --iss URL --aud AUD --sub SUB [--user NAME]\n"
+	      "           [--ttl SECONDS] [--alg RS256|ES256] [--typ TYP] [--claim k=v ...]\n"
+	      "  jwks     --key PEM --kid KID [--alg ALG]   print the public JWKS of a key\n"
+	      "  version\n"
+	      "\n"
+	      "Exit status: 0 valid/done, 1 rejected (reason code on stderr),\n"
+	      "2 usage or configuration error.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	tg_crypto_init();
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "validate") == 0)
+		return ctl_validate(argc - 1, argv + 1);
+	if (strcmp(cmd, "mint") == 0)
+		return ctl_mint(argc - 1, argv + 1);
+	if (strcmp(cmd, "jwks") == 0)
+		return ctl_jwks(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("tokengatectl %s\n", tg_version());
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	fprintf(stderr, "tokengatectl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return CTL_USAGE;
+}
