@@ -220,7 +220,7 @@ static tg_rc section_header(struct parser *ps, tg_config *c, char *line,
 				"[issuer NAME] or [service NAME]",
 			    p, name ? " " : "", name ? name : "");
 	for (size_t i = 0; i < c->nsec; i++)
-		if (c->sec[i].kind == kind &&
+		if (c->sec[i].kind == kind && !c->sec[i].implicit &&
 		    ((name == NULL && c->sec[i].name == NULL) ||
 		     (name && c->sec[i].name && !strcmp(name, c->sec[i].name))))
 			return fail(ps, "section [%s%s%s] appears twice", p,
@@ -290,11 +290,12 @@ static void strip(char *line)
 static tg_rc parse_lines(struct parser *ps, tg_config *c, const char *buf,
 			 size_t len)
 {
-	struct tg_section *cur = add_section(c, S_GLOBAL, NULL); /* implicit */
+	struct tg_section *cur = add_section(c, S_GLOBAL, NULL);
 	char line[LINE_MAX_BYTES + 1];
 	size_t pos = 0;
 	if (cur == NULL)
 		return TG_E_NOMEM;
+	cur->implicit = true;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;

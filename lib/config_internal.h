@@ -15,6 +15,7 @@ struct tg_kv {
 struct tg_section {
 	int kind;		/* S_GLOBAL, S_ISSUER, S_SERVICE */
 	char *name;		/* NULL for [global] */
+	bool implicit;		/* the lines before any section header */
 	struct tg_kv *kv;
 	size_t nkv;
 };

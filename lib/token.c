@@ -128,6 +128,8 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 {
 	struct parts pt;
 	json_t *hdr = NULL, *payload = NULL;
+	unsigned char *body = NULL;
+	size_t bodylen = 0;
 	tg_alg alg;
 	const char *kid = NULL, *username = NULL;
 
@@ -143,25 +145,24 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	tg_explain(p, "header", rc, "strict base64url, a strict JSON object");
 	if (rc != TG_OK)
 		goto out;
+	/* Every segment is held to strict base64url before any crypto. */
+	rc = tg_b64url_decode(pt.seg[1], pt.len[1], &body, &bodylen);
+	tg_explain(p, "encoding", rc, "payload is strict base64url");
+	if (rc != TG_OK)
+		goto out;
 	if ((rc = check_header(p, hdr, &alg, &kid)) != TG_OK)
 		goto out;
 	t->alg = tg_strdup(tg_alg_name(alg));
 	t->kid = tg_strdup(kid);
 	if ((rc = verify_signature(p, keys, &pt, alg, kid)) != TG_OK)
 		goto out;
-	if (p->signature_only) {
-		/* The payload is still held to strict base64url. */
-		unsigned char *raw = NULL;
-		size_t rawlen;
-		rc = tg_b64url_decode(pt.seg[1], pt.len[1], &raw, &rawlen);
-		free(raw);
-		tg_explain(p, "payload", rc, "strict base64url");
+	if (p->signature_only)
 		goto out;
-	}
 	if ((rc = tg_claims_check_type(p, hdr)) != TG_OK)
 		goto out;
-	rc = decode_json(pt.seg[1], pt.len[1], p->max_len, &payload);
-	tg_explain(p, "payload", rc, "strict base64url, a strict JSON object");
+	rc = tg_json_parse_object((const char *)body, bodylen, p->max_len,
+				  TG_JSON_MAX_DEPTH, &payload);
+	tg_explain(p, "payload", rc, "a strict JSON object");
 	if (rc != TG_OK)
 		goto out;
 	/* Signed: the identity may now appear in the audit record. */
@@ -171,6 +172,7 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	rc = tg_claims_check(p, payload, policy_now(p), &username);
 	t->username = tg_strdup(username);
 out:
+	free(body);
 	json_decref(hdr);
 	json_decref(payload);
 	return rc;

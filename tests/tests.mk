@@ -1,0 +1,81 @@
+# tests.mk - test programs and the check target (included by Makefile).
+
+VECTORS ?= $(abspath ../shared/vectors/wycheproof)
+UNITS := b64url json audit proto config attacks wycheproof
+UNIT_BINS := $(UNITS:%=$(B)/tests/unit_%)
+ASAN_BINS := $(UNITS:%=$(B)/asan/unit_%)
+TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Ilib \
+	-Itools $(LIB_CFLAGS) -DTG_VECTORS='"$(VECTORS)"'
+UNIT_EXTRA := tools/ctl_sign.c
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(B)/tests/unit_%: tests/unit/test_%.c tests/unit/testutil.h $(B)/libtokengate.a $(PROTO_OBJ) $(UNIT_EXTRA)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(UNIT_EXTRA) $(B)/libtokengate.a $(PROTO_OBJ) \
+		$(CMOCKA_LIBS) $(JWT_LIBS) $(LIB_LIBS)
+
+# The same unit tests, library and all, under AddressSanitizer + UBSan.
+$(B)/asan/unit_%: tests/unit/test_%.c tests/unit/testutil.h $(LIB_SRC) lib/proto.c $(UNIT_EXTRA)
+	@mkdir -p $(@D)
+	@echo "  CC      $@ (asan+ubsan)"
+	$(Q)$(CC) $(TEST_CFLAGS) $(SAN) -o $@ $< $(LIB_SRC) lib/proto.c $(UNIT_EXTRA) \
+		$(CMOCKA_LIBS) $(JWT_LIBS) $(LIB_LIBS)
+
+# Test tools.
+$(B)/tests/logsink: tests/tools/logsink.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
+
+FAKES := crash hang garbage badversion silent exit1 liar
+FAKE_BINS := $(FAKES:%=$(B)/tests/fake-helper-%)
+$(B)/tests/fake-helper-%: tests/tools/fakehelper.c $(PROTO_OBJ)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -DFAKE_MODE='"$*"' -o $@ $< $(PROTO_OBJ)
+
+$(B)/tests/libjwt-sign: tests/tools/libjwt-sign.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(JWT_LIBS)
+
+$(B)/tests/test_pam: tests/integration/test_pam.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(PAMTEST_LIBS) $(CMOCKA_LIBS) -lpam
+
+TEST_TOOLS := $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
+	$(B)/tests/libjwt-sign $(B)/tests/test_pam
+
+test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)
+
+check-run: test-build
+	@VECTORS='$(VECTORS)' B='$(B)' CLANG='$(CLANG)' sh tests/run.sh
+
+# ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
+FUZZERS := b64url json jwt jwks config
+FUZZ_BINS := $(FUZZERS:%=$(B)/fuzz/fuzz_%)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Ilib $(LIB_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} B='$(B)' sh tests/fuzz/run.sh $(FUZZERS)
+
+# ---- benchmarks ----
+$(B)/bench/bench_verify: tests/bench/bench_verify.c $(B)/libtokengate.a tools/ctl_sign.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Iinclude -Ilib -Itools $(LIB_CFLAGS) -o $@ $< \
+		tools/ctl_sign.c $(B)/libtokengate.a $(LIB_LIBS)
+
+$(B)/bench/bench_pam: tests/bench/bench_pam.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -o $@ $< -lpam
+
+bench-run: all $(B)/test/pam_tokengate.so $(B)/bench/bench_verify $(B)/bench/bench_pam
+	@B='$(B)' sh tests/bench/run.sh

@@ -10,8 +10,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -151,61 +149,6 @@ int ctl_mint(int argc, char **argv)
 	return ret;
 }
 
-static char *bn_b64(const EVP_PKEY *pk, const char *name, size_t pad)
-{
-	BIGNUM *bn = NULL;
-	unsigned char buf[1024];
-	char *s = NULL;
-	if (EVP_PKEY_get_bn_param(pk, name, &bn) == 1) {
-		int n = pad ? BN_bn2binpad(bn, buf, (int)pad) : BN_bn2bin(bn, buf);
-		if (n > 0)
-			s = tg_b64url_encode(buf, (size_t)n);
-	}
-	BN_free(bn);
-	return s;
-}
-
-static json_t *public_jwk(EVP_PKEY *pk, const char *kid, const char *alg)
-{
-	json_t *j = json_object();
-	char *a = NULL, *b = NULL;
-	if (EVP_PKEY_is_a(pk, "RSA")) {
-		a = bn_b64(pk, OSSL_PKEY_PARAM_RSA_N, 0);
-		b = bn_b64(pk, OSSL_PKEY_PARAM_RSA_E, 0);
-		json_object_set_new(j, "kty", json_string("RSA"));
-		json_object_set_new(j, "n", json_string(a ? a : ""));
-		json_object_set_new(j, "e", json_string(b ? b : ""));
-		if (!alg)
-			alg = "RS256";
-	} else if (EVP_PKEY_is_a(pk, "EC")) {
-		a = bn_b64(pk, OSSL_PKEY_PARAM_EC_PUB_X, 32);
-		b = bn_b64(pk, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
-		json_object_set_new(j, "kty", json_string("EC"));
-		json_object_set_new(j, "crv", json_string("P-256"));
-		json_object_set_new(j, "x", json_string(a ? a : ""));
-		json_object_set_new(j, "y", json_string(b ? b : ""));
-		alg = "ES256";
-	} else if (EVP_PKEY_is_a(pk, "ED25519")) {
-		unsigned char raw[32];
-		size_t len = sizeof(raw);
-		if (EVP_PKEY_get_raw_public_key(pk, raw, &len) == 1)
-			a = tg_b64url_encode(raw, len);
-		json_object_set_new(j, "kty", json_string("OKP"));
-		json_object_set_new(j, "crv", json_string("Ed25519"));
-		json_object_set_new(j, "x", json_string(a ? a : ""));
-		alg = "EdDSA";
-	} else {
-		json_decref(j);
-		return NULL;
-	}
-	free(a);
-	free(b);
-	json_object_set_new(j, "kid", json_string(kid));
-	json_object_set_new(j, "alg", json_string(alg));
-	json_object_set_new(j, "use", json_string("sig"));
-	return j;
-}
-
 int ctl_jwks(int argc, char **argv)
 {
 	const char *key = NULL, *kid = NULL, *alg = NULL;
@@ -229,7 +172,7 @@ int ctl_jwks(int argc, char **argv)
 		}
 		fclose(f);
 	}
-	json_t *jwk = pk ? public_jwk(pk, kid, alg) : NULL;
+	json_t *jwk = pk ? ctl_public_jwk(pk, kid, alg) : NULL;
 	EVP_PKEY_free(pk);
 	if (jwk == NULL) {
 		fprintf(stderr, "tokengatectl: cannot read a supported key from %s\n", key);

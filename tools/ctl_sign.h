@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 EVP_PKEY *ctl_load_private_key(const char *path);
@@ -15,5 +16,8 @@ EVP_PKEY *ctl_load_private_key(const char *path);
 char *ctl_jws_sign(EVP_PKEY *key, const unsigned char *hmac_key,
 		   size_t hmac_len, const char *alg, const char *header,
 		   const char *payload);
+
+/* The public JWK of a key (RSA, EC P-256, Ed25519); alg may be NULL. */
+json_t *ctl_public_jwk(EVP_PKEY *pk, const char *kid, const char *alg);
 
 #endif
