@@ -70,7 +70,7 @@ $(B)/libtokengate.a: $(LIB_OBJ)
 
 $(B)/libtokengate.so: $(LIB_OBJ) lib/libtokengate.map
 	@echo "  CC      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtokengate.so.0 \
+	$(Q)$(CC) -shared -Wl,-z,defs -Wl,-soname,libtokengate.so.0 \
 		-Wl,--version-script=lib/libtokengate.map $(LDHARDEN) $(LDFLAGS) \
 		-o $@ $(LIB_OBJ) $(LIB_LIBS)
 
@@ -82,9 +82,9 @@ $(B)/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
 		-DTG_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS) -c -o $@ $<
 
-$(B)/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o pam/pam_tokengate.map
+$(B)/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o $(B)/lib/rc.o pam/pam_tokengate.map
 	@echo "  CC      $@"
-	$(Q)$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
+	$(Q)$(CC) -shared -Wl,-z,defs -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
 # The test build of the module: helper path under build/, plus a helper=
@@ -95,9 +95,9 @@ $(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
 		-DTG_HELPER_PATH='"$(ABS_B)/tokengate-helper"' $(CFLAGS) -c -o $@ $<
 
-$(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o
+$(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o $(B)/lib/rc.o
 	@echo "  CC      $@"
-	$(Q)$(CC) -shared -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
+	$(Q)$(CC) -shared -Wl,-z,defs -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
 $(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h

@@ -53,12 +53,12 @@ static tg_rc check_audience(const tg_policy *p, const json_t *payload)
 {
 	const json_t *aud = json_object_get(payload, "aud");
 	const struct tg_strlist *want = &p->audience;
-	struct tg_strlist fallback = { 0 };
+	struct tg_strlist ours = { 0 };
 	char *cid = p->client_id;
-	if (want->n == 0 && cid != NULL) { /* ID tokens: aud is our client_id */
-		fallback.v = &cid;
-		fallback.n = 1;
-		want = &fallback;
+	if (p->kind == TG_KIND_ID) { /* an ID token is for our client_id */
+		ours.v = cid ? &cid : NULL;
+		ours.n = cid ? 1 : 0;
+		want = &ours;
 	}
 	tg_rc rc = TG_E_BAD_AUDIENCE;
 	size_t count = 0;

@@ -1,9 +1,8 @@
 /*
  * rc.c - result codes: the fixed audit reason codes and messages.
+ * No dependencies: the PAM module links it too.
  */
-#include <openssl/crypto.h>
-
-#include "tg_internal.h"
+#include "tokengate.h"
 
 static const struct {
 	const char *reason;
@@ -50,9 +49,4 @@ const char *tg_strerror(tg_rc rc)
 const char *tg_version(void)
 {
 	return TG_VERSION;
-}
-
-void tg_crypto_init(void)
-{
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 
@@ -85,4 +86,11 @@ out:
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(der);
 	return rc;
+}
+
+void tg_crypto_init(void)
+{
+	/* No configuration file: the helper's behaviour must not depend on
+	 * openssl.cnf or on anything the environment could name. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 }

@@ -113,11 +113,20 @@ static size_t max_token_len(const struct hctx *c)
 	return tg_config_max_token_bytes(c->cfg);
 }
 
+/* Could this PAM_AUTHTOK be a token (two dots)? A password typed for an
+ * earlier module is not, and try_first_pass then asks for the token. */
+static bool looks_like_token(const char *s)
+{
+	const char *d = strchr(s, '.');
+	return d != NULL && strchr(d + 1, '.') != NULL;
+}
+
 static tg_rc get_token(struct hctx *c, char **tok)
 {
-	const uint32_t first = TG_F_USE_FIRST_PASS | TG_F_TRY_FIRST_PASS;
 	*tok = NULL;
-	if (c->authtok != NULL && *c->authtok && (c->flags & first)) {
+	bool have = c->authtok != NULL && *c->authtok;
+	if (have && ((c->flags & TG_F_USE_FIRST_PASS) ||
+		     ((c->flags & TG_F_TRY_FIRST_PASS) && looks_like_token(c->authtok)))) {
 		*tok = strdup(c->authtok);
 		return *tok ? TG_OK : TG_E_NOMEM;
 	}

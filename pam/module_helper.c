@@ -182,8 +182,12 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 		}
 		tg_msg_free(&m);
 	}
+	/* After a result, the helper exits at once; after a failure give it a
+	 * moment to report how it ended, but none at all after a timeout. */
 	int code;
-	int clean = tg_helper_finish(&h, o->failure ? 0 : 1000, &code);
+	unsigned grace = o->failure == NULL ? 1000
+		       : strcmp(o->failure, "helper_timeout") == 0 ? 0 : 100;
+	int clean = tg_helper_finish(&h, grace, &code);
 	if (o->failure == NULL && !clean)
 		o->failure = "helper_exit_status";
 	if (code == 127 && o->failure != NULL)

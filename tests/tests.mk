@@ -45,7 +45,12 @@ $(B)/tests/test_pam: tests/integration/test_pam.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(PAMTEST_LIBS) $(CMOCKA_LIBS) -lpam
 
-TEST_TOOLS := $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
+$(B)/tests/dlopen_check: tests/tools/dlopen_check.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< -ldl
+
+TEST_TOOLS := $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
 	$(B)/tests/libjwt-sign $(B)/tests/test_pam
 
 test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)
