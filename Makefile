@@ -55,7 +55,7 @@ CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl
 
-.PHONY: all clean check check-run deps demo demo-run bench bench-run fuzz \
+.PHONY: all clean check check-run deps demo demo-run bench bench-run fuzz fuzz-build \
 	install test-build asan deb
 all: $(ALL)
 

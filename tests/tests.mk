@@ -61,10 +61,12 @@ check-run: test-build
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
 FUZZERS := b64url json jwt jwks config
 FUZZ_BINS := $(FUZZERS:%=$(B)/fuzz/fuzz_%)
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+fuzz-build: $(FUZZ_BINS)
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) tests/fuzz/fuzz_jwks_seed.h
 	@mkdir -p $(@D)
 	@echo "  CLANG   $@"
-	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Ilib $(LIB_CFLAGS) \
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Ilib -Itests/fuzz $(LIB_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_LIBS)
 
 fuzz: $(FUZZ_BINS)

@@ -103,7 +103,7 @@ printf 'auth required %s %s\nauth required %s/pam_permit.so\naccount required %s
 # setcred runs the auth stack's modules
 printf 'auth required %s/pam_deny.so\n' "$sec" > "$svc/other"
 
-: > "$T/audit.log"
+: > "$T/audit.log"; trap 'cp "$T/audit.log" /tmp/last-audit.log; rm -rf "$T"' EXIT
 LOGSINK=$B/tests/logsink sh "$(dirname "$0")/../tools/with-devlog.sh" "$T/audit.log" \
 	env TG_TEST_DIR="$T" TG_LOG="$T/audit.log" LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
 	PAM_WRAPPER_SERVICE_DIR="$svc" "$B/tests/test_pam"

@@ -1,0 +1,3 @@
+/* A real public key set (RSA 2048 + P-256) for the JWT fuzzer. */
+static const char fuzz_jwks[] =
+	"{\"keys\":[{\"kty\":\"RSA\",\"n\":\"oal-i0HbURs5koc9XMdSnQiiTo81q5lm4go1sbEUZ18DuLDKXG4U1c_-01SAEKeirvua1C8qkYAAlVh7QFxWsPKR_Mwst-PZPc8w7Mqn7Qz4mTPRp6tnat7TAZZE-RMgE-UCaU9WVjxmMpKHQWHOgRA2x-taYwiTD22AueSCjPlbfKVIXdNBBu2cB6TXQV7pCe2ADfexG-Fr5JysQgYXZQ55NRADLRwkba-FoI9zHBcvjZfNZfJ9NZQSC1-IpN0P-zqKexX-3G9DldM1Ybqc6Qdp0lRohoKsrZeuszo0CM-124TA51MYNLVTQ2163J0kXPfWXv7kFAZb8XTMCkooWw\",\"e\":\"AQAB\",\"kid\":\"k1\",\"alg\":\"RS256\",\"use\":\"sig\"},{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"sHqrRkzMrGlbiF1dPMGUMdpzroPUPaVbGGS4BHHCugg\",\"y\":\"Z4WqoQTULrKC7kmv3tTjl_pcKXu01KZVxPaq_H-wNpc\",\"kid\":\"e1\",\"alg\":\"ES256\",\"use\":\"sig\"}]}";

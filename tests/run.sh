@@ -1,0 +1,57 @@
+#!/bin/sh
+# tests/run.sh - every suite that can run on this machine, in order, with a
+# closing count. Called by `make check` after the build.
+set -u
+B=${B:-build}
+VECTORS=${VECTORS:-../shared/vectors/wycheproof}
+passed=0
+failed=0
+skipped=0
+failures=""
+
+suite() { # name command...
+	name=$1; shift
+	printf '\n=== %s\n' "$name"
+	if "$@"; then
+		passed=$((passed + 1))
+		printf -- '--- %s: ok\n' "$name"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		printf -- '--- %s: FAILED\n' "$name"
+	fi
+}
+
+skip() {
+	skipped=$((skipped + 1))
+	printf '\n=== %s\n--- %s: skipped (%s)\n' "$1" "$1" "$2"
+}
+
+for u in "$B"/tests/unit_*; do
+	suite "unit $(basename "$u" | sed 's/^unit_//')" "$u"
+done
+for u in "$B"/asan/unit_*; do
+	suite "unit+asan/ubsan $(basename "$u" | sed 's/^unit_//')" \
+		env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$u"
+done
+suite "shipped .so files load and export only their API" \
+	"$B/tests/dlopen_check" "$B/pam_tokengate.so" "$B/test/pam_tokengate.so"
+suite "libtokengate.so exports only tg_*" sh -c \
+	"! nm -D --defined-only '$B/libtokengate.so' | awk '{print \$3}' | grep -v -e '^tg_' -e '^TOKENGATE_'"
+suite "wycheproof jws+jwk via tokengatectl" python3 tests/wycheproof/run_jws.py "$B/tokengatectl" "$VECTORS"
+if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
+	suite "integration (libpam + pam_wrapper + helper + syslog)" env B="$B" sh tests/integration/run.sh
+else
+	skip "integration" "needs root or user namespaces for a private /dev/log"
+fi
+if command -v "${CLANG:-clang}" >/dev/null 2>&1; then
+	suite "fuzz (bounded)" sh -c "make --no-print-directory -s fuzz-build && FUZZ_SECONDS=\${FUZZ_SECONDS:-8} B='$B' sh tests/fuzz/run.sh b64url json jwt jwks config"
+else
+	skip "fuzz" "clang not installed"
+fi
+skip "e2e (sshd, su, sudo)" "arrives with the interactive-login work"
+
+printf '\n'
+[ -n "$failures" ] && printf 'failed suites:%s\n' "$failures"
+printf 'check: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,24 @@
+#!/bin/sh
+# ensure-deps.sh - installs the Debian 12 packages tokengate builds and tests
+# with, when they are missing: with apt-get as root, otherwise it prints the
+# one command to run.
+set -eu
+pkgs="gcc make pkg-config openssl python3 util-linux coreutils
+libpam0g-dev libssl-dev libjansson-dev libjwt-dev libcrypt-dev
+libcmocka-dev libpam-wrapper libpamtest0-dev pamtester clang"
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "tokengate: missing packages; run: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "tokengate: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
