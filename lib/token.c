@@ -150,10 +150,12 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	tg_explain(p, "encoding", rc, "payload is strict base64url");
 	if (rc != TG_OK)
 		goto out;
+	/* What the header claims, for the audit record even when refused
+	 * (escaped and capped there; never used to choose anything). */
+	t->alg = tg_strndup(json_string_value(json_object_get(hdr, "alg")), 32);
+	t->kid = tg_strndup(json_string_value(json_object_get(hdr, "kid")), KID_MAX);
 	if ((rc = check_header(p, hdr, &alg, &kid)) != TG_OK)
 		goto out;
-	t->alg = tg_strdup(tg_alg_name(alg));
-	t->kid = tg_strdup(kid);
 	if ((rc = verify_signature(p, keys, &pt, alg, kid)) != TG_OK)
 		goto out;
 	if (p->signature_only)

@@ -191,6 +191,7 @@ int ctl_validate(int argc, char **argv)
 			       tg_token_username(t) ? tg_token_username(t) : "-",
 			       tg_token_kid(t) ? tg_token_kid(t) : "-", tg_token_alg(t));
 		} else {
+			fflush(stdout);
 			fprintf(stderr, "%s\n", tg_reason(rc));
 			ret = CTL_REJECTED;
 		}

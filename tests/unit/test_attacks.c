@@ -223,6 +223,21 @@ static void test_alg_none_any_case(void **state)
 	}
 }
 
+static void test_refused_header_is_reported(void **state)
+{
+	(void)state;
+	char *t = sign(k_rsa, "HS256", "{\"alg\":\"HS256\",\"kid\":\"k-rsa\"}",
+		       payload(NOW + 300, NULL));
+	tg_policy *p = policy(TG_KIND_ACCESS);
+	tg_token *tok = NULL;
+	assert_rc(tg_token_validate(p, keys, t, strlen(t), &tok), TG_E_ALG_NOT_ALLOWED);
+	assert_string_equal(tg_token_alg(tok), "HS256");
+	assert_string_equal(tg_token_kid(tok), "k-rsa");
+	tg_token_free(tok);
+	tg_policy_free(p);
+	free(t);
+}
+
 static void test_hs256_with_rsa_public_key(void **state)
 {
 	(void)state;
@@ -768,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_key_policy_skips_unsafe_keys),
 		cmocka_unit_test(test_alg_none_any_case),
 		cmocka_unit_test(test_hs256_with_rsa_public_key),
+		cmocka_unit_test(test_refused_header_is_reported),
 		cmocka_unit_test(test_alg_case_and_fit),
 		cmocka_unit_test(test_kid),
 		cmocka_unit_test(test_kidless_ambiguous),
