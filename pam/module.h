@@ -41,6 +41,7 @@ struct tg_call {
 	const char *rhost;
 	uint64_t start_ns;
 	bool have_conv;
+	bool silent;		/* PAM_SILENT: no informational messages */
 };
 
 struct tg_helper {

@@ -120,7 +120,8 @@ static int answer_prompt(struct tg_call *c, struct tg_helper *h,
 	if (pam_style < 0)
 		goto out;
 	tg_msg_init(&reply, TG_MSG_ANSWER);
-	if (c->have_conv &&
+	bool message = pam_style == PAM_ERROR_MSG || pam_style == PAM_TEXT_INFO;
+	if (c->have_conv && !(message && c->silent) &&
 	    tg_converse(c->pamh, pam_style, text, &answer) == PAM_SUCCESS &&
 	    answer != NULL)
 		tg_msg_add_str(&reply, TG_T_TEXT, answer);

@@ -126,7 +126,7 @@ static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
 	struct tg_call c = { .pamh = pamh, .stage = stage,
 			     .start_ns = tg_monotonic_ns() };
 	const void *kept = NULL;
-	(void)flags;
+	c.silent = (flags & PAM_SILENT) != 0;
 	int rc = gather(&c, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;

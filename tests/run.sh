@@ -38,6 +38,8 @@ suite "shipped .so files load and export only their API" \
 	"$B/tests/dlopen_check" "$B/pam_tokengate.so" "$B/test/pam_tokengate.so"
 suite "libtokengate.so exports only tg_*" sh -c \
 	"! nm -D --defined-only '$B/libtokengate.so' | awk '{print \$3}' | grep -v -e '^tg_' -e '^TOKENGATE_'"
+suite "man pages render without warnings" sh -c \
+	'for m in docs/*.5 docs/*.8; do w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null); [ -z "$w" ] || { echo "$m: $w"; exit 1; }; done'
 suite "wycheproof jws+jwk via tokengatectl" python3 tests/wycheproof/run_jws.py "$B/tokengatectl" "$VECTORS"
 if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "integration (libpam + pam_wrapper + helper + syslog)" env B="$B" sh tests/integration/run.sh

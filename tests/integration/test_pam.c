@@ -206,6 +206,16 @@ static void test_rejections(void **state)
 	}
 }
 
+static void test_silent_flag(void **state)
+{
+	(void)state;
+	struct conv c = { .answers = { token("expired") }, .nanswers = 1 };
+	struct pam_testcase tc[] = { { PAMTEST_AUTHENTICATE, PAM_AUTH_ERR, PAM_SILENT, 0, { NULL } } };
+	assert_int_equal(_pamtest_conv("tg", "alice", conv_fn, &c, tc, 1, NULL), PAMTEST_ERR_OK);
+	assert_string_equal(c.errors, "");	/* no "it has expired" under PAM_SILENT */
+	assert_int_equal(c.prompts, 1);
+}
+
 static void test_token_in_pieces(void **state)
 {
 	(void)state;
@@ -382,6 +392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_login),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_silent_flag),
 		cmocka_unit_test(test_token_in_pieces),
 		cmocka_unit_test(test_pieces_are_capped),
 		cmocka_unit_test(test_first_pass),
