@@ -21,6 +21,18 @@
 
 #include "module.h"
 
+/* Moves fd to 3 or above: an application started with 0, 1 or 2 closed
+ * must not have them reused here, or the child's dup2 onto 0 and 1 would
+ * clobber its own ends. */
+static int above_stdio(int fd)
+{
+	if (fd < 0 || fd > 2)
+		return fd;
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
+}
+
 int tg_helper_start(const char *path, struct tg_helper *h)
 {
 	int sv[2];
@@ -30,10 +42,16 @@ int tg_helper_start(const char *path, struct tg_helper *h)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0) {
-		close(sv[0]);
-		close(sv[1]);
+	sv[0] = above_stdio(sv[0]);
+	sv[1] = above_stdio(sv[1]);
+	int devnull = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
+	if (devnull < 0 || sv[0] < 0 || sv[1] < 0) {
+		if (sv[0] >= 0)
+			close(sv[0]);
+		if (sv[1] >= 0)
+			close(sv[1]);
+		if (devnull >= 0)
+			close(devnull);
 		return -1;
 	}
 	pid_t pid = fork();

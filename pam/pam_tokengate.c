@@ -34,8 +34,10 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 {
 	const void *item = NULL;
 	const struct pam_conv *conv = NULL;
-	if (tg_args_parse(c->pamh, argc, argv, &c->args) != PAM_SUCCESS)
+	if (tg_args_parse(c->pamh, argc, argv, &c->args) != PAM_SUCCESS) {
+		tg_module_audit(c, "internal", "bad_module_argument");
 		return PAM_AUTHINFO_UNAVAIL;
+	}
 	int rc = pam_get_user(c->pamh, &c->user, NULL);
 	if (rc == PAM_CONV_AGAIN)
 		return PAM_INCOMPLETE;

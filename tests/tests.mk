@@ -1,7 +1,7 @@
 # tests.mk - test programs and the check target (included by Makefile).
 
 VECTORS ?= $(abspath ../shared/vectors/wycheproof)
-UNITS := b64url json audit proto config attacks wycheproof
+UNITS := b64url json audit proto config file attacks wycheproof
 UNIT_BINS := $(UNITS:%=$(B)/tests/unit_%)
 ASAN_BINS := $(UNITS:%=$(B)/asan/unit_%)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Ilib \
@@ -14,6 +14,15 @@ $(B)/tests/unit_%: tests/unit/test_%.c tests/unit/testutil.h $(B)/libtokengate.a
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(UNIT_EXTRA) $(B)/libtokengate.a $(PROTO_OBJ) \
 		$(CMOCKA_LIBS) $(JWT_LIBS) $(LIB_LIBS)
+
+# The module's spawn code, from the test build's objects.
+SPAWN_OBJ := $(B)/test/pam/module_helper.o $(B)/test/pam/module_result.o \
+	$(B)/test/pam/module_conv.o $(PROTO_OBJ) $(B)/lib/audit.o $(B)/lib/rc.o
+$(B)/tests/unit_spawn: tests/unit/test_spawn.c $(SPAWN_OBJ) $(B)/tests/fake-helper-ok
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -Ipam -DFAKE_OK='"$(ABS_B)/tests/fake-helper-ok"' -o $@ $< \
+		$(SPAWN_OBJ) $(CMOCKA_LIBS) -lpam
 
 # The same unit tests, library and all, under AddressSanitizer + UBSan.
 $(B)/asan/unit_%: tests/unit/test_%.c tests/unit/testutil.h $(LIB_SRC) lib/proto.c $(UNIT_EXTRA)
@@ -28,7 +37,7 @@ $(B)/tests/logsink: tests/tools/logsink.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
 
-FAKES := crash hang garbage badversion silent exit1 liar
+FAKES := crash hang garbage badversion silent exit1 liar ok
 FAKE_BINS := $(FAKES:%=$(B)/tests/fake-helper-%)
 $(B)/tests/fake-helper-%: tests/tools/fakehelper.c $(PROTO_OBJ)
 	@mkdir -p $(@D)
@@ -50,7 +59,7 @@ $(B)/tests/dlopen_check: tests/tools/dlopen_check.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< -ldl
 
-TEST_TOOLS := $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
+TEST_TOOLS := $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
 	$(B)/tests/libjwt-sign $(B)/tests/test_pam
 
 test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)

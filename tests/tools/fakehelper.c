@@ -1,13 +1,38 @@
 /*
  * fakehelper - broken stand-ins for tokengate-helper, one per FAKE_MODE:
  * crash, hang, garbage, badversion, silent, exit1, liar. The module must
- * answer PAM_AUTHINFO_UNAVAIL to every one of them.
+ * answer PAM_AUTHINFO_UNAVAIL to every one of them. "ok" answers success
+ * (for the spawn test, never installed as a PAM helper).
  */
+#include <dirent.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "proto.h"
+
+extern char **environ;
+
+/* "ok" checks what the module promised: an empty environment, nothing open
+ * beyond 0, 1 and 2, and 0/1 being the socket. */
+static uint32_t inherited_state(void)
+{
+	if (environ != NULL && environ[0] != NULL)
+		return 101;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	uint32_t rc = 0;
+	if (d == NULL)
+		return 102;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd > 2 && fd != dirfd(d))
+			rc = 103;
+	}
+	closedir(d);
+	return rc;
+}
 
 static void result(uint32_t rc)
 {
@@ -37,6 +62,8 @@ int main(void)
 	} else if (!strcmp(mode, "exit1")) {
 		result(0);		/* claims success, then fails */
 		return 1;
+	} else if (!strcmp(mode, "ok")) {
+		result(inherited_state());
 	} else if (!strcmp(mode, "liar")) {
 		result(9999);		/* no such result code */
 	}
