@@ -13,7 +13,8 @@ sysconfdir ?= /etc
 mandir ?= $(prefix)/share/man
 PAM_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
 pamdir ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/x86_64-linux-gnu)/security
-libdir ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/usr/lib)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+libdir ?= $(prefix)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 
 HELPER_PATH ?= $(libexecdir)/tokengate/tokengate-helper
 CONFIG_PATH ?= $(sysconfdir)/security/tokengate.conf

@@ -51,6 +51,10 @@ if command -v "${CLANG:-clang}" >/dev/null 2>&1; then
 else
 	skip "fuzz" "clang not installed"
 fi
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	suite "the build and the tests leave no untracked files" sh -c \
+		'u=$(git status --porcelain --untracked-files=all | grep "^??"); [ -z "$u" ] || { echo "$u"; exit 1; }'
+fi
 skip "e2e (sshd, su, sudo)" "arrives with the interactive-login work"
 
 printf '\n'
