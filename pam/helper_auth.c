@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "helper.h"
+#include "keysource.h"
 #include "tg_internal.h"
 
 #define MAX_PIECES 16
@@ -136,18 +138,26 @@ static tg_rc get_token(struct hctx *c, char **tok)
 	return prompt_token(c, max_token_len(c) + 1, tok);
 }
 
-static tg_rc load_keys(struct hctx *c, size_t idx, tg_jwks **keys,
-		       struct hresult *r)
+static void on_keys_event(void *ud, const char *event, const char *result,
+			  tg_rc reason, const char *detail)
 {
-	static char err[512];
-	const char *path = tg_config_jwks_file(c->cfg, idx);
-	if (path == NULL) {
-		r->detail = "issuer has no jwks_file (discovery is not built yet)";
-		return TG_E_CONFIG;
-	}
-	tg_rc rc = tg_jwks_load_file(path, on_skipped_key, c, keys, err, sizeof(err));
-	if (rc != TG_OK)
-		r->detail = err;
+	int prio = strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING;
+	helper_audit_simple(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason),
+			    detail, prio);
+}
+
+static tg_rc load_keys(struct hctx *c, size_t idx, bool force, tg_jwks **keys,
+		       bool *fetched, struct hresult *r)
+{
+	struct tg_keys_req q = {
+		.cfg = c->cfg, .idx = idx, .force = force, .now = (int64_t)time(NULL),
+		.event = on_keys_event, .skip = on_skipped_key, .ud = c,
+	};
+	tg_rc rc = tg_issuer_keys(&q, keys, fetched);
+	if (rc == TG_E_IDP_UNREACHABLE)
+		r->detail = "no usable keys: provider unreachable and no fresh cache";
+	else if (rc != TG_OK)
+		r->detail = "cannot read the issuer's keys";
 	return rc == TG_E_MALFORMED || rc == TG_E_IO ? TG_E_INTERNAL : rc;
 }
 
@@ -164,7 +174,8 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 	tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
 	if (idx < 0)
 		return len > max ? TG_E_MALFORMED : TG_E_BAD_ISSUER;
-	tg_rc rc = load_keys(c, (size_t)idx, &keys, r);
+	bool fetched = false;
+	tg_rc rc = load_keys(c, (size_t)idx, false, &keys, &fetched, r);
 	if (rc == TG_OK)
 		rc = tg_policy_from_config(c->cfg, (size_t)idx, c->service, &p);
 	if (rc == TG_OK) {
@@ -176,6 +187,16 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 	}
 	if (rc == TG_OK)
 		rc = tg_token_validate(p, keys, tok, len, t);
+	if (rc == TG_E_UNKNOWN_KID && !fetched) {
+		/* a key rotation at the provider: one refetch, rate-limited */
+		tg_jwks_free(keys);
+		keys = NULL;
+		tg_token_free(*t);
+		*t = NULL;
+		rc = load_keys(c, (size_t)idx, true, &keys, &fetched, r);
+		if (rc == TG_OK)
+			rc = tg_token_validate(p, keys, tok, len, t);
+	}
 	tg_policy_free(p);
 	tg_jwks_free(keys);
 	return rc;

@@ -46,6 +46,13 @@ if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 else
 	skip "integration" "needs root or user namespaces for a private /dev/log"
 fi
+if ! command -v node >/dev/null 2>&1; then
+	skip "identity provider (oidc-provider)" "node is not installed"
+elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
+	suite "identity provider (real oidc-provider on 127.0.0.1)" env B="$B" sh tests/idp/run.sh
+else
+	skip "identity provider" "needs root or user namespaces for a private /dev/log"
+fi
 if command -v "${CLANG:-clang}" >/dev/null 2>&1; then
 	suite "fuzz (bounded)" sh -c "make --no-print-directory -s fuzz-build && FUZZ_SECONDS=\${FUZZ_SECONDS:-8} B='$B' sh tests/fuzz/run.sh b64url json jwt jwks config"
 else

@@ -4,7 +4,7 @@
 # one command to run.
 set -eu
 pkgs="gcc make pkg-config openssl python3 util-linux coreutils
-libpam0g-dev libssl-dev libjansson-dev libjwt-dev libcrypt-dev
+libpam0g-dev libssl-dev libjansson-dev libjwt-dev libcrypt-dev libcurl4-openssl-dev
 libcmocka-dev libpam-wrapper libpamtest0-dev pamtester clang man-db groff-base"
 missing=""
 for p in $pkgs; do

@@ -1,0 +1,306 @@
+/*
+ * http.c - HTTP for the helper on libcurl, loaded with dlopen the first
+ * time the network is needed: a program linked to libcurl pays ~12 ms at
+ * start (33 shared objects), and the warm path (cached keys) must not.
+ *
+ * Always: TLS verification, https only (http only to a loopback literal
+ * with allow_http_loopback), connect and total timeouts, a body cap, no
+ * proxy unless configured (CURLOPT_PROXY is always set, so the environment
+ * can never pick one), CURLOPT_NOSIGNAL, no redirects, no compression.
+ */
+#include <ctype.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+
+#define TG_CURL_SONAME "libcurl.so.4"	/* Debian: libcurl4, OpenSSL flavour */
+#define DEFAULT_MAX_BODY (1024u * 1024u)
+
+static struct {
+	void *dl;
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_init) *init;
+	__typeof__(curl_easy_setopt) *setopt;
+	__typeof__(curl_easy_perform) *perform;
+	__typeof__(curl_easy_getinfo) *getinfo;
+	__typeof__(curl_easy_cleanup) *cleanup;
+	__typeof__(curl_easy_strerror) *strerror;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} cu;
+
+static bool load_curl(void)
+{
+	if (cu.dl != NULL)
+		return true;
+	void *dl = dlopen(TG_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL)
+		return false;
+#define SYM(field, name) (*(void **)&cu.field = dlsym(dl, name)) != NULL
+	bool ok = SYM(global_init, "curl_global_init") && SYM(init, "curl_easy_init") &&
+		  SYM(setopt, "curl_easy_setopt") && SYM(perform, "curl_easy_perform") &&
+		  SYM(getinfo, "curl_easy_getinfo") && SYM(cleanup, "curl_easy_cleanup") &&
+		  SYM(strerror, "curl_easy_strerror") &&
+		  SYM(slist_append, "curl_slist_append") &&
+		  SYM(slist_free_all, "curl_slist_free_all");
+#undef SYM
+	if (!ok || cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		dlclose(dl);
+		memset(&cu, 0, sizeof(cu));
+		return false;
+	}
+	cu.dl = dl;
+	return true;
+}
+
+const char *tg_http_class_name(tg_http_class c)
+{
+	static const char *const names[] = {
+		"ok", "network", "timeout", "tls", "http_4xx", "http_429", "http_5xx",
+		"malformed", "too_big", "bad_url", "unavailable",
+	};
+	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unknown";
+}
+
+bool tg_http_retryable(tg_http_class c)
+{
+	return c == TG_HTTP_NETWORK || c == TG_HTTP_TIMEOUT || c == TG_HTTP_429 ||
+	       c == TG_HTTP_5XX;
+}
+
+/* The host part of an http(s) URL is a loopback literal. */
+static bool loopback_host(const char *authority, size_t n)
+{
+	char host[64];
+	if (memchr(authority, '@', n) != NULL || n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, authority, n);
+	host[n] = '\0';
+	if (host[0] == '[') {
+		char *e = strchr(host, ']');
+		return e != NULL && (size_t)(e - host) == 4 && !strncmp(host, "[::1]", 5) &&
+		       (e[1] == '\0' || e[1] == ':');
+	}
+	char *colon = strchr(host, ':');
+	if (colon)
+		*colon = '\0';
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	unsigned a, b, c, d;
+	char tail;
+	return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
+	       b < 256 && c < 256 && d < 256;
+}
+
+bool tg_http_url_allowed(const char *url, bool allow_http_loopback)
+{
+	if (url == NULL)
+		return false;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	const char *rest;
+	bool https = strncmp(url, "https://", 8) == 0;
+	if (https)
+		rest = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		rest = url + 7;
+	else
+		return false;
+	size_t n = strcspn(rest, "/?#");
+	if (n == 0 || memchr(rest, '@', n) != NULL)
+		return false;
+	return https || (allow_http_loopback && loopback_host(rest, n));
+}
+
+struct sink {
+	struct tg_http_resp *r;
+	size_t cap, max;
+	bool overflow;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	if (s->r->len + n > s->max) {
+		s->overflow = true;
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	if (s->r->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->r->len + n + 1)
+			cap *= 2;
+		char *nb = malloc(cap);
+		if (nb == NULL)
+			return 0;
+		if (s->r->body != NULL) {
+			memcpy(nb, s->r->body, s->r->len);
+			tg_wipe(s->r->body, s->cap);
+			free(s->r->body);
+		}
+		s->r->body = nb;
+		s->cap = cap;
+	}
+	memcpy(s->r->body + s->r->len, data, n);
+	s->r->len += n;
+	s->r->body[s->r->len] = '\0';
+	return n;
+}
+
+/* Reads Cache-Control max-age, Retry-After and Content-Type. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct tg_http_resp *r = ud;
+	size_t n = size * nmemb;
+	char line[512];
+	if (n >= sizeof(line))
+		return n;
+	memcpy(line, data, n);
+	line[n] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!strncasecmp(line, "HTTP/", 5)) { /* a new response: reset */
+		r->max_age = r->retry_after = -1;
+		r->json = false;
+	} else if (!strncasecmp(line, "cache-control:", 14)) {
+		for (char *p = line + 14; *p; p++) {
+			if (!strncasecmp(p, "no-store", 8) || !strncasecmp(p, "no-cache", 8))
+				r->max_age = 0;
+			if (!strncasecmp(p, "max-age=", 8) && isdigit((unsigned char)p[8]))
+				r->max_age = strtol(p + 8, NULL, 10);
+		}
+	} else if (!strncasecmp(line, "retry-after:", 12)) {
+		char *p = line + 12;
+		while (*p == ' ')
+			p++;
+		if (isdigit((unsigned char)*p))
+			r->retry_after = strtol(p, NULL, 10);
+	} else if (!strncasecmp(line, "content-type:", 13)) {
+		char *p = line + 13;
+		while (*p == ' ')
+			p++;
+		size_t t = strcspn(p, "; ");
+		r->json = (t == 16 && !strncasecmp(p, "application/json", 16)) ||
+			  (t > 5 && !strncasecmp(p + t - 5, "+json", 5));
+	}
+	return n;
+}
+
+static tg_http_class classify(CURLcode rc, long status, bool overflow)
+{
+	if (overflow)
+		return TG_HTTP_TOO_BIG;
+	switch (rc) {
+	case CURLE_OK:
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		return TG_HTTP_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return TG_HTTP_TLS;
+	case CURLE_FILESIZE_EXCEEDED:
+		return TG_HTTP_TOO_BIG;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_WEIRD_SERVER_REPLY:
+		return TG_HTTP_MALFORMED;
+	default:
+		return TG_HTTP_NETWORK;
+	}
+	if (status == 429)
+		return TG_HTTP_429;
+	if (status >= 500)
+		return TG_HTTP_5XX;
+	if (status >= 400)
+		return TG_HTTP_4XX;
+	if (status >= 200 && status < 300)
+		return TG_HTTP_OK;
+	return TG_HTTP_MALFORMED; /* 1xx/3xx: redirects are not followed */
+}
+
+static void set_options(CURL *h, const struct tg_http_opts *o, const char *url,
+			struct sink *s, bool http)
+{
+	cu.setopt(h, CURLOPT_URL, url);
+	cu.setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu.setopt(h, CURLOPT_PROTOCOLS_STR, http ? "http" : "https");
+	cu.setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu.setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file != NULL)
+		cu.setopt(h, CURLOPT_CAINFO, o->ca_file);
+	/* Always set: "" means no proxy at all, whatever the environment says. */
+	cu.setopt(h, CURLOPT_PROXY, o->proxy ? o->proxy : "");
+	cu.setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000L);
+	cu.setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 10000L);
+	cu.setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+	cu.setopt(h, CURLOPT_USERAGENT, "tokengate/" TG_VERSION);
+	cu.setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	cu.setopt(h, CURLOPT_WRITEDATA, s);
+	cu.setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	cu.setopt(h, CURLOPT_HEADERDATA, s->r);
+}
+
+tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
+		      const char *form, const char *basic_user,
+		      const char *basic_pass, struct tg_http_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_age = r->retry_after = -1;
+	if (!tg_http_url_allowed(url, o->allow_http_loopback)) {
+		r->cls = TG_HTTP_BAD_URL;
+		snprintf(r->error, sizeof(r->error), "URL refused by policy (https only)");
+		return TG_E_CONFIG;
+	}
+	if (!load_curl()) {
+		r->cls = TG_HTTP_UNAVAILABLE;
+		snprintf(r->error, sizeof(r->error), "cannot load %s", TG_CURL_SONAME);
+		return TG_E_INTERNAL;
+	}
+	CURL *h = cu.init();
+	if (h == NULL)
+		return TG_E_NOMEM;
+	struct sink s = { r, 0, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false };
+	struct curl_slist *hdrs = cu.slist_append(NULL, "Accept: application/json");
+	set_options(h, o, url, &s, strncmp(url, "http://", 7) == 0);
+	cu.setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (form != NULL) {
+		cu.setopt(h, CURLOPT_POSTFIELDS, form);
+	}
+	if (basic_user != NULL) {
+		cu.setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		cu.setopt(h, CURLOPT_USERNAME, basic_user);
+		cu.setopt(h, CURLOPT_PASSWORD, basic_pass ? basic_pass : "");
+	}
+	CURLcode rc = cu.perform(h);
+	cu.getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	r->cls = classify(rc, r->status, s.overflow);
+	if (rc != CURLE_OK)
+		snprintf(r->error, sizeof(r->error), "%s", cu.strerror(rc));
+	else if (r->cls != TG_HTTP_OK)
+		snprintf(r->error, sizeof(r->error), "HTTP %ld", r->status);
+	cu.slist_free_all(hdrs);
+	cu.cleanup(h);
+	return r->cls == TG_HTTP_OK ? TG_OK : TG_E_IDP_UNREACHABLE;
+}
+
+void tg_http_resp_free(struct tg_http_resp *r)
+{
+	if (r->body != NULL) {
+		tg_wipe(r->body, r->len);
+		free(r->body);
+	}
+	r->body = NULL;
+	r->len = 0;
+}

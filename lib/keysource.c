@@ -1,0 +1,261 @@
+/*
+ * keysource.c - where an issuer's keys come from (see keysource.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "config_internal.h"
+#include "http.h"
+#include "keysource.h"
+
+#define DISCOVERY_MAX (256u * 1024u)
+#define LOCK_WAIT_MS 5000u
+
+struct ctx {
+	const struct tg_keys_req *q;
+	const struct tg_section *s;
+	const char *dir;
+	char name[160];		/* cache file of the key set */
+	char stamp[160];	/* last refetch for an unknown kid */
+	char attempt[160];	/* last fetch attempt of any kind */
+	int64_t min_ttl, max_ttl, max_stale, min_refetch;
+	struct tg_http_opts http;
+};
+
+static int64_t dur(const struct tg_section *s, const char *key)
+{
+	int64_t v = 0;
+	const char *t = tg_section_get(s, key);
+	tg_parse_duration(t ? t : tg_config_default(key), &v);
+	return v;
+}
+
+static void event(const struct ctx *c, const char *ev, const char *result,
+		  tg_rc reason, const char *detail)
+{
+	if (c->q->event != NULL)
+		c->q->event(c->q->ud, ev, result, reason, detail);
+}
+
+static bool setup(struct ctx *c, const struct tg_keys_req *q)
+{
+	int64_t t;
+	bool b = false;
+	memset(c, 0, sizeof(*c));
+	c->q = q;
+	c->s = tg_config_issuer(q->cfg, q->idx);
+	c->dir = tg_config_global(q->cfg, "cache_dir");
+	if (c->s == NULL || c->dir == NULL)
+		return false;
+	snprintf(c->name, sizeof(c->name), "%s.jwks", c->s->name);
+	snprintf(c->stamp, sizeof(c->stamp), "%s.refetch", c->s->name);
+	snprintf(c->attempt, sizeof(c->attempt), "%s.attempt", c->s->name);
+	c->min_ttl = dur(c->s, "jwks_min_ttl");
+	c->max_ttl = dur(c->s, "jwks_max_ttl");
+	c->max_stale = dur(c->s, "jwks_max_stale");
+	c->min_refetch = dur(c->s, "jwks_min_refetch");
+	tg_parse_duration(tg_config_global(q->cfg, "http_connect_timeout"), &t);
+	c->http.connect_timeout_ms = (long)t * 1000;
+	tg_parse_duration(tg_config_global(q->cfg, "http_timeout"), &t);
+	c->http.timeout_ms = (long)t * 1000;
+	c->http.ca_file = tg_section_get(c->s, "ca_file");
+	c->http.proxy = tg_section_get(c->s, "proxy");
+	const char *lb = tg_section_get(c->s, "allow_http_loopback");
+	c->http.allow_http_loopback = lb && tg_parse_bool(lb, &b) && b;
+	return true;
+}
+
+static int64_t ttl_of(const struct ctx *c, const struct tg_cache_entry *e)
+{
+	int64_t t = e->max_age < 0 ? c->min_ttl : e->max_age;
+	return t < c->min_ttl ? c->min_ttl : t > c->max_ttl ? c->max_ttl : t;
+}
+
+/* GET url; the body must be a JSON object. */
+static tg_rc get_json(struct ctx *c, const char *url, size_t max,
+		      struct tg_http_resp *r, json_t **out)
+{
+	*out = NULL;
+	c->http.max_body = max;
+	tg_rc rc = tg_http_request(&c->http, url, NULL, NULL, NULL, r);
+	if (rc == TG_OK && tg_json_parse_object(r->body, r->len, max, 16, out) != TG_OK) {
+		r->cls = TG_HTTP_MALFORMED;
+		snprintf(r->error, sizeof(r->error), "not a JSON object");
+		rc = TG_E_IDP_UNREACHABLE;
+	}
+	return rc;
+}
+
+/* Discovery, then the key set; on success the cache holds the new set. */
+static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t whylen)
+{
+	const char *iss = tg_section_get(c->s, "issuer");
+	char url[2048];
+	struct tg_http_resp r;
+	json_t *d = NULL, *k = NULL;
+	snprintf(url, sizeof(url), "%s%s.well-known/openid-configuration", iss,
+		 iss[strlen(iss) - 1] == '/' ? "" : "/");
+	tg_rc rc = get_json(c, url, DISCOVERY_MAX, &r, &d);
+	if (rc != TG_OK) {
+		snprintf(why, whylen, "discovery: %s (%s)", tg_http_class_name(r.cls), r.error);
+		goto out;
+	}
+	const char *diss = json_string_value(json_object_get(d, "issuer"));
+	const char *juri = json_string_value(json_object_get(d, "jwks_uri"));
+	if (diss == NULL || strcmp(diss, iss) != 0) {
+		snprintf(why, whylen, "discovery: issuer is not %s", iss);
+		rc = TG_E_IDP_UNREACHABLE;
+		goto out;
+	}
+	if (!tg_http_url_allowed(juri, c->http.allow_http_loopback)) {
+		snprintf(why, whylen, "discovery: jwks_uri missing or not https");
+		rc = TG_E_IDP_UNREACHABLE;
+		goto out;
+	}
+	snprintf(url, sizeof(url), "%s", juri);
+	tg_http_resp_free(&r);
+	rc = get_json(c, url, TG_JWKS_MAX_BYTES, &r, &k);
+	if (rc != TG_OK || !json_is_array(json_object_get(k, "keys"))) {
+		snprintf(why, whylen, "jwks: %s (%s)", tg_http_class_name(r.cls),
+			 rc == TG_OK ? "no keys array" : r.error);
+		rc = TG_E_IDP_UNREACHABLE;
+		goto out;
+	}
+	got->fetched_at = c->q->now;
+	got->max_age = r.max_age;
+	got->url = tg_strdup(url);
+	got->body = tg_strndup(r.body, r.len);
+	got->len = r.len;
+	if (tg_cache_write(c->dir, c->name, got) != TG_OK)
+		event(c, "jwks_fetch", "warn", TG_E_IO, "cannot write the key cache");
+out:
+	tg_http_resp_free(&r);
+	json_decref(d);
+	json_decref(k);
+	return rc;
+}
+
+static tg_rc use_entry(const struct ctx *c, const struct tg_cache_entry *e, tg_jwks **out)
+{
+	return tg_jwks_parse(e->body, e->len, c->q->skip, c->q->ud, out);
+}
+
+static bool has_kid(const struct ctx *c, const struct tg_cache_entry *e, const char *kid)
+{
+	tg_jwks *k = NULL;
+	bool found = false;
+	if (kid == NULL)
+		return true;
+	if (tg_jwks_parse(e->body, e->len, NULL, NULL, &k) == TG_OK)
+		for (size_t i = 0; i < tg_jwks_count(k); i++) {
+			const struct tg_key *key = tg_jwks_key(k, i);
+			if (key->kid && !strcmp(key->kid, kid))
+				found = true;
+		}
+	(void)c;
+	tg_jwks_free(k);
+	return found;
+}
+
+enum plan { USE, USE_STALE, FETCH, UNUSABLE };
+
+static bool within_stale(const struct ctx *c, const struct tg_cache_entry *e)
+{
+	int64_t age = c->q->now - e->fetched_at;
+	return age >= 0 && age < ttl_of(c, e) + c->max_stale;
+}
+
+/* What to do with the cache as it is. */
+static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e, bool have)
+{
+	if (!have)
+		return FETCH;
+	int64_t age = c->q->now - e->fetched_at;
+	bool fresh = age >= 0 && age < ttl_of(c, e);
+	if (fresh && !c->q->force && has_kid(c, e, c->q->kid))
+		return USE;
+	/* An unknown kid: one refetch per min_refetch across every process,
+	 * so a rotation is picked up at once and a flood of bogus kids cannot
+	 * hammer the provider. Stale keys: one attempt per min_refetch, so
+	 * an outage is not hammered either. */
+	int64_t last = fresh ? tg_cache_stamp_get(c->dir, c->stamp)
+			     : tg_cache_stamp_get(c->dir, c->attempt);
+	if (c->q->now - last >= c->min_refetch || last > c->q->now)
+		return FETCH;
+	if (fresh)
+		return USE;
+	return within_stale(c, e) ? USE_STALE : UNUSABLE;
+}
+
+static tg_rc serve_stale(const struct ctx *c, const struct tg_cache_entry *e,
+			 const char *why, tg_jwks **out)
+{
+	char d[400];
+	snprintf(d, sizeof(d), "keys fetched %llds ago; %s",
+		 (long long)(c->q->now - e->fetched_at), why);
+	event(c, "jwks_stale", "stale", TG_E_IDP_UNREACHABLE, d);
+	return use_entry(c, e, out);
+}
+
+tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
+{
+	struct ctx c;
+	struct tg_cache_entry e, got = { 0 };
+	char why[320] = "";
+	*out = NULL;
+	*fetched = false;
+	if (!setup(&c, q))
+		return TG_E_CONFIG;
+	const char *file = tg_section_get(c.s, "jwks_file");
+	if (file != NULL)
+		return tg_jwks_load_file(file, q->skip, q->ud, out, NULL, 0) == TG_OK
+			       ? TG_OK : TG_E_INTERNAL;
+
+	bool have = tg_cache_read(c.dir, c.name, &e) == TG_OK;
+	enum plan plan = decide(&c, &e, have);
+	tg_rc rc = TG_E_IDP_UNREACHABLE;
+	int lock = -1;
+	if (plan == FETCH) {
+		/* One fetch at a time across processes; with keys in hand,
+		 * do not wait for the one under way. */
+		lock = tg_cache_lock(c.dir, c.name, have ? 0 : LOCK_WAIT_MS);
+		if (lock >= 0) {
+			tg_cache_entry_clear(&e); /* it may have changed meanwhile */
+			have = tg_cache_read(c.dir, c.name, &e) == TG_OK;
+			plan = decide(&c, &e, have);
+		} else {
+			snprintf(why, sizeof(why), "another process is fetching the keys");
+			plan = !have ? UNUSABLE : within_stale(&c, &e) ? USE_STALE : UNUSABLE;
+			if (have && c.q->now - e.fetched_at < ttl_of(&c, &e))
+				plan = USE;
+		}
+	}
+	if (plan == FETCH) {
+		if (have && q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e))
+			tg_cache_stamp_set(c.dir, c.stamp, q->now);	/* kid-driven */
+		tg_cache_stamp_set(c.dir, c.attempt, q->now);
+		rc = fetch(&c, &got, why, sizeof(why));
+		if (rc == TG_OK) {
+			event(&c, "jwks_fetch", "ok", TG_OK, got.url);
+			*fetched = true;
+			rc = use_entry(&c, &got, out);
+		} else {
+			event(&c, "jwks_fetch", "error", TG_E_IDP_UNREACHABLE, why);
+			bool fresh = have && q->now - e.fetched_at < ttl_of(&c, &e) &&
+				     q->now >= e.fetched_at;
+			plan = fresh ? USE : have && within_stale(&c, &e) ? USE_STALE : UNUSABLE;
+		}
+	}
+	tg_cache_unlock(lock);
+	if (plan == USE)
+		rc = use_entry(&c, &e, out);
+	else if (plan == USE_STALE)
+		rc = serve_stale(&c, &e, why[0] ? why : "refetch not due yet", out);
+	else if (plan == UNUSABLE)
+		rc = TG_E_IDP_UNREACHABLE;
+	tg_cache_entry_clear(&e);
+	tg_cache_entry_clear(&got);
+	return rc;
+}

@@ -1,0 +1,145 @@
+#!/bin/sh
+# The identity backend against a real OpenID provider (oidc-provider on
+# 127.0.0.1): discovery, the JWKS cache, key rotation, the refetch limit,
+# a provider that is down, stale keys, and a caller environment that tries
+# to choose a proxy or a TLS key log. Bounded: every step is one login.
+set -eu
+B=$(cd "${B:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${TG_IN_NS:-}" != 1 ]; then
+	T=$(mktemp -d /tmp/tg-idp.XXXXXX)
+	trap 'rm -rf "$T"' EXIT
+	: > "$T/audit.log"
+	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
+		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
+	exit
+fi
+
+ctl=$B/tokengatectl
+fail=0 n=0
+ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
+
+[ -d "$here/node_modules/oidc-provider" ] || (cd "$here" && npm ci --no-audit --no-fund >/dev/null 2>&1)
+mkdir "$T/idp"
+node "$here/server.js" "$T/idp" > "$T/idp.log" 2>&1 &
+idp=$!
+i=0; while [ ! -s "$T/idp/url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+URL=$(cat "$T/idp/url")
+stop_idp() { kill "$idp" 2>/dev/null || true; wait "$idp" 2>/dev/null || true; }
+trap stop_idp EXIT
+stats() { curl -s "$URL/test/stats"; }
+count() { stats | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
+
+user=alice
+write_conf() { # file issuer-url cache
+	cat > "$1" <<CONF
+[global]
+cache_dir = $3
+
+[issuer idp]
+issuer = $2
+allow_http_loopback = yes
+audience = linux-hosts
+jwks_min_ttl = 5m
+jwks_max_ttl = 1h
+jwks_max_stale = 1h
+jwks_min_refetch = 60s
+CONF
+	chmod 600 "$1"
+}
+write_conf "$T/tg.conf" "$URL" "$T/cache"
+write_conf "$T/mismatch.conf" "http://localhost:${URL##*:}" "$T/cache2"
+mkdir "$T/svc"
+printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/tg.conf" > "$T/svc/tg"
+printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/mismatch.conf" > "$T/svc/tg_mismatch"
+
+mint() { # kid [extra args]
+	k=$1; shift
+	"$ctl" mint --key "$T/idp/$k.pem" --kid "$k" --iss "$URL" --aud linux-hosts \
+		--sub "sub-$user" --user "$user" "$@"
+}
+login() { # service token [env...] -> prints pamtester's last line
+	_svc=$1 _tok=$2; shift 2
+	printf '%s\n' "$_tok" | env "$@" LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+		pamtester "$_svc" "$user" authenticate 2>&1 | tail -1
+}
+logged() { sleep 0.1; grep -a -q -- "$1" "$T/audit.log"; }
+
+echo "  provider: $URL"
+tok=$(mint k1)
+r=$(login tg "$tok")
+check "first login discovers the provider and fetches its keys" "echo '$r' | grep -q 'successfully authenticated'"
+check "  provider saw 1 discovery and 1 JWKS request" \
+	"[ \"\$(count /.well-known/openid-configuration)\" = 1 ] && [ \"\$(count /jwks)\" = 1 ]"
+check "  audited event=jwks_fetch result=ok" "logged 'event=jwks_fetch result=ok'"
+check "  cache file is 0600" "[ \"\$(stat -c %a '$T/cache/idp.jwks')\" = 600 ]"
+
+curl -s -X POST "$URL/test/reset" >/dev/null
+for i in 1 2 3 4 5; do login tg "$tok" > "$T/r$i"; done
+check "5 more logins succeed from the cache" "[ \"\$(grep -l 'successfully' $T/r? | wc -l)\" = 5 ]"
+check "  with 0 requests at the provider" "[ \"\$(stats)\" = '{}' ]"
+
+kid2=$(curl -s -X POST "$URL/test/rotate" | python3 -c 'import json,sys; print(json.load(sys.stdin)["kid"])')
+r=$(login tg "$(mint "$kid2")")
+check "key rotation: a token with the new kid ($kid2) is accepted" "echo '$r' | grep -q 'successfully authenticated'"
+check "  after exactly one refetch" "[ \"\$(count /jwks)\" = 1 ]"
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/idp/bogus.pem" 2>/dev/null
+curl -s -X POST "$URL/test/reset" >/dev/null
+for i in 1 2 3 4 5 6; do
+	"$ctl" mint --key "$T/idp/bogus.pem" --kid "bogus-$i" --iss "$URL" --aud linux-hosts \
+		--sub s --user "$user" > "$T/bogus.jwt"
+	login tg "$(cat "$T/bogus.jwt")" > "$T/b$i"
+done
+check "6 tokens with bogus kids are refused (unknown_kid)" \
+	"[ \"\$(grep -l 'Authentication failure' $T/b? | wc -l)\" = 6 ] && logged 'reason=unknown_kid'"
+check "  and cause no JWKS request inside jwks_min_refetch" "[ \"\$(count /jwks)\" = 0 ]"
+
+r=$(login tg_mismatch "$tok")
+check "discovery naming another issuer: no keys, PAM_AUTHINFO_UNAVAIL" \
+	"echo '$r' | grep -q 'cannot retrieve authentication info'"
+check "  audited with the reason" "logged 'discovery: issuer is not http://localhost'"
+
+# The caller's environment must not reach the network code.
+rm -rf "$T/cache"
+r=$(login tg "$tok" https_proxy=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 \
+	ALL_PROXY=http://127.0.0.1:9 SSLKEYLOGFILE="$T/keylog" CURL_CA_BUNDLE=/nonexistent)
+check "a fetch ignores https_proxy / SSLKEYLOGFILE / CURL_CA_BUNDLE of the caller" \
+	"echo '$r' | grep -q 'successfully authenticated' && [ ! -e '$T/keylog' ]"
+
+stop_idp
+age() { # seconds: set the cache's fetch time that far back, and the refetch stamp to 0
+	python3 - "$T/cache" "$1" <<'PY'
+import json, os, sys, time
+d, back = sys.argv[1], int(sys.argv[2])
+for name, t in (("idp.jwks", int(time.time()) - back), ("idp.refetch", 0), ("idp.attempt", 0)):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        continue
+    e = json.load(open(p))
+    e["fetched_at"] = t
+    tmp = p + ".t"
+    with open(tmp, "w") as f:
+        json.dump(e, f)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, p)
+PY
+}
+r=$(login tg "$tok")
+check "provider down, fresh cache: logins go on" "echo '$r' | grep -q 'successfully authenticated'"
+age 900
+r=$(login tg "$tok")
+check "provider down, keys stale but inside jwks_max_stale: still accepted" \
+	"echo '$r' | grep -q 'successfully authenticated'"
+check "  audited as event=jwks_stale" "logged 'event=jwks_stale result=stale'"
+age 7300
+r=$(login tg "$tok")
+check "provider down, keys older than ttl + jwks_max_stale: PAM_AUTHINFO_UNAVAIL" \
+	"echo '$r' | grep -q 'cannot retrieve authentication info'"
+check "  audited reason=idp_unreachable" "logged 'event=auth result=deny reason=idp_unreachable'"
+
+printf '  idp: %d passed, %d failed\n' $((n - fail)) "$fail"
+[ "$fail" -eq 0 ]

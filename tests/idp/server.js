@@ -1,0 +1,99 @@
+// tests/idp/server.js - a real OpenID provider (oidc-provider) on 127.0.0.1
+// for tokengate's tests. Usage: node server.js OUTDIR
+// Prints "URL http://127.0.0.1:PORT" when ready. Writes the current signing
+// key as OUTDIR/<kid>.pem so tests can mint user tokens with the provider's
+// own key. Test-only routes (never part of a real provider):
+//   POST /test/rotate   new RS256 signing key first, old one still published
+//   GET  /test/stats    requests seen per path, as JSON
+//   POST /test/reset    forget the counters
+// Stops by itself after 15 minutes.
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Provider from 'oidc-provider';
+
+const outdir = process.argv[2];
+if (!outdir) {
+  console.error('usage: node server.js OUTDIR');
+  process.exit(2);
+}
+
+let keys = [];
+let serial = 0;
+let stats = {};
+let handler = null;
+let issuer = null;
+
+function addKey() {
+  serial += 1;
+  const kid = `k${serial}`;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  fs.writeFileSync(path.join(outdir, `${kid}.pem`),
+    privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+  keys = [jwk, ...keys]; // the first key signs
+  fs.writeFileSync(path.join(outdir, 'current-kid'), kid);
+  return kid;
+}
+
+function build() {
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: 'linux-hosts',
+      client_secret: 'linux-hosts-secret',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+    }],
+    jwks: { keys },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => 'urn:linux-hosts',
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: 'hosts',
+          audience: 'linux-hosts',
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+  });
+  handler = provider.callback();
+}
+
+function json(res, code, body) {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const server = http.createServer((req, res) => {
+  const p = new URL(req.url, 'http://x').pathname;
+  if (p.startsWith('/test/')) {
+    if (p === '/test/stats') return json(res, 200, stats);
+    if (p === '/test/reset' && req.method === 'POST') { stats = {}; return json(res, 200, {}); }
+    if (p === '/test/rotate' && req.method === 'POST') {
+      const kid = addKey();
+      build();
+      return json(res, 200, { kid });
+    }
+    return json(res, 404, {});
+  }
+  stats[p] = (stats[p] || 0) + 1;
+  return handler(req, res);
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  issuer = `http://127.0.0.1:${port}`;
+  addKey();
+  build();
+  fs.writeFileSync(path.join(outdir, 'url'), issuer);
+  console.log(`URL ${issuer}`);
+});
+setTimeout(() => process.exit(0), 15 * 60 * 1000).unref();
+process.on('SIGTERM', () => process.exit(0));
