@@ -58,6 +58,8 @@ static const struct keydef {
 	{ "jwks_max_ttl", T_DUR, S_ISSUER, "24h" },
 	{ "jwks_max_stale", T_DUR, S_ISSUER, "24h" },
 	{ "jwks_min_refetch", T_DUR, S_ISSUER, "60s" },
+	{ "circuit_failures", T_INT, S_ISSUER, "5" },
+	{ "circuit_cooldown", T_DUR, S_ISSUER, "30s" },
 };
 
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))

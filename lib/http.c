@@ -63,7 +63,7 @@ const char *tg_http_class_name(tg_http_class c)
 {
 	static const char *const names[] = {
 		"ok", "network", "timeout", "tls", "http_4xx", "http_429", "http_5xx",
-		"malformed", "too_big", "bad_url", "unavailable",
+		"malformed", "too_big", "bad_url", "unavailable", "circuit_open",
 	};
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unknown";
 }
@@ -214,6 +214,7 @@ static tg_http_class classify(CURLcode rc, long status, bool overflow)
 	case CURLE_PARTIAL_FILE:
 	case CURLE_BAD_CONTENT_ENCODING:
 	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:	/* "HTTP/0.9": not HTTP at all */
 		return TG_HTTP_MALFORMED;
 	default:
 		return TG_HTTP_NETWORK;

@@ -22,6 +22,7 @@ typedef enum tg_http_class {
 	TG_HTTP_TOO_BIG,
 	TG_HTTP_BAD_URL,	/* refused by policy before any request */
 	TG_HTTP_UNAVAILABLE,	/* libcurl could not be loaded */
+	TG_HTTP_CIRCUIT_OPEN,	/* not sent: the provider is known to be down */
 } tg_http_class;
 
 struct tg_http_opts {

@@ -2,10 +2,12 @@
  * keysource.c - where an issuer's keys come from (see keysource.h).
  */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
+#include "circuit.h"
 #include "config_internal.h"
 #include "http.h"
 #include "keysource.h"
@@ -22,6 +24,8 @@ struct ctx {
 	char attempt[160];	/* last fetch attempt of any kind */
 	int64_t min_ttl, max_ttl, max_stale, min_refetch;
 	struct tg_http_opts http;
+	struct tg_circuit circuit;
+	long budget_ms;		/* all attempts of one document */
 };
 
 static int64_t dur(const struct tg_section *s, const char *key)
@@ -37,6 +41,15 @@ static void event(const struct ctx *c, const char *ev, const char *result,
 {
 	if (c->q->event != NULL)
 		c->q->event(c->q->ud, ev, result, reason, detail);
+}
+
+static void on_circuit(void *ud, const char *from, const char *to, int failures)
+{
+	const struct ctx *c = ud;
+	char d[128];
+	snprintf(d, sizeof(d), "%s -> %s after %d consecutive failures", from, to, failures);
+	if (c->q->event != NULL)
+		c->q->event(c->q->ud, "circuit", to, TG_E_IDP_UNREACHABLE, d);
 }
 
 static bool setup(struct ctx *c, const struct tg_keys_req *q)
@@ -64,6 +77,14 @@ static bool setup(struct ctx *c, const struct tg_keys_req *q)
 	c->http.proxy = tg_section_get(c->s, "proxy");
 	const char *lb = tg_section_get(c->s, "allow_http_loopback");
 	c->http.allow_http_loopback = lb && tg_parse_bool(lb, &b) && b;
+	c->budget_ms = c->http.timeout_ms;
+	const char *cf = tg_section_get(c->s, "circuit_failures");
+	c->circuit.dir = c->dir;
+	snprintf(c->circuit.name, sizeof(c->circuit.name), "%s.circuit", c->s->name);
+	c->circuit.threshold = (int)strtol(cf ? cf : tg_config_default("circuit_failures"), NULL, 10);
+	c->circuit.cooldown = dur(c->s, "circuit_cooldown");
+	c->circuit.on_change = on_circuit;
+	c->circuit.ud = c;
 	return true;
 }
 
@@ -73,17 +94,67 @@ static int64_t ttl_of(const struct ctx *c, const struct tg_cache_entry *e)
 	return t < c->min_ttl ? c->min_ttl : t > c->max_ttl ? c->max_ttl : t;
 }
 
-/* GET url; the body must be a JSON object. */
-static tg_rc get_json(struct ctx *c, const char *url, size_t max,
-		      struct tg_http_resp *r, json_t **out)
+static long now_ms(void)
 {
-	*out = NULL;
-	c->http.max_body = max;
-	tg_rc rc = tg_http_request(&c->http, url, NULL, NULL, NULL, r);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One attempt: the circuit allowing, a 2xx JSON object. */
+static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms,
+		     struct tg_http_resp *r, json_t **out)
+{
+	memset(r, 0, sizeof(*r));
+	if (!tg_circuit_allow(&c->circuit, c->q->now)) {
+		r->cls = TG_HTTP_CIRCUIT_OPEN;
+		snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
+		return TG_E_IDP_UNREACHABLE;
+	}
+	struct tg_http_opts o = c->http;
+	o.max_body = max;
+	o.timeout_ms = timeout_ms;
+	tg_rc rc = tg_http_request(&o, url, NULL, NULL, NULL, r);
+	if (rc == TG_OK && !r->json) {
+		r->cls = TG_HTTP_MALFORMED;
+		snprintf(r->error, sizeof(r->error), "Content-Type is not JSON");
+		rc = TG_E_IDP_UNREACHABLE;
+	}
 	if (rc == TG_OK && tg_json_parse_object(r->body, r->len, max, 16, out) != TG_OK) {
 		r->cls = TG_HTTP_MALFORMED;
 		snprintf(r->error, sizeof(r->error), "not a JSON object");
 		rc = TG_E_IDP_UNREACHABLE;
+	}
+	if (r->cls != TG_HTTP_BAD_URL)
+		tg_circuit_record(&c->circuit, c->q->now, rc == TG_OK);
+	return rc;
+}
+
+/* GET url, retrying what is worth retrying with full-jitter backoff (or
+ * Retry-After), all inside the budget. The body must be a JSON object. */
+static tg_rc get_json(struct ctx *c, const char *url, size_t max,
+		      struct tg_http_resp *r, json_t **out)
+{
+	long deadline = now_ms() + c->budget_ms;
+	tg_rc rc = TG_E_IDP_UNREACHABLE;
+	*out = NULL;
+	for (unsigned n = 0; n < 3; n++) {
+		long left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		if (n > 0)
+			tg_http_resp_free(r);
+		rc = attempt(c, url, max, left < c->http.timeout_ms ? left : c->http.timeout_ms,
+			     r, out);
+		if (rc == TG_OK || !tg_http_retryable(r->cls))
+			break;
+		long wait = r->cls == TG_HTTP_429 && r->retry_after >= 0
+				    ? r->retry_after * 1000L
+				    : (long)tg_backoff_ms(n, 200, 2000);
+		if (wait >= deadline - now_ms())
+			break; /* no time left for another try */
+		struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
 	}
 	return rc;
 }

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "keysource.h"
 #include "tokengate.h"
 
 #ifndef TG_CONFIG_PATH
@@ -34,6 +36,16 @@ static void on_skip(void *ud, size_t index, const char *kid, const char *cause)
 	if (o->explain)
 		printf("  skip   key[%zu]    kid=%s: %s\n", index, kid ? kid : "-",
 		       cause);
+}
+
+static void on_keys_event(void *ud, const char *event, const char *result,
+			  tg_rc reason, const char *detail)
+{
+	const struct vopts *o = ud;
+	if (o->explain || strcmp(result, "ok") != 0)
+		fprintf(o->explain ? stdout : stderr, "  %-6s %-10s %s: %s\n",
+			strcmp(result, "ok") ? "note" : "ok", event, result,
+			detail ? detail : tg_reason(reason));
 }
 
 static void on_warn(void *ud, const char *msg)
@@ -142,14 +154,21 @@ static int setup(struct vopts *o, const char *token, tg_policy **p,
 		return o->issuer ? CTL_USAGE : CTL_REJECTED;
 	}
 	const char *jf = tg_config_jwks_file(*cfg, (size_t)idx);
-	if (jf == NULL) {
-		fprintf(stderr, "tokengatectl: [issuer %s] has no jwks_file\n",
-			tg_config_issuer_name(*cfg, (size_t)idx));
-		return CTL_USAGE;
-	}
-	if (tg_jwks_load_file(jf, on_skip, o, keys, err, sizeof(err)) != TG_OK) {
-		fprintf(stderr, "tokengatectl: %s\n", err);
-		return CTL_USAGE;
+	if (jf != NULL) {
+		if (tg_jwks_load_file(jf, on_skip, o, keys, err, sizeof(err)) != TG_OK) {
+			fprintf(stderr, "tokengatectl: %s\n", err);
+			return CTL_USAGE;
+		}
+	} else {
+		/* discovered keys, through the same cache the helper uses */
+		struct tg_keys_req q = { .cfg = *cfg, .idx = (size_t)idx,
+					 .now = (int64_t)time(NULL), .event = on_keys_event,
+					 .skip = on_skip, .ud = o };
+		bool fetched;
+		if (tg_issuer_keys(&q, keys, &fetched) != TG_OK) {
+			fprintf(stderr, "idp_unreachable\n");
+			return CTL_REJECTED;
+		}
 	}
 	return tg_policy_from_config(*cfg, (size_t)idx, NULL, p) == TG_OK
 		       ? CTL_OK : CTL_USAGE;

@@ -141,5 +141,98 @@ check "provider down, keys older than ttl + jwks_max_stale: PAM_AUTHINFO_UNAVAIL
 	"echo '$r' | grep -q 'cannot retrieve authentication info'"
 check "  audited reason=idp_unreachable" "logged 'event=auth result=deny reason=idp_unreachable'"
 
+# ---- faults: a proxy between the helper and a second provider ----
+mkdir "$T/f"
+python3 "$here/faultproxy.py" "$T/f" > "$T/proxy.log" 2>&1 &
+proxy=$!
+i=0; while [ ! -s "$T/f/proxy-port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+PURL=http://127.0.0.1:$(cat "$T/f/proxy-port")
+node "$here/server.js" "$T/f" "$PURL" > "$T/idp2.log" 2>&1 &
+idp2=$!
+i=0; while [ ! -s "$T/f/url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+stop_all() { kill "$proxy" "$idp2" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop_all EXIT
+cat > "$T/f.conf" <<CONF
+[global]
+cache_dir = $T/fcache
+http_connect_timeout = 1s
+http_timeout = 2s
+
+[issuer idp]
+issuer = $PURL
+allow_http_loopback = yes
+audience = linux-hosts
+circuit_failures = 3
+circuit_cooldown = 30s
+CONF
+# a port where nothing listens
+cat > "$T/refused.conf" <<CONF
+[global]
+cache_dir = $T/rcache
+http_connect_timeout = 1s
+http_timeout = 2s
+
+[issuer idp]
+issuer = http://127.0.0.1:1
+allow_http_loopback = yes
+audience = linux-hosts
+CONF
+chmod 600 "$T/f.conf" "$T/refused.conf"
+printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/f.conf" > "$T/svc/tg_f"
+printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/refused.conf" > "$T/svc/tg_refused"
+ftok=$("$ctl" mint --key "$T/f/k1.pem" --kid k1 --iss "$PURL" --aud linux-hosts --sub s --user "$user")
+since() { python3 -c "import time; print(int((time.time() - $1) * 1000))"; }
+fault() { # mode class
+	echo "$1" > "$T/f/mode"
+	rm -rf "$T/fcache"
+	t0=$(python3 -c 'import time; print(time.time())')
+	r=$(login tg_f "$ftok")
+	ms=$(since "$t0")
+	check "fault $1: PAM_AUTHINFO_UNAVAIL in ${ms} ms, audited as $2" \
+		"echo '$r' | grep -q 'cannot retrieve authentication info' && [ $ms -lt 8000 ] && logged 'event=jwks_fetch result=error reason=idp_unreachable .*$2'"
+}
+r=$(login tg_refused "$ftok")
+check "fault refused: PAM_AUTHINFO_UNAVAIL, audited as network" \
+	"echo '$r' | grep -q 'cannot retrieve authentication info' && logged 'discovery: network'"
+fault hang timeout
+fault reset network
+fault 500 http_5xx
+fault 502 http_5xx
+fault 503 http_5xx
+fault 429 http_429
+fault garbage malformed
+fault truncated malformed
+fault bigbody too_big
+fault drip timeout
+fault wrongtype 'Content-Type is not JSON'
+echo pass > "$T/f/mode"
+rm -rf "$T/fcache"
+r=$(login tg_f "$ftok")
+check "through the proxy in pass mode: logged in" "echo '$r' | grep -q 'successfully authenticated'"
+check "  the helper never crashed" "! grep -a -q 'helper_died' '$T/audit.log'"
+
+# the circuit: three failures open it, then requests fail at once
+rm -rf "$T/fcache"
+echo 503 > "$T/f/mode"
+echo 0 > "$T/f/proxy-count"
+r=$(login tg_f "$ftok")
+check "circuit: 3 failed attempts open it" "logged 'event=circuit result=open'"
+c1=$(cat "$T/f/proxy-count")
+t0=$(python3 -c 'import time; print(time.time())')
+r=$(login tg_f "$ftok")
+ms=$(since "$t0")
+check "  while open, a login fails at once (${ms} ms) without a request" \
+	"echo '$r' | grep -q 'cannot retrieve' && [ \"\$(cat $T/f/proxy-count)\" = '$c1' ] && [ $ms -lt 1000 ]"
+python3 - "$T/fcache/idp.circuit" <<'PY'
+import json, os, sys
+p = sys.argv[1]
+e = json.load(open(p)); e["fetched_at"] -= 60
+open(p + ".t", "w").write(json.dumps(e)); os.chmod(p + ".t", 0o600); os.replace(p + ".t", p)
+PY
+echo pass > "$T/f/mode"
+r=$(login tg_f "$ftok")
+check "  after the cool-down one probe goes out, succeeds, and closes it" \
+	"echo '$r' | grep -q 'successfully authenticated' && logged 'event=circuit result=half_open' && logged 'event=circuit result=closed'"
+
 printf '  idp: %d passed, %d failed\n' $((n - fail)) "$fail"
 [ "$fail" -eq 0 ]

@@ -1,5 +1,6 @@
 // tests/idp/server.js - a real OpenID provider (oidc-provider) on 127.0.0.1
-// for tokengate's tests. Usage: node server.js OUTDIR
+// for tokengate's tests. Usage: node server.js OUTDIR [PUBLIC_URL]
+// (PUBLIC_URL: the issuer as seen through a proxy, e.g. the fault proxy)
 // Prints "URL http://127.0.0.1:PORT" when ready. Writes the current signing
 // key as OUTDIR/<kid>.pem so tests can mint user tokens with the provider's
 // own key. Test-only routes (never part of a real provider):
@@ -89,7 +90,8 @@ const server = http.createServer((req, res) => {
 
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  issuer = `http://127.0.0.1:${port}`;
+  issuer = process.argv[3] || `http://127.0.0.1:${port}`;
+  fs.writeFileSync(path.join(outdir, 'upstream'), `http://127.0.0.1:${port}`);
   addKey();
   build();
   fs.writeFileSync(path.join(outdir, 'url'), issuer);
