@@ -45,3 +45,54 @@ fi
 printf 'tokengate-helper links %s shared objects; libcurl is not among them: %s\n' \
 	"$(ldd "$B/tokengate-helper" | wc -l)" \
 	"$(ldd "$B/tokengate-helper" | grep -q curl && echo NO || echo yes)"
+
+# ---- the identity backend: a real provider, and the fault proxy ----
+if ! command -v node >/dev/null 2>&1 || { [ "$(id -u)" != 0 ] && ! unshare -rm true 2>/dev/null; }; then
+	echo "(identity backend figures skipped: needs node and root or user namespaces)"
+	exit 0
+fi
+[ -d "$here/idp/node_modules/oidc-provider" ] || (cd "$here/idp" && npm ci --no-audit --no-fund >/dev/null 2>&1)
+mkdir "$T/f"
+python3 "$here/idp/faultproxy.py" "$T/f" > /dev/null 2>&1 &
+proxy=$!
+i=0; while [ ! -s "$T/f/proxy-port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+PURL=http://127.0.0.1:$(cat "$T/f/proxy-port")
+node "$here/idp/server.js" "$T/f" "$PURL" > /dev/null 2>&1 &
+idp=$!
+trap 'kill $proxy $idp 2>/dev/null; rm -rf "$T"' EXIT
+i=0; while [ ! -s "$T/f/url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+cat > "$T/idp.conf" <<CONF
+[global]
+cache_dir = $T/cache
+http_connect_timeout = 1s
+http_timeout = 2s
+
+[issuer idp]
+issuer = $PURL
+allow_http_loopback = yes
+audience = linux-hosts
+circuit_failures = 3
+circuit_cooldown = 5m
+CONF
+chmod 600 "$T/idp.conf"
+printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/idp.conf" > "$T/svc/idp"
+"$B/tokengatectl" mint --key "$T/f/k1.pem" --kid k1 --iss "$PURL" --aud linux-hosts \
+	--sub s --user "$user" --ttl 3600 > "$T/itok"
+ibench() { # n label
+	LOGSINK=$B/tests/logsink sh "$here/tools/with-devlog.sh" "$T/audit.log" \
+		env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/svc" "$B/bench/bench_pam" idp "$user" "$T/itok" "$1" "$2" || true
+}
+echo pass > "$T/f/mode"
+ibench 1 "(a) first login: discovery + JWKS fetch through the proxy" > /dev/null
+echo 0 > "$T/f/proxy-count"
+ibench 1000 "(a) warm: discovered keys from the on-disk cache"
+printf '  provider requests during those 1000 warm logins: %s\n' "$(cat "$T/f/proxy-count")"
+echo hang > "$T/f/mode"
+rm -rf "$T/cache"
+ibench 1 "(c) first failure against a provider that accepts and never answers (http_timeout 2s)"
+echo 503 > "$T/f/mode"
+ibench 3 "    (opening the circuit: 503s)" > /dev/null
+echo 0 > "$T/f/proxy-count"
+ibench 200 "(b) provider down, circuit open, no usable keys: fail fast"
+printf '  provider requests while the circuit was open: %s\n' "$(cat "$T/f/proxy-count")"
