@@ -52,7 +52,8 @@ MOD_SRC := pam/pam_tokengate.c pam/module_args.c pam/module_helper.c \
 	pam/module_conv.c pam/module_result.c
 HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_prompt.c
-CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c
+CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
+	tools/ctl_status.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl

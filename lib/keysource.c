@@ -22,6 +22,7 @@ struct ctx {
 	char name[160];		/* cache file of the key set */
 	char stamp[160];	/* last refetch for an unknown kid */
 	char attempt[160];	/* last fetch attempt of any kind */
+	char lasterr[160];	/* the last fetch error, for status */
 	int64_t min_ttl, max_ttl, max_stale, min_refetch;
 	struct tg_http_opts http;
 	struct tg_circuit circuit;
@@ -65,6 +66,7 @@ static bool setup(struct ctx *c, const struct tg_keys_req *q)
 	snprintf(c->name, sizeof(c->name), "%s.jwks", c->s->name);
 	snprintf(c->stamp, sizeof(c->stamp), "%s.refetch", c->s->name);
 	snprintf(c->attempt, sizeof(c->attempt), "%s.attempt", c->s->name);
+	snprintf(c->lasterr, sizeof(c->lasterr), "%s.lasterror", c->s->name);
 	c->min_ttl = dur(c->s, "jwks_min_ttl");
 	c->max_ttl = dur(c->s, "jwks_max_ttl");
 	c->max_stale = dur(c->s, "jwks_max_stale");
@@ -314,6 +316,9 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 			rc = use_entry(&c, &got, out);
 		} else {
 			event(&c, "jwks_fetch", "error", TG_E_IDP_UNREACHABLE, why);
+			struct tg_cache_entry le = { .fetched_at = q->now, .max_age = -1,
+						     .body = why, .len = strlen(why) };
+			tg_cache_write(c.dir, c.lasterr, &le);
 			bool fresh = have && q->now - e.fetched_at < ttl_of(&c, &e) &&
 				     q->now >= e.fetched_at;
 			plan = fresh ? USE : have && within_stale(&c, &e) ? USE_STALE : UNUSABLE;
@@ -329,4 +334,35 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 	tg_cache_entry_clear(&e);
 	tg_cache_entry_clear(&got);
 	return rc;
+}
+
+tg_rc tg_issuer_keys_status(const tg_config *cfg, size_t idx, struct tg_keys_status *st)
+{
+	struct tg_keys_req q = { .cfg = cfg, .idx = idx };
+	struct ctx c;
+	struct tg_cache_entry e;
+	memset(st, 0, sizeof(*st));
+	if (!setup(&c, &q))
+		return TG_E_CONFIG;
+	st->static_file = tg_section_get(c.s, "jwks_file") != NULL;
+	st->circuit = tg_circuit_state(&c.circuit, &st->failures);
+	st->max_stale = c.max_stale;
+	if (tg_cache_read(c.dir, c.name, &e) == TG_OK) {
+		tg_jwks *k = NULL;
+		st->cached = true;
+		st->fetched_at = e.fetched_at;
+		st->max_age = e.max_age;
+		st->ttl = ttl_of(&c, &e);
+		snprintf(st->url, sizeof(st->url), "%s", e.url ? e.url : "");
+		if (tg_jwks_parse(e.body, e.len, NULL, NULL, &k) == TG_OK)
+			st->usable_keys = tg_jwks_count(k);
+		tg_jwks_free(k);
+		tg_cache_entry_clear(&e);
+	}
+	if (tg_cache_read(c.dir, c.lasterr, &e) == TG_OK) {
+		st->error_at = e.fetched_at;
+		snprintf(st->error, sizeof(st->error), "%s", e.body);
+		tg_cache_entry_clear(&e);
+	}
+	return TG_OK;
 }

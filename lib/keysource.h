@@ -25,6 +25,24 @@ struct tg_keys_req {
 	void *ud;
 };
 
+/* What the cache knows about an issuer, for `tokengatectl status`. */
+struct tg_keys_status {
+	bool static_file;	/* jwks_file: no network */
+	bool cached;
+	int64_t fetched_at;
+	int64_t max_age;	/* from the provider, -1 if none */
+	int64_t ttl;		/* after clamping */
+	int64_t max_stale;
+	size_t usable_keys;
+	const char *circuit;	/* closed, open, half_open */
+	int failures;
+	int64_t error_at;	/* 0: none recorded */
+	char error[320];
+	char url[512];
+};
+TG_HIDDEN tg_rc tg_issuer_keys_status(const tg_config *cfg, size_t idx,
+				      struct tg_keys_status *st);
+
 /* *fetched tells whether the keys came from the network just now. */
 TG_HIDDEN tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out,
 			       bool *fetched);

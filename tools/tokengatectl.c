@@ -17,6 +17,7 @@ static void usage(FILE *f)
 	      "  mint     --key PEM --kid KID --iss URL --aud AUD --sub SUB [--user NAME]\n"
 	      "           [--ttl SECONDS] [--alg RS256|ES256] [--typ TYP] [--claim k=v ...]\n"
 	      "  jwks     --key PEM --kid KID [--alg ALG]   print the public JWKS of a key\n"
+	      "  status   [--config FILE] [--json]          issuers: keys, circuit, last error\n"
 	      "  version\n"
 	      "\n"
 	      "Exit status: 0 valid/done, 1 rejected (reason code on stderr),\n"
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 		return ctl_validate(argc - 1, argv + 1);
 	if (strcmp(cmd, "mint") == 0)
 		return ctl_mint(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return ctl_status(argc - 1, argv + 1);
 	if (strcmp(cmd, "jwks") == 0)
 		return ctl_jwks(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

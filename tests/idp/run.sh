@@ -140,6 +140,14 @@ r=$(login tg "$tok")
 check "provider down, keys older than ttl + jwks_max_stale: PAM_AUTHINFO_UNAVAIL" \
 	"echo '$r' | grep -q 'cannot retrieve authentication info'"
 check "  audited reason=idp_unreachable" "logged 'event=auth result=deny reason=idp_unreachable'"
+"$ctl" status --config "$T/tg.conf" --json > "$T/status.json"
+"$ctl" status --config "$T/tg.conf" > "$T/status.txt"
+check "tokengatectl status --json: keys expired, last error recorded, circuit state" \
+	"python3 -c \"import json; s=json.load(open('$T/status.json'))['issuers'][0]; assert s['keys_state']=='expired (refused)', s; assert s['last_error'].startswith('discovery: '), s; assert s['circuit'] in ('closed','open'), s; assert s['keys_usable']==2, s\""
+check "tokengatectl status (human): one block per issuer" \
+	"grep -q '^issuer idp' '$T/status.txt' && grep -q 'circuit' '$T/status.txt' && grep -q 'last error' '$T/status.txt'"
+r=$("$ctl" validate --config "$T/tg.conf" --issuer idp "$tok" 2>&1 || true)
+check "tokengatectl validate --issuer with no usable keys: idp_unreachable" "echo '$r' | grep -q idp_unreachable"
 
 # ---- faults: a proxy between the helper and a second provider ----
 mkdir "$T/f"

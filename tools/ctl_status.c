@@ -1,0 +1,137 @@
+/*
+ * ctl_status.c - tokengatectl status: per issuer, where its keys come
+ * from, how old they are, the circuit, and the last error. --json for
+ * machines. (Sessions join with the store.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+#include "keysource.h"
+#include "tokengate.h"
+
+#ifndef TG_CONFIG_PATH
+#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
+#endif
+
+static void span(char *buf, size_t n, int64_t s)
+{
+	if (s < 0)
+		snprintf(buf, n, "in the future?");
+	else if (s < 120)
+		snprintf(buf, n, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, n, "%lldm", (long long)s / 60);
+	else if (s < 172800)
+		snprintf(buf, n, "%lldh%02lldm", (long long)s / 3600, (long long)s % 3600 / 60);
+	else
+		snprintf(buf, n, "%lldd", (long long)s / 86400);
+}
+
+static const char *freshness(const struct tg_keys_status *st, int64_t now)
+{
+	int64_t age = now - st->fetched_at;
+	if (age < 0)
+		return "clock behind the fetch";
+	if (age < st->ttl)
+		return "fresh";
+	return age < st->ttl + st->max_stale ? "stale (still served)" : "expired (refused)";
+}
+
+static void human(const tg_config *cfg, size_t i, const struct tg_keys_status *st,
+		  int64_t now, int color)
+{
+	char a[32], t[32];
+	const char *on = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+	printf("%sissuer %s%s  %s\n", on, tg_config_issuer_name(cfg, i), off,
+	       tg_config_issuer_url(cfg, i));
+	if (st->static_file) {
+		printf("  %-10s static file %s (no network)\n", "keys", tg_config_jwks_file(cfg, i));
+	} else if (!st->cached) {
+		printf("  %-10s not fetched yet (the first login discovers them)\n", "keys");
+	} else {
+		span(a, sizeof(a), now - st->fetched_at);
+		span(t, sizeof(t), st->ttl);
+		printf("  %-10s %zu usable, fetched %s ago, ttl %s (max-age %lld): %s\n", "keys",
+		       st->usable_keys, a, t, (long long)st->max_age, freshness(st, now));
+		printf("  %-10s %s\n", "jwks_uri", st->url);
+	}
+	printf("  %-10s %s (%d consecutive failures)\n", "circuit", st->circuit, st->failures);
+	if (st->error_at) {
+		span(a, sizeof(a), now - st->error_at);
+		printf("  %-10s %s ago: %s\n", "last error", a, st->error);
+	} else {
+		printf("  %-10s none\n", "last error");
+	}
+}
+
+static json_t *as_json(const tg_config *cfg, size_t i, const struct tg_keys_status *st,
+		       int64_t now)
+{
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:i}", "name", tg_config_issuer_name(cfg, i),
+			      "issuer", tg_config_issuer_url(cfg, i), "keys_source",
+			      st->static_file ? "file" : "discovery", "circuit", st->circuit,
+			      "circuit_failures", st->failures);
+	if (!st->static_file && st->cached) {
+		json_object_set_new(j, "keys_fetched_at", json_integer(st->fetched_at));
+		json_object_set_new(j, "keys_age", json_integer(now - st->fetched_at));
+		json_object_set_new(j, "keys_max_age", json_integer(st->max_age));
+		json_object_set_new(j, "keys_ttl", json_integer(st->ttl));
+		json_object_set_new(j, "keys_usable", json_integer((json_int_t)st->usable_keys));
+		json_object_set_new(j, "keys_state", json_string(freshness(st, now)));
+		json_object_set_new(j, "jwks_uri", json_string(st->url));
+	}
+	if (st->error_at) {
+		json_object_set_new(j, "last_error_at", json_integer(st->error_at));
+		json_object_set_new(j, "last_error", json_string(st->error));
+	}
+	return j;
+}
+
+int ctl_status(int argc, char **argv)
+{
+	const char *path = TG_CONFIG_PATH;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			path = argv[++i];
+		else {
+			fputs("usage: tokengatectl status [--config FILE] [--json]\n", stderr);
+			return CTL_USAGE;
+		}
+	}
+	tg_config *cfg = NULL;
+	char err[512];
+	if (tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: %s\n", err);
+		return CTL_USAGE;
+	}
+	int64_t now = (int64_t)time(NULL);
+	json_t *all = json_array();
+	for (size_t i = 0; i < tg_config_issuer_count(cfg); i++) {
+		struct tg_keys_status st;
+		tg_issuer_keys_status(cfg, i, &st);
+		if (json)
+			json_array_append_new(all, as_json(cfg, i, &st, now));
+		else
+			human(cfg, i, &st, now, isatty(1));
+	}
+	if (json) {
+		json_t *doc = json_pack("{s:o}", "issuers", all);
+		char *s = json_dumps(doc, JSON_INDENT(2));
+		printf("%s\n", s);
+		free(s);
+		json_decref(doc);
+	} else {
+		json_decref(all);
+	}
+	tg_config_free(cfg);
+	return CTL_OK;
+}
