@@ -44,7 +44,7 @@ PAMTEST_LIBS := $(shell $(PKG_CONFIG) --libs libpamtest 2>/dev/null)
 LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
 	lib/sig.c lib/policy.c lib/claims.c lib/token.c lib/config.c \
 	lib/config_access.c lib/file.c lib/audit.c lib/http.c lib/cache.c \
-	lib/keysource.c lib/circuit.c
+	lib/keysource.c lib/circuit.c lib/oauth.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 PROTO_OBJ := $(B)/lib/proto.o
 
@@ -62,7 +62,7 @@ ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	install test-build asan deb
 all: $(ALL)
 
-$(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.h lib/proto.h lib/http.h lib/cache.h lib/keysource.h lib/circuit.h
+$(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.h lib/proto.h lib/http.h lib/cache.h lib/keysource.h lib/circuit.h lib/oauth.h
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -c -o $@ $<

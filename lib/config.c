@@ -17,7 +17,7 @@
 #define LINE_MAX_BYTES 1024u
 
 enum vtype { T_STR, T_PATH, T_DUR, T_BOOL, T_INT, T_LIST, T_KIND, T_METHODS,
-	     T_ALGS, T_AUDFMT, T_URL };
+	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH };
 enum { S_GLOBAL = 1, S_ISSUER = 2, S_SERVICE = 4 };
 
 static const struct keydef {
@@ -44,6 +44,7 @@ static const struct keydef {
 	{ "jwks_file", T_PATH, S_ISSUER, NULL },
 	{ "client_id", T_STR, S_ISSUER, NULL },
 	{ "client_secret_file", T_PATH, S_ISSUER, NULL },
+	{ "client_auth", T_CLIENTAUTH, S_ISSUER, NULL },
 	{ "audience", T_LIST, S_ISSUER, NULL },
 	{ "token_kind", T_KIND, S_ISSUER | S_SERVICE, "access" },
 	{ "access_token_types", T_LIST, S_ISSUER, "at+jwt application/at+jwt" },
@@ -167,6 +168,10 @@ static bool check_value(enum vtype t, const char *v, const char **why)
 	case T_AUDFMT:
 		*why = "must be logfmt or json";
 		return !strcmp(v, "logfmt") || !strcmp(v, "json");
+	case T_CLIENTAUTH:
+		*why = "must be client_secret_basic, client_secret_post or none";
+		return !strcmp(v, "client_secret_basic") || !strcmp(v, "client_secret_post") ||
+		       !strcmp(v, "none");
 	case T_URL:
 		*why = "must be an https:// URL (http:// only for loopback)";
 		return (!strncmp(v, "https://", 8) && v[8] != '\0') ||

@@ -21,8 +21,27 @@ static tg_rc file_error(char *err, size_t errlen, const char *path,
 	return TG_E_IO;
 }
 
+static tg_rc read_checked(const char *path, size_t max_bytes, bool secret,
+			  char **out, size_t *outlen, char *err, size_t errlen);
+
 tg_rc tg_read_file_safely(const char *path, size_t max_bytes, char **out,
 			  size_t *outlen, char *err, size_t errlen)
+{
+	return read_checked(path, max_bytes, false, out, outlen, err, errlen);
+}
+
+tg_rc tg_read_secret_file(const char *path, char **out, char *err, size_t errlen)
+{
+	size_t len = 0;
+	tg_rc rc = read_checked(path, 4096, true, out, &len, err, errlen);
+	if (rc == TG_OK)
+		while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r'))
+			(*out)[--len] = '\0';
+	return rc;
+}
+
+static tg_rc read_checked(const char *path, size_t max_bytes, bool secret,
+			  char **out, size_t *outlen, char *err, size_t errlen)
 {
 	struct stat st;
 	*out = NULL;
@@ -42,6 +61,8 @@ tg_rc tg_read_file_safely(const char *path, size_t max_bytes, char **out,
 		bad = "not owned by root";
 	else if (st.st_mode & (S_IWGRP | S_IWOTH))
 		bad = "writable by group or others";
+	else if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		bad = "a secret readable by group or others";
 	else if ((size_t)st.st_size > max_bytes)
 		bad = "too large";
 	if (bad != NULL) {
@@ -72,6 +93,7 @@ tg_rc tg_read_file_safely(const char *path, size_t max_bytes, char **out,
 	}
 	close(fd);
 	if (bad != NULL) {
+		tg_wipe(buf, (size_t)st.st_size + 1);
 		free(buf);
 		return file_error(err, errlen, path, bad);
 	}

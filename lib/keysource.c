@@ -1,6 +1,7 @@
 /*
  * keysource.c - where an issuer's keys come from (see keysource.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct ctx {
 	char stamp[160];	/* last refetch for an unknown kid */
 	char attempt[160];	/* last fetch attempt of any kind */
 	char lasterr[160];	/* the last fetch error, for status */
+	char disco[160];	/* the discovery document */
 	int64_t min_ttl, max_ttl, max_stale, min_refetch;
 	struct tg_http_opts http;
 	struct tg_circuit circuit;
@@ -67,6 +69,7 @@ static bool setup(struct ctx *c, const struct tg_keys_req *q)
 	snprintf(c->stamp, sizeof(c->stamp), "%s.refetch", c->s->name);
 	snprintf(c->attempt, sizeof(c->attempt), "%s.attempt", c->s->name);
 	snprintf(c->lasterr, sizeof(c->lasterr), "%s.lasterror", c->s->name);
+	snprintf(c->disco, sizeof(c->disco), "%s.discovery", c->s->name);
 	c->min_ttl = dur(c->s, "jwks_min_ttl");
 	c->max_ttl = dur(c->s, "jwks_max_ttl");
 	c->max_stale = dur(c->s, "jwks_max_stale");
@@ -187,6 +190,9 @@ static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t 
 		rc = TG_E_IDP_UNREACHABLE;
 		goto out;
 	}
+	struct tg_cache_entry de = { .fetched_at = c->q->now, .max_age = r.max_age,
+				     .url = (char *)(uintptr_t)iss, .body = r.body, .len = r.len };
+	tg_cache_write(c->dir, c->disco, &de);
 	snprintf(url, sizeof(url), "%s", juri);
 	tg_http_resp_free(&r);
 	rc = get_json(c, url, TG_JWKS_MAX_BYTES, &r, &k);
@@ -365,4 +371,65 @@ tg_rc tg_issuer_keys_status(const tg_config *cfg, size_t idx, struct tg_keys_sta
 		tg_cache_entry_clear(&e);
 	}
 	return TG_OK;
+}
+
+tg_rc tg_issuer_discovery(const struct tg_keys_req *q, json_t **out, char *why,
+			  size_t whylen)
+{
+	struct ctx c;
+	struct tg_cache_entry e;
+	*out = NULL;
+	if (!setup(&c, q))
+		return TG_E_CONFIG;
+	if (tg_cache_read(c.dir, c.disco, &e) == TG_OK) {
+		int64_t age = q->now - e.fetched_at;
+		tg_rc rc = age >= 0 && age < c.max_ttl
+				   ? tg_json_parse_object(e.body, e.len, DISCOVERY_MAX, 16, out)
+				   : TG_E_EXPIRED;
+		tg_cache_entry_clear(&e);
+		if (rc == TG_OK)
+			return TG_OK;
+	}
+	const char *iss = tg_section_get(c.s, "issuer");
+	char url[2048];
+	struct tg_http_resp r;
+	snprintf(url, sizeof(url), "%s%s.well-known/openid-configuration", iss,
+		 iss[strlen(iss) - 1] == '/' ? "" : "/");
+	tg_rc rc = get_json(&c, url, DISCOVERY_MAX, &r, out);
+	if (rc != TG_OK) {
+		snprintf(why, whylen, "discovery: %s (%s)", tg_http_class_name(r.cls), r.error);
+	} else if (!json_is_string(json_object_get(*out, "issuer")) ||
+		   strcmp(json_string_value(json_object_get(*out, "issuer")), iss) != 0) {
+		snprintf(why, whylen, "discovery: issuer is not %s", iss);
+		json_decref(*out);
+		*out = NULL;
+		rc = TG_E_IDP_UNREACHABLE;
+	} else {
+		struct tg_cache_entry de = { .fetched_at = q->now, .max_age = r.max_age,
+					     .url = url, .body = r.body, .len = r.len };
+		tg_cache_write(c.dir, c.disco, &de);
+	}
+	tg_http_resp_free(&r);
+	return rc;
+}
+
+tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url, const char *form,
+		     const char *user, const char *pass, void *resp)
+{
+	struct tg_http_resp *r = resp;
+	struct ctx c;
+	memset(r, 0, sizeof(*r));
+	if (!setup(&c, q))
+		return TG_E_CONFIG;
+	if (!tg_circuit_allow(&c.circuit, q->now)) {
+		r->cls = TG_HTTP_CIRCUIT_OPEN;
+		snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
+		return TG_E_IDP_UNREACHABLE;
+	}
+	/* POSTs are not retried: a grant may have been used already. */
+	tg_rc rc = tg_http_request(&c.http, url, form, user, pass, r);
+	bool provider_ok = r->cls == TG_HTTP_OK || r->cls == TG_HTTP_4XX ||
+			   r->cls == TG_HTTP_BAD_URL;
+	tg_circuit_record(&c.circuit, q->now, provider_ok);
+	return rc;
 }

@@ -43,6 +43,16 @@ struct tg_keys_status {
 TG_HIDDEN tg_rc tg_issuer_keys_status(const tg_config *cfg, size_t idx,
 				      struct tg_keys_status *st);
 
+/* The provider's discovery document (cached beside the keys; fetched when
+ * absent or older than jwks_max_ttl). The caller frees *out. */
+TG_HIDDEN tg_rc tg_issuer_discovery(const struct tg_keys_req *q, json_t **out,
+				    char *why, size_t whylen);
+/* The issuer's HTTP options and circuit, for the token endpoint. */
+struct tg_http_opts;
+TG_HIDDEN tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url,
+			       const char *form, const char *user, const char *pass,
+			       void *resp);
+
 /* *fetched tells whether the keys came from the network just now. */
 TG_HIDDEN tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out,
 			       bool *fetched);

@@ -123,6 +123,10 @@ TG_HIDDEN void tg_wipe(void *p, size_t n);
 TG_HIDDEN tg_rc tg_read_file_safely(const char *path, size_t max_bytes,
 				    char **out, size_t *outlen, char *err,
 				    size_t errlen);
+/* A secret (client secret): as above, and no group/other access at all;
+ * the trailing newline removed. Wipe it with tg_free_secret. */
+TG_HIDDEN tg_rc tg_read_secret_file(const char *path, char **out, char *err,
+				    size_t errlen);
 /* Parses "90s", "5m", "12h", "7d" or plain seconds. */
 TG_HIDDEN bool tg_parse_duration(const char *s, int64_t *out);
 TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);

@@ -59,7 +59,12 @@ $(B)/tests/dlopen_check: tests/tools/dlopen_check.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< -ldl
 
-TEST_TOOLS := $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
+$(B)/tests/oauthctl: tests/tools/oauthctl.c $(B)/libtokengate.a
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libtokengate.a $(LIB_LIBS)
+
+TEST_TOOLS := $(B)/tests/oauthctl $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
 	$(B)/tests/libjwt-sign $(B)/tests/test_pam
 
 test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)

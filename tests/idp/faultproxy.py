@@ -6,7 +6,8 @@
 Listens on 127.0.0.1 (port written to OUTDIR/proxy-port), forwards to the
 URL in OUTDIR/upstream, and misbehaves as OUTDIR/mode says, read on every
 request: pass, hang, reset, 500, 502, 503, 429, garbage, truncated, bigbody
-(10 MB), drip (one byte every 0.2 s), wrongtype (text/html). Requests seen
+(10 MB), drip (one byte every 0.2 s), wrongtype (text/html), and for POSTs
+only emptyerror (400, empty body) and htmlerror (400, an HTML page). Requests seen
 are counted in OUTDIR/proxy-count. Stops by itself after 15 minutes; a hang
 lasts at most 30 s.
 """
@@ -64,7 +65,8 @@ def forward(method, path, headers, body):
     up = read_file("upstream")
     host, port = up.split("//", 1)[1].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    fwd = {k: v for k, v in headers.items() if k not in ("host", "connection")}
+    # keep Host: the provider builds its endpoint URLs from it
+    fwd = {k: v for k, v in headers.items() if k != "connection"}
     conn.request(method, path, body=body or None, headers=fwd)
     resp = conn.getresponse()
     data = resp.read()
@@ -77,6 +79,10 @@ def reply(sock, status, ctype, body, extra=""):
     head = ("HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s"
             "Connection: close\r\n\r\n" % (status, ctype, len(body), extra))
     sock.sendall(head.encode() + body)
+
+
+def method_is_post(req):
+    return req[0] == "POST"
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -97,6 +103,10 @@ class Handler(socketserver.BaseRequestHandler):
             return reply(sock, int(mode), "application/json", b'{"error":"server_error"}')
         if mode == "429":
             return reply(sock, 429, "application/json", b"{}", "Retry-After: 1\r\n")
+        if mode == "emptyerror" and method_is_post(req):
+            return reply(sock, 400, "text/plain", b"")
+        if mode == "htmlerror" and method_is_post(req):
+            return reply(sock, 400, "text/html", b"<html><body>Bad Request</body></html>")
         if mode == "garbage":
             return sock.sendall(b"\x00\x01\x02 this is not HTTP at all\r\n\r\n")
         status, ctype, body = forward(*req)

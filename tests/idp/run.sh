@@ -110,6 +110,66 @@ r=$(login tg "$tok" https_proxy=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9
 check "a fetch ignores https_proxy / SSLKEYLOGFILE / CURL_CA_BUNDLE of the caller" \
 	"echo '$r' | grep -q 'successfully authenticated' && [ ! -e '$T/keylog' ]"
 
+# ---- the token endpoint and friends ----
+printf 'linux-hosts-secret\n' > "$T/secret"
+printf 'linux-post-secret\n' > "$T/post-secret"
+printf 'wrong\n' > "$T/bad-secret"
+printf 'linux-hosts-secret\n' > "$T/leaky-secret"
+chmod 600 "$T/secret" "$T/post-secret" "$T/bad-secret"
+chmod 640 "$T/leaky-secret"
+oconf() { # name client secretfile [auth]
+	cat > "$T/$1.conf" <<CONF
+[global]
+cache_dir = $T/ocache
+
+[issuer idp]
+issuer = $URL
+allow_http_loopback = yes
+audience = linux-hosts
+client_id = $2
+client_secret_file = $3
+${4:+client_auth = $4}
+CONF
+	chmod 600 "$T/$1.conf"
+}
+oconf o linux-hosts "$T/secret"
+oconf opost linux-post "$T/post-secret" client_secret_post
+oconf obad linux-hosts "$T/bad-secret"
+oconf oleak linux-hosts "$T/leaky-secret"
+oc() { "$B/tests/oauthctl" "$T/$1.conf" idp "$2" ${3:+"$3"} ${4:+"$4"} > "$T/o.out" 2>/dev/null; }
+has() { grep -qx -- "$1" "$T/o.out"; }
+val() { sed -n "s/^$1=//p" "$T/o.out"; }
+oc o client_credentials
+check "client_credentials (client_secret_basic): a Bearer token" "has rc=ok && has token_type=Bearer"
+at=$(val access_token)
+r=$("$ctl" validate --config "$T/o.conf" "$at" 2>&1 || true)
+check "  the provider's at+jwt verifies, and maps to no person (user_mismatch)" "[ '$r' = user_mismatch ]"
+oc opost client_credentials
+check "client_credentials (client_secret_post)" "has rc=ok"
+oc obad client_credentials
+check "wrong client secret: invalid_client, a configuration error" "has error=invalid_client && has rc=internal"
+oc oleak client_credentials
+check "a group-readable client_secret_file is refused before any request" \
+	"grep -q 'secret readable by group or others' '$T/o.out'"
+oc o client_credentials urn:opaque
+ot=$(val access_token)
+oc o introspect "$ot"
+check "introspection (RFC 7662): an opaque token is active" "has active=true"
+oc o revoke "$ot"
+check "revocation (RFC 7009)" "has rc=ok"
+oc o introspect "$ot"
+check "  then introspection says inactive" "has active=false"
+oc o device_start
+check "device authorization (RFC 8628): user code, default interval 5 when none is sent" \
+	"has interval=5 && [ -n \"\$(val user_code)\" ]"
+dc=$(val device_code)
+oc o device_poll "$dc"
+check "  polling before approval: authorization_pending" "has error=authorization_pending && has rc=no_credentials"
+oc o refresh not-a-refresh-token
+check "refresh with an unknown refresh token: invalid_grant -> revoked" "has rc=revoked"
+oc o password alice secret
+check "password grant where the provider has none: unsupported_grant_type" "has error=unsupported_grant_type"
+
 stop_idp
 age() { # seconds: set the cache's fetch time that far back, and the refetch stamp to 0
 	python3 - "$T/cache" "$1" <<'PY'
@@ -213,6 +273,28 @@ fault truncated malformed
 fault bigbody too_big
 fault drip timeout
 fault wrongtype 'Content-Type is not JSON'
+# error bodies that are empty or not JSON, on the token endpoint
+echo pass > "$T/f/mode"
+rm -rf "$T/fcache"
+cat > "$T/fo.conf" <<CONF
+[global]
+cache_dir = $T/fcache
+
+[issuer idp]
+issuer = $PURL
+allow_http_loopback = yes
+audience = linux-hosts
+client_id = linux-hosts
+client_secret_file = $T/secret
+CONF
+chmod 600 "$T/fo.conf"
+"$B/tests/oauthctl" "$T/fo.conf" idp client_credentials > /dev/null 2>&1  # caches discovery
+for m in emptyerror htmlerror; do
+	echo $m > "$T/f/mode"
+	"$B/tests/oauthctl" "$T/fo.conf" idp refresh some-token > "$T/o.out" 2>/dev/null
+	check "token endpoint answering 400 with $m: handled as a refused grant" \
+		"grep -qx rc=revoked '$T/o.out' && grep -q 'HTTP 400 with' '$T/o.out'"
+done
 echo pass > "$T/f/mode"
 rm -rf "$T/fcache"
 r=$(login tg_f "$ftok")

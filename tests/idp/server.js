@@ -43,6 +43,14 @@ function build() {
     clients: [{
       client_id: 'linux-hosts',
       client_secret: 'linux-hosts-secret',
+      grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:device_code',
+        'refresh_token'],
+      redirect_uris: [],
+      response_types: [],
+    }, {
+      client_id: 'linux-post',
+      client_secret: 'linux-post-secret',
+      token_endpoint_auth_method: 'client_secret_post',
       grant_types: ['client_credentials'],
       redirect_uris: [],
       response_types: [],
@@ -51,16 +59,23 @@ function build() {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => 'urn:linux-hosts',
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          scope: 'hosts',
-          audience: 'linux-hosts',
-          accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'RS256' } },
-        }),
+        // urn:opaque issues opaque tokens: JWT access tokens cannot be
+        // introspected here, opaque ones can (and be revoked).
+        getResourceServerInfo: (ctx, resource) => (resource === 'urn:opaque'
+          ? { scope: 'hosts', audience: 'linux-hosts', accessTokenFormat: 'opaque' }
+          : {
+            scope: 'hosts',
+            audience: 'linux-hosts',
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          }),
       },
     },
   });

@@ -1,0 +1,60 @@
+/*
+ * oauth.h - the token endpoint and friends (RFC 6749, 8628, 7662, 7009) for
+ * one configured issuer: grants, device authorization, introspection and
+ * revocation, with client_secret_basic, client_secret_post or none.
+ */
+#ifndef TG_OAUTH_H
+#define TG_OAUTH_H
+
+#include "keysource.h"
+
+struct tg_tokens {		/* every member wiped when cleared */
+	char *access_token;
+	char *refresh_token;
+	char *id_token;
+	char *token_type;
+	char *scope;
+	int64_t expires_in;	/* -1 if absent */
+};
+
+struct tg_device {
+	char *device_code;	/* secret */
+	char *user_code;
+	char *verification_uri;
+	char *verification_uri_complete;
+	int64_t expires_in;
+	int64_t interval;	/* 5 when the provider gives none (RFC 8628) */
+};
+
+struct tg_oauth_err {
+	char error[64];		/* the OAuth error code, or "" */
+	char detail[256];	/* description, or what went wrong */
+	long status;
+};
+
+/* Result codes: TG_OK; TG_E_REVOKED (invalid_grant); TG_E_NOT_AUTHORIZED
+ * (access_denied, 403); TG_E_EXPIRED (expired_token); TG_E_NO_CREDENTIALS
+ * (authorization_pending, slow_down: err->error tells which); TG_E_CONFIG
+ * (invalid_client, unauthorized_client, unsupported_grant_type,
+ * invalid_request, invalid_scope, 401, no such endpoint); TG_E_MALFORMED (a
+ * success that is not a valid token response); TG_E_IDP_UNREACHABLE. */
+TG_HIDDEN tg_rc tg_oauth_refresh(const struct tg_keys_req *q, const char *refresh_token,
+				 struct tg_tokens *t, struct tg_oauth_err *e);
+TG_HIDDEN tg_rc tg_oauth_password(const struct tg_keys_req *q, const char *user,
+				  const char *password, const char *scope,
+				  struct tg_tokens *t, struct tg_oauth_err *e);
+TG_HIDDEN tg_rc tg_oauth_client_credentials(const struct tg_keys_req *q,
+					    const char *resource, struct tg_tokens *t,
+					    struct tg_oauth_err *e);
+TG_HIDDEN tg_rc tg_oauth_device_start(const struct tg_keys_req *q, const char *scope,
+				      struct tg_device *d, struct tg_oauth_err *e);
+TG_HIDDEN tg_rc tg_oauth_device_poll(const struct tg_keys_req *q, const char *device_code,
+				     struct tg_tokens *t, struct tg_oauth_err *e);
+TG_HIDDEN tg_rc tg_oauth_introspect(const struct tg_keys_req *q, const char *token,
+				    bool *active, struct tg_oauth_err *e);
+TG_HIDDEN tg_rc tg_oauth_revoke(const struct tg_keys_req *q, const char *token,
+				const char *hint, struct tg_oauth_err *e);
+TG_HIDDEN void tg_tokens_clear(struct tg_tokens *t);
+TG_HIDDEN void tg_device_clear(struct tg_device *d);
+
+#endif
