@@ -167,8 +167,17 @@ oc o device_poll "$dc"
 check "  polling before approval: authorization_pending" "has error=authorization_pending && has rc=no_credentials"
 oc o refresh not-a-refresh-token
 check "refresh with an unknown refresh token: invalid_grant -> revoked" "has rc=revoked"
-oc o password alice secret
-check "password grant where the provider has none: unsupported_grant_type" "has error=unsupported_grant_type"
+oc o password alice alice-password
+check "password grant (registered in the harness): a token for alice" "has rc=ok"
+pat=$(val access_token)
+r=$(login tg "$pat")
+check "  that provider-issued token logs alice in through PAM" "echo '$r' | grep -q 'successfully authenticated'"
+oc o password bob bob-password
+r=$(login tg "$(val access_token)")
+check "  bob's token does not log alice in (user_mismatch)" \
+	"echo '$r' | grep -q 'Authentication failure' && logged 'reason=user_mismatch'"
+oc o password alice wrong-password
+check "  a wrong password: invalid_grant" "has error=invalid_grant && has rc=revoked"
 
 stop_idp
 age() { # seconds: set the cache's fetch time that far back, and the refetch stamp to 0

@@ -12,13 +12,26 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const outdir = process.argv[2];
 if (!outdir) {
   console.error('usage: node server.js OUTDIR');
   process.exit(2);
 }
+
+// Test users for the password grant (the provider has none built in).
+const USERS = {
+  alice: { password: 'alice-password', groups: ['devs'] },
+  bob: { password: 'bob-password', groups: ['admins'] },
+};
+const RESOURCE = 'urn:linux-hosts';
+const RS_INFO = {
+  scope: 'hosts',
+  audience: 'linux-hosts',
+  accessTokenFormat: 'jwt',
+  jwt: { sign: { alg: 'RS256' } },
+};
 
 let keys = [];
 let serial = 0;
@@ -44,7 +57,7 @@ function build() {
       client_id: 'linux-hosts',
       client_secret: 'linux-hosts-secret',
       grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:device_code',
-        'refresh_token'],
+        'refresh_token', 'password'],
       redirect_uris: [],
       response_types: [],
     }, {
@@ -56,6 +69,10 @@ function build() {
       response_types: [],
     }],
     jwks: { keys },
+    // What a Linux host maps: the login name and the groups.
+    extraTokenClaims: (ctx, token) => (token.accountId && USERS[token.accountId]
+      ? { preferred_username: token.accountId, groups: USERS[token.accountId].groups }
+      : undefined),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -70,16 +87,36 @@ function build() {
         // introspected here, opaque ones can (and be revoked).
         getResourceServerInfo: (ctx, resource) => (resource === 'urn:opaque'
           ? { scope: 'hosts', audience: 'linux-hosts', accessTokenFormat: 'opaque' }
-          : {
-            scope: 'hosts',
-            audience: 'linux-hosts',
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
-          }),
+          : RS_INFO),
       },
     },
   });
+  registerPasswordGrant(provider);
   handler = provider.callback();
+}
+
+// The resource-owner password grant, registered as the tests need it.
+function registerPasswordGrant(provider) {
+  provider.registerGrantType('password', async (ctx) => {
+    const { params, client } = ctx.oidc;
+    const user = USERS[params.username];
+    if (!user || user.password !== params.password) {
+      throw new errors.InvalidGrant('invalid username or password');
+    }
+    const { Grant, AccessToken, ResourceServer } = ctx.oidc.provider;
+    const grant = new Grant({ accountId: params.username, clientId: client.clientId });
+    grant.addOIDCScope('openid');
+    grant.addResourceScope(RESOURCE, 'hosts');
+    const grantId = await grant.save();
+    const at = new AccessToken({
+      accountId: params.username, client, grantId, gty: 'password', scope: 'hosts',
+    });
+    at.resourceServer = new ResourceServer(RESOURCE, RS_INFO);
+    const value = await at.save();
+    ctx.body = {
+      access_token: value, token_type: 'Bearer', expires_in: at.expiration, scope: 'hosts',
+    };
+  }, ['username', 'password', 'scope']);
 }
 
 function json(res, code, body) {
