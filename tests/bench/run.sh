@@ -52,29 +52,11 @@ if ! command -v node >/dev/null 2>&1 || { [ "$(id -u)" != 0 ] && ! unshare -rm t
 	exit 0
 fi
 [ -d "$here/idp/node_modules/oidc-provider" ] || (cd "$here/idp" && npm ci --no-audit --no-fund >/dev/null 2>&1)
-mkdir "$T/f"
-python3 "$here/idp/faultproxy.py" "$T/f" > /dev/null 2>&1 &
-proxy=$!
-i=0; while [ ! -s "$T/f/proxy-port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-PURL=http://127.0.0.1:$(cat "$T/f/proxy-port")
-node "$here/idp/server.js" "$T/f" "$PURL" > /dev/null 2>&1 &
-idp=$!
-trap 'kill $proxy $idp 2>/dev/null; rm -rf "$T"' EXIT
-i=0; while [ ! -s "$T/f/url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-cat > "$T/idp.conf" <<CONF
-[global]
-cache_dir = $T/cache
-http_connect_timeout = 1s
-http_timeout = 2s
-
-[issuer idp]
-issuer = $PURL
-allow_http_loopback = yes
-audience = linux-hosts
-circuit_failures = 3
-circuit_cooldown = 5m
-CONF
-chmod 600 "$T/idp.conf"
+TG_IDP_DIR=$here/idp
+. "$here/idp/lib.sh"
+start_behind_proxy "$T/f"
+trap 'kill $PROXY_PID $IDP_PID 2>/dev/null; rm -rf "$T"' EXIT
+proxy_conf "$T/idp.conf" "$T/cache" 5m
 printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/idp.conf" > "$T/svc/idp"
 "$B/tokengatectl" mint --key "$T/f/k1.pem" --kid k1 --iss "$PURL" --aud linux-hosts \
 	--sub s --user "$user" --ttl 3600 > "$T/itok"

@@ -219,29 +219,13 @@ r=$("$ctl" validate --config "$T/tg.conf" --issuer idp "$tok" 2>&1 || true)
 check "tokengatectl validate --issuer with no usable keys: idp_unreachable" "echo '$r' | grep -q idp_unreachable"
 
 # ---- faults: a proxy between the helper and a second provider ----
-mkdir "$T/f"
-python3 "$here/faultproxy.py" "$T/f" > "$T/proxy.log" 2>&1 &
-proxy=$!
-i=0; while [ ! -s "$T/f/proxy-port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-PURL=http://127.0.0.1:$(cat "$T/f/proxy-port")
-node "$here/server.js" "$T/f" "$PURL" > "$T/idp2.log" 2>&1 &
-idp2=$!
-i=0; while [ ! -s "$T/f/url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+TG_IDP_DIR=$here
+. "$here/lib.sh"
+start_behind_proxy "$T/f"
+proxy=$PROXY_PID idp2=$IDP_PID
 stop_all() { kill "$proxy" "$idp2" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop_all EXIT
-cat > "$T/f.conf" <<CONF
-[global]
-cache_dir = $T/fcache
-http_connect_timeout = 1s
-http_timeout = 2s
-
-[issuer idp]
-issuer = $PURL
-allow_http_loopback = yes
-audience = linux-hosts
-circuit_failures = 3
-circuit_cooldown = 30s
-CONF
+proxy_conf "$T/f.conf" "$T/fcache" 30s
 # a port where nothing listens
 cat > "$T/refused.conf" <<CONF
 [global]
@@ -254,7 +238,7 @@ issuer = http://127.0.0.1:1
 allow_http_loopback = yes
 audience = linux-hosts
 CONF
-chmod 600 "$T/f.conf" "$T/refused.conf"
+chmod 600 "$T/refused.conf"
 printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/f.conf" > "$T/svc/tg_f"
 printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/refused.conf" > "$T/svc/tg_refused"
 ftok=$("$ctl" mint --key "$T/f/k1.pem" --kid k1 --iss "$PURL" --aud linux-hosts --sub s --user "$user")
