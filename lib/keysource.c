@@ -221,21 +221,16 @@ static tg_rc use_entry(const struct ctx *c, const struct tg_cache_entry *e, tg_j
 	return tg_jwks_parse(e->body, e->len, c->q->skip, c->q->ud, out);
 }
 
-static bool has_kid(const struct ctx *c, const struct tg_cache_entry *e, const char *kid)
+static bool has_kid(const tg_jwks *k, const char *kid)
 {
-	tg_jwks *k = NULL;
-	bool found = false;
 	if (kid == NULL)
 		return true;
-	if (tg_jwks_parse(e->body, e->len, NULL, NULL, &k) == TG_OK)
-		for (size_t i = 0; i < tg_jwks_count(k); i++) {
-			const struct tg_key *key = tg_jwks_key(k, i);
-			if (key->kid && !strcmp(key->kid, kid))
-				found = true;
-		}
-	(void)c;
-	tg_jwks_free(k);
-	return found;
+	for (size_t i = 0; i < tg_jwks_count(k); i++) {
+		const struct tg_key *key = tg_jwks_key(k, i);
+		if (key->kid && !strcmp(key->kid, kid))
+			return true;
+	}
+	return false;
 }
 
 enum plan { USE, USE_STALE, FETCH, UNUSABLE };
@@ -246,14 +241,15 @@ static bool within_stale(const struct ctx *c, const struct tg_cache_entry *e)
 	return age >= 0 && age < ttl_of(c, e) + c->max_stale;
 }
 
-/* What to do with the cache as it is. */
-static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e, bool have)
+/* What to do with the cache as it is (keys: the entry, parsed once). */
+static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e,
+			const tg_jwks *keys)
 {
-	if (!have)
+	if (keys == NULL)
 		return FETCH;
 	int64_t age = c->q->now - e->fetched_at;
 	bool fresh = age >= 0 && age < ttl_of(c, e);
-	if (fresh && !c->q->force && has_kid(c, e, c->q->kid))
+	if (fresh && !c->q->force && has_kid(keys, c->q->kid))
 		return USE;
 	/* An unknown kid: one refetch per min_refetch across every process,
 	 * so a rotation is picked up at once and a flood of bogus kids cannot
@@ -268,14 +264,26 @@ static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e, boo
 	return within_stale(c, e) ? USE_STALE : UNUSABLE;
 }
 
-static tg_rc serve_stale(const struct ctx *c, const struct tg_cache_entry *e,
-			 const char *why, tg_jwks **out)
+static void note_stale(const struct ctx *c, const struct tg_cache_entry *e,
+		       const char *why)
 {
 	char d[400];
 	snprintf(d, sizeof(d), "keys fetched %llds ago; %s",
 		 (long long)(c->q->now - e->fetched_at), why);
 	event(c, "jwks_stale", "stale", TG_E_IDP_UNREACHABLE, d);
-	return use_entry(c, e, out);
+}
+
+/* Reads the cached entry and parses its keys once (NULL: none usable). */
+static tg_jwks *read_cached(const struct ctx *c, struct tg_cache_entry *e)
+{
+	tg_jwks *k = NULL;
+	if (tg_cache_read(c->dir, c->name, e) != TG_OK)
+		return NULL;
+	if (use_entry(c, e, &k) != TG_OK) {
+		tg_jwks_free(k);
+		return NULL;
+	}
+	return k;
 }
 
 tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
@@ -292,27 +300,29 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 		return tg_jwks_load_file(file, q->skip, q->ud, out, NULL, 0) == TG_OK
 			       ? TG_OK : TG_E_INTERNAL;
 
-	bool have = tg_cache_read(c.dir, c.name, &e) == TG_OK;
-	enum plan plan = decide(&c, &e, have);
+	tg_jwks *cached = read_cached(&c, &e);
+	enum plan plan = decide(&c, &e, cached);
 	tg_rc rc = TG_E_IDP_UNREACHABLE;
 	int lock = -1;
 	if (plan == FETCH) {
 		/* One fetch at a time across processes; with keys in hand,
 		 * do not wait for the one under way. */
-		lock = tg_cache_lock(c.dir, c.name, have ? 0 : LOCK_WAIT_MS);
+		lock = tg_cache_lock(c.dir, c.name, cached ? 0 : LOCK_WAIT_MS);
 		if (lock >= 0) {
-			tg_cache_entry_clear(&e); /* it may have changed meanwhile */
-			have = tg_cache_read(c.dir, c.name, &e) == TG_OK;
-			plan = decide(&c, &e, have);
+			/* it may have changed while we waited */
+			tg_jwks_free(cached);
+			tg_cache_entry_clear(&e);
+			cached = read_cached(&c, &e);
+			plan = decide(&c, &e, cached);
 		} else {
 			snprintf(why, sizeof(why), "another process is fetching the keys");
-			plan = !have ? UNUSABLE : within_stale(&c, &e) ? USE_STALE : UNUSABLE;
-			if (have && c.q->now - e.fetched_at < ttl_of(&c, &e))
-				plan = USE;
+			plan = !cached ? UNUSABLE
+			     : q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e) ? USE
+			     : within_stale(&c, &e) ? USE_STALE : UNUSABLE;
 		}
 	}
 	if (plan == FETCH) {
-		if (have && q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e))
+		if (cached && q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e))
 			tg_cache_stamp_set(c.dir, c.stamp, q->now);	/* kid-driven */
 		tg_cache_stamp_set(c.dir, c.attempt, q->now);
 		rc = fetch(&c, &got, why, sizeof(why));
@@ -325,18 +335,22 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 			struct tg_cache_entry le = { .fetched_at = q->now, .max_age = -1,
 						     .body = why, .len = strlen(why) };
 			tg_cache_write(c.dir, c.lasterr, &le);
-			bool fresh = have && q->now - e.fetched_at < ttl_of(&c, &e) &&
+			bool fresh = cached && q->now - e.fetched_at < ttl_of(&c, &e) &&
 				     q->now >= e.fetched_at;
-			plan = fresh ? USE : have && within_stale(&c, &e) ? USE_STALE : UNUSABLE;
+			plan = fresh ? USE : cached && within_stale(&c, &e) ? USE_STALE : UNUSABLE;
 		}
 	}
 	tg_cache_unlock(lock);
-	if (plan == USE)
-		rc = use_entry(&c, &e, out);
-	else if (plan == USE_STALE)
-		rc = serve_stale(&c, &e, why[0] ? why : "refetch not due yet", out);
-	else if (plan == UNUSABLE)
+	if (plan == USE || plan == USE_STALE) {
+		if (plan == USE_STALE)
+			note_stale(&c, &e, why[0] ? why : "refetch not due yet");
+		*out = cached;	/* parsed once, handed over */
+		cached = NULL;
+		rc = TG_OK;
+	} else if (plan == UNUSABLE) {
 		rc = TG_E_IDP_UNREACHABLE;
+	}
+	tg_jwks_free(cached);
 	tg_cache_entry_clear(&e);
 	tg_cache_entry_clear(&got);
 	return rc;
