@@ -1,7 +1,6 @@
 /*
  * keysource.c - where an issuer's keys come from (see keysource.h).
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -164,37 +163,49 @@ static tg_rc get_json(struct ctx *c, const char *url, size_t max,
 	return rc;
 }
 
-/* Discovery, then the key set; on success the cache holds the new set. */
-static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t whylen)
+/* GETs the discovery document, checks that it names our issuer, and caches
+ * it beside the keys. */
+static tg_rc discover(struct ctx *c, json_t **out, char *why, size_t whylen)
 {
 	const char *iss = tg_section_get(c->s, "issuer");
 	char url[2048];
 	struct tg_http_resp r;
-	json_t *d = NULL, *k = NULL;
 	snprintf(url, sizeof(url), "%s%s.well-known/openid-configuration", iss,
 		 iss[strlen(iss) - 1] == '/' ? "" : "/");
-	tg_rc rc = get_json(c, url, DISCOVERY_MAX, &r, &d);
+	tg_rc rc = get_json(c, url, DISCOVERY_MAX, &r, out);
 	if (rc != TG_OK) {
 		snprintf(why, whylen, "discovery: %s (%s)", tg_http_class_name(r.cls), r.error);
-		goto out;
-	}
-	const char *diss = json_string_value(json_object_get(d, "issuer"));
-	const char *juri = json_string_value(json_object_get(d, "jwks_uri"));
-	if (diss == NULL || strcmp(diss, iss) != 0) {
+	} else if (!json_is_string(json_object_get(*out, "issuer")) ||
+		   strcmp(json_string_value(json_object_get(*out, "issuer")), iss) != 0) {
 		snprintf(why, whylen, "discovery: issuer is not %s", iss);
+		json_decref(*out);
+		*out = NULL;
 		rc = TG_E_IDP_UNREACHABLE;
-		goto out;
+	} else {
+		struct tg_cache_entry de = { .fetched_at = c->q->now, .max_age = r.max_age,
+					     .url = url, .body = r.body, .len = r.len };
+		tg_cache_write(c->dir, c->disco, &de);
 	}
+	tg_http_resp_free(&r);
+	return rc;
+}
+
+/* Discovery, then the key set; on success the cache holds the new set. */
+static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t whylen)
+{
+	char url[2048];
+	struct tg_http_resp r = { 0 };
+	json_t *d = NULL, *k = NULL;
+	tg_rc rc = discover(c, &d, why, whylen);
+	if (rc != TG_OK)
+		goto out;
+	const char *juri = json_string_value(json_object_get(d, "jwks_uri"));
 	if (!tg_http_url_allowed(juri, c->http.allow_http_loopback)) {
 		snprintf(why, whylen, "discovery: jwks_uri missing or not https");
 		rc = TG_E_IDP_UNREACHABLE;
 		goto out;
 	}
-	struct tg_cache_entry de = { .fetched_at = c->q->now, .max_age = r.max_age,
-				     .url = (char *)(uintptr_t)iss, .body = r.body, .len = r.len };
-	tg_cache_write(c->dir, c->disco, &de);
 	snprintf(url, sizeof(url), "%s", juri);
-	tg_http_resp_free(&r);
 	rc = get_json(c, url, TG_JWKS_MAX_BYTES, &r, &k);
 	if (rc != TG_OK || !json_is_array(json_object_get(k, "keys"))) {
 		snprintf(why, whylen, "jwks: %s (%s)", tg_http_class_name(r.cls),
@@ -404,27 +415,7 @@ tg_rc tg_issuer_discovery(const struct tg_keys_req *q, json_t **out, char *why,
 		if (rc == TG_OK)
 			return TG_OK;
 	}
-	const char *iss = tg_section_get(c.s, "issuer");
-	char url[2048];
-	struct tg_http_resp r;
-	snprintf(url, sizeof(url), "%s%s.well-known/openid-configuration", iss,
-		 iss[strlen(iss) - 1] == '/' ? "" : "/");
-	tg_rc rc = get_json(&c, url, DISCOVERY_MAX, &r, out);
-	if (rc != TG_OK) {
-		snprintf(why, whylen, "discovery: %s (%s)", tg_http_class_name(r.cls), r.error);
-	} else if (!json_is_string(json_object_get(*out, "issuer")) ||
-		   strcmp(json_string_value(json_object_get(*out, "issuer")), iss) != 0) {
-		snprintf(why, whylen, "discovery: issuer is not %s", iss);
-		json_decref(*out);
-		*out = NULL;
-		rc = TG_E_IDP_UNREACHABLE;
-	} else {
-		struct tg_cache_entry de = { .fetched_at = q->now, .max_age = r.max_age,
-					     .url = url, .body = r.body, .len = r.len };
-		tg_cache_write(c.dir, c.disco, &de);
-	}
-	tg_http_resp_free(&r);
-	return rc;
+	return discover(&c, out, why, whylen);
 }
 
 tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url, const char *form,
