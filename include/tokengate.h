@@ -48,6 +48,7 @@ typedef enum tg_rc {
 	TG_E_CONFIG,		/* reason code "internal", event=config */
 	TG_E_NOMEM,		/* reason code "internal" */
 	TG_E_IO,		/* reason code "internal" */
+	TG_E_BAD_PASSWORD,	/* the provider refused the password */
 	TG_RC_COUNT
 } tg_rc;
 

@@ -65,7 +65,7 @@ tg_rc tg_cache_read(const char *dir, const char *name, struct tg_cache_entry *e)
 	return e->body ? TG_OK : TG_E_NOMEM;
 }
 
-static int open_dir(const char *dir)
+int tg_dir_open(const char *dir)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -1;
@@ -79,7 +79,7 @@ static int open_dir(const char *dir)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+int tg_write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -96,22 +96,28 @@ static int write_all(int fd, const char *p, size_t n)
 static tg_rc write_atomically(const char *dir, const char *name, const char *data,
 			      size_t len)
 {
-	char tmp[160];
-	int dfd = open_dir(dir);
+	int dfd = tg_dir_open(dir);
 	if (dfd < 0)
 		return TG_E_IO;
+	tg_rc rc = tg_write_atomically_at(dfd, name, data, len);
+	close(dfd);
+	return rc;
+}
+
+tg_rc tg_write_atomically_at(int dfd, const char *name, const char *data, size_t len)
+{
+	char tmp[160];
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%ld.tmp", name, (long)getpid(), (long)time(NULL));
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	tg_rc rc = TG_E_IO;
 	if (fd >= 0) {
-		bool ok = write_all(fd, data, len) == 0 && fsync(fd) == 0;
+		bool ok = tg_write_all(fd, data, len) == 0 && fsync(fd) == 0;
 		ok = close(fd) == 0 && ok;
 		if (ok && renameat(dfd, tmp, dfd, name) == 0 && fsync(dfd) == 0)
 			rc = TG_OK;
 		else
 			unlinkat(dfd, tmp, 0);
 	}
-	close(dfd);
 	return rc;
 }
 
@@ -134,7 +140,7 @@ tg_rc tg_cache_write(const char *dir, const char *name, const struct tg_cache_en
 int tg_cache_lock(const char *dir, const char *name, unsigned wait_ms)
 {
 	char lname[160];
-	int dfd = open_dir(dir);
+	int dfd = tg_dir_open(dir);
 	if (dfd < 0 || !safe_name(name))
 		return dfd < 0 ? -1 : (close(dfd), -1);
 	snprintf(lname, sizeof(lname), "%s.lock", name);

@@ -35,4 +35,14 @@ TG_HIDDEN void tg_cache_unlock(int fd);
 TG_HIDDEN int64_t tg_cache_stamp_get(const char *dir, const char *name);
 TG_HIDDEN void tg_cache_stamp_set(const char *dir, const char *name, int64_t t);
 
+/* The directory opened for *at() calls (O_NOFOLLOW), created 0700 when
+ * missing; refused unless owned by root or the caller and not writable by
+ * group or others. -1 when refused. */
+TG_HIDDEN int tg_dir_open(const char *dir);
+/* Writes dfd/name atomically: a temporary O_CREAT|O_EXCL 0600 file, fsync,
+ * renameat, fsync of the directory. */
+TG_HIDDEN tg_rc tg_write_atomically_at(int dfd, const char *name, const char *data,
+				       size_t len);
+TG_HIDDEN int tg_write_all(int fd, const char *p, size_t n);
+
 #endif

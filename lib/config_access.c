@@ -118,3 +118,29 @@ tg_rc tg_policy_from_config(const tg_config *c, size_t idx, const char *service,
 	*out = p;
 	return TG_OK;
 }
+
+const char *tg_config_value(const tg_config *c, const char *service, const char *key)
+{
+	return tg_config_service_get(c, service, key);
+}
+
+int64_t tg_config_seconds(const tg_config *c, const char *service, const char *key)
+{
+	int64_t v = 0;
+	if (!tg_parse_duration(tg_config_service_get(c, service, key), &v))
+		tg_parse_duration(tg_config_default(key), &v);
+	return v;
+}
+
+bool tg_config_flag(const tg_config *c, const char *service, const char *key)
+{
+	bool b = false;
+	tg_parse_bool(tg_config_service_get(c, service, key), &b);
+	return b;
+}
+
+long tg_config_number(const tg_config *c, const char *service, const char *key)
+{
+	const char *v = tg_config_service_get(c, service, key);
+	return v ? strtol(v, NULL, 10) : 0;
+}

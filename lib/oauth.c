@@ -383,3 +383,8 @@ void tg_device_clear(struct tg_device *d)
 	free(d->verification_uri_complete);
 	memset(d, 0, sizeof(*d));
 }
+
+const char *tg_oauth_client_id(const struct tg_keys_req *q)
+{
+	return tg_section_get(tg_config_issuer(q->cfg, q->idx), "client_id");
+}

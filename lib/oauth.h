@@ -55,6 +55,8 @@ TG_HIDDEN tg_rc tg_oauth_introspect(const struct tg_keys_req *q, const char *tok
 TG_HIDDEN tg_rc tg_oauth_revoke(const struct tg_keys_req *q, const char *token,
 				const char *hint, struct tg_oauth_err *e);
 TG_HIDDEN void tg_tokens_clear(struct tg_tokens *t);
+/* The issuer's client_id, or NULL when none is configured. */
+TG_HIDDEN const char *tg_oauth_client_id(const struct tg_keys_req *q);
 TG_HIDDEN void tg_device_clear(struct tg_device *d);
 
 #endif

@@ -44,14 +44,18 @@ enum tg_tag {
 	TG_T_TEXT = 13,		/* prompt text, answer text, user message */
 	TG_T_RC = 14,		/* u32: tg_rc */
 	TG_T_KEEP = 15,		/* result: secret the module keeps for account */
+	TG_T_UID = 16,		/* u32: the user's uid, when the account exists */
+	TG_T_SESSION = 17,	/* the PAM session's id (TOKENGATE_SESSION) */
+	TG_T_CLOCK = 18,	/* u64: a signed clock offset (test builds only) */
 };
 
-enum { TG_OP_AUTH = 1, TG_OP_ACCOUNT = 2 };
+enum { TG_OP_AUTH = 1, TG_OP_ACCOUNT = 2, TG_OP_OPEN_SESSION = 3, TG_OP_CLOSE_SESSION = 4 };
 enum {
 	TG_F_DEBUG = 1u << 0,
 	TG_F_USE_FIRST_PASS = 1u << 1,
 	TG_F_TRY_FIRST_PASS = 1u << 2,
 	TG_F_NO_CONV = 1u << 3,		/* never prompt */
+	TG_F_AUTHED = 1u << 4,		/* tokengate authenticated this handle */
 };
 enum {
 	TG_STYLE_ECHO_OFF = 1,

@@ -30,6 +30,7 @@ static const struct {
 	[TG_E_CONFIG] = { "internal", "configuration error" },
 	[TG_E_NOMEM] = { "internal", "out of memory" },
 	[TG_E_IO] = { "internal", "input/output error" },
+	[TG_E_BAD_PASSWORD] = { "bad_password", "the password was refused" },
 };
 
 const char *tg_reason(tg_rc rc)

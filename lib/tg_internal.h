@@ -114,6 +114,10 @@ TG_HIDDEN tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr);
 TG_HIDDEN tg_rc tg_claims_check(const tg_policy *p, const json_t *payload,
 				int64_t now, const char **username);
 
+/* The claims a session keeps ({auth_time, groups}), borrowed; NULL unless
+ * the token validated. */
+TG_HIDDEN const json_t *tg_token_claims(const tg_token *t);
+
 /* ---- small helpers ---- */
 TG_HIDDEN char *tg_strdup(const char *s);
 TG_HIDDEN char *tg_strndup(const char *s, size_t n);
@@ -130,5 +134,22 @@ TG_HIDDEN tg_rc tg_read_secret_file(const char *path, char **out, char *err,
 /* Parses "90s", "5m", "12h", "7d" or plain seconds. */
 TG_HIDDEN bool tg_parse_duration(const char *s, int64_t *out);
 TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);
+
+/* A [service NAME] value, else [global], else the default. */
+TG_HIDDEN const char *tg_config_value(const tg_config *c, const char *service,
+				      const char *key);
+/* The same, as a duration in seconds / a boolean / an integer. */
+TG_HIDDEN int64_t tg_config_seconds(const tg_config *c, const char *service,
+				    const char *key);
+TG_HIDDEN bool tg_config_flag(const tg_config *c, const char *service, const char *key);
+TG_HIDDEN long tg_config_number(const tg_config *c, const char *service, const char *key);
+
+/* ---- the offline password verifier (yescrypt) ---- */
+TG_HIDDEN tg_rc tg_verifier_make(const char *password, char **out);
+/* TG_OK on a match, TG_E_BAD_PASSWORD otherwise (compared in constant time). */
+TG_HIDDEN tg_rc tg_verifier_check(const char *verifier, const char *password);
+
+/* A random (version 4) UUID in buf (at least 37 bytes). */
+TG_HIDDEN tg_rc tg_uuid4(char *buf, size_t len);
 
 #endif /* TG_INTERNAL_H */

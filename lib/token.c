@@ -24,6 +24,7 @@ struct tg_token {
 	char *sub;
 	char *username;
 	int64_t exp;
+	json_t *claims;		/* {auth_time, groups} when present, for the store */
 };
 
 struct parts {
@@ -123,6 +124,19 @@ static int64_t policy_now(const tg_policy *p)
 	return p->now != 0 ? p->now : (int64_t)time(NULL);
 }
 
+/* The claims a session keeps: auth_time and the groups claim. */
+static json_t *keep_claims(const tg_policy *p, const json_t *payload)
+{
+	json_t *c = json_object();
+	json_t *v = json_object_get(payload, "auth_time");
+	if (c != NULL && json_is_integer(v))
+		json_object_set(c, "auth_time", v);
+	v = p->groups_claim ? json_object_get(payload, p->groups_claim) : NULL;
+	if (c != NULL && (json_is_array(v) || json_is_string(v)))
+		json_object_set(c, "groups", v);
+	return c;
+}
+
 static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 		      size_t len, tg_token *t)
 {
@@ -173,6 +187,8 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	tg_json_int(json_object_get(payload, "exp"), &t->exp);
 	rc = tg_claims_check(p, payload, policy_now(p), &username);
 	t->username = tg_strdup(username);
+	if (rc == TG_OK)
+		t->claims = keep_claims(p, payload);
 out:
 	free(body);
 	json_decref(hdr);
@@ -203,6 +219,7 @@ void tg_token_free(tg_token *t)
 	free(t->iss);
 	free(t->sub);
 	free(t->username);
+	json_decref(t->claims);
 	free(t);
 }
 
@@ -240,3 +257,5 @@ void tg_token_fingerprint(const char *token, size_t len, char *buf,
 	snprintf(buf, buflen, "sha256:%02x%02x%02x%02x", md[0], md[1], md[2],
 		 md[3]);
 }
+
+const json_t *tg_token_claims(const tg_token *t) { return t ? t->claims : NULL; }

@@ -26,6 +26,11 @@ struct hctx {
 	tg_config *cfg;
 	bool json;		/* audit_format = json */
 	char *keep;		/* secret handed back for the account stage */
+	bool have_uid;		/* the user has a local account: a store entry */
+	uint32_t uid;
+	int64_t clock_offset;	/* test builds of the module only */
+	char *session_in;	/* close_session: TOKENGATE_SESSION */
+	char *session_out;	/* open_session: the new session's id */
 };
 
 /* One step's outcome, for the decision's audit record. */
@@ -35,6 +40,10 @@ struct hresult {
 	const char *detail;
 	const tg_token *token;
 	char fingerprint[24];
+	const char *iss, *sub;	/* from the session when there is no token */
+	const char *step;	/* the chain step that decided, or NULL */
+	int64_t grace_left;	/* seconds, when step is grace */
+	const char *session;	/* the PAM session id, or NULL */
 };
 
 int helper_prompt(struct hctx *c, uint32_t style, const char *text,
@@ -49,8 +58,41 @@ void helper_audit_simple(const struct hctx *c, const char *event,
 			 const char *detail, int prio);
 void helper_debug(const struct hctx *c, const char *msg);
 
+int64_t helper_now(const struct hctx *c);
+void helper_on_keys_event(void *ud, const char *event, const char *result,
+			  tg_rc reason, const char *detail);
+void helper_on_skipped_key(void *ud, size_t index, const char *kid,
+			   const char *cause);
+void helper_on_note(void *ud, const char *event, const char *result,
+		    tg_rc reason, const char *detail);
+
+/* The credential of the auth stage. */
+enum helper_cred_kind { HELPER_CRED_NONE, HELPER_CRED_TOKEN, HELPER_CRED_PASSWORD };
+struct helper_cred {
+	enum helper_cred_kind kind;
+	char *secret;
+};
+tg_rc helper_get_credential(struct hctx *c, bool token_on, bool password_on,
+			    struct helper_cred *out);
+void helper_cred_clear(struct helper_cred *cr);
+size_t helper_max_token_len(const struct hctx *c);
+
 tg_rc helper_load_config(struct hctx *c);
+/* The token method's decision at a stage (validate, audit, message). */
+tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early);
 tg_rc helper_authenticate(struct hctx *c);
 tg_rc helper_account(struct hctx *c);
+tg_rc helper_open_session(struct hctx *c);
+tg_rc helper_close_session(struct hctx *c);
+
+/* The user's store entry, locked; *sess is the session or NULL. Corrupt
+ * and refused files are audited here. */
+struct tg_store;
+struct json_t;
+tg_rc helper_store_open(struct hctx *c, struct tg_store **st, struct json_t **sess);
+/* A decision of the chain at a stage, with its user message. */
+struct tg_chain_out;
+void helper_chain_report(struct hctx *c, const char *event, const char *method,
+			 const struct tg_chain_out *o, const char *session);
 
 #endif

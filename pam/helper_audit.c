@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "helper.h"
@@ -45,12 +46,19 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 	tg_audit_add(a, "reason", tg_reason(r->rc));
 	add_context(c, a);
 	tg_audit_add(a, "method", r->method);
-	tg_audit_add(a, "iss", tg_token_iss(r->token));
-	tg_audit_add(a, "sub", tg_token_sub(r->token));
+	tg_audit_add(a, "iss", r->token ? tg_token_iss(r->token) : r->iss);
+	tg_audit_add(a, "sub", r->token ? tg_token_sub(r->token) : r->sub);
 	tg_audit_add(a, "kid", tg_token_kid(r->token));
 	tg_audit_add(a, "alg", tg_token_alg(r->token));
-	tg_audit_add(a, "token", r->fingerprint);
-	tg_audit_add(a, "session", NULL);
+	tg_audit_add(a, "token", r->fingerprint[0] ? r->fingerprint : NULL);
+	tg_audit_add(a, "session", r->session);
+	if (r->step != NULL)
+		tg_audit_add(a, "step", r->step);
+	if (r->step != NULL && strcmp(r->step, "grace") == 0) {
+		char left[32];
+		snprintf(left, sizeof(left), "%lld", (long long)r->grace_left);
+		tg_audit_add(a, "grace_left_s", left);
+	}
 	tg_audit_addf_ms(a, "latency_ms", latency_ms(c));
 	if (r->detail != NULL)
 		tg_audit_add(a, "detail", r->detail);

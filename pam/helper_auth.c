@@ -10,17 +10,18 @@
 #include <time.h>
 
 #include "helper.h"
-#include "keysource.h"
+#include "chain.h"
+#include "lockout.h"
+#include "oauth.h"
+#include "verify.h"
 #include "tg_internal.h"
-
-#define MAX_PIECES 16
 
 static void on_warning(void *ud, const char *msg)
 {
 	helper_audit_simple(ud, "config", "warn", "-", msg, LOG_WARNING);
 }
 
-static void on_skipped_key(void *ud, size_t index, const char *kid,
+void helper_on_skipped_key(void *ud, size_t index, const char *kid,
 			   const char *cause)
 {
 	char detail[320];
@@ -57,88 +58,7 @@ tg_rc helper_load_config(struct hctx *c)
 	return TG_OK;
 }
 
-/* Does the answer so far need another piece? (DESIGN section 9) */
-static bool wants_more(const char *so_far, size_t last_len)
-{
-	size_t dots = 0;
-	for (const char *p = so_far; *p; p++)
-		dots += *p == '.';
-	return dots < 2 || last_len == 511 || last_len == 1023 || last_len == 4095;
-}
-
-static tg_rc prompt_token(struct hctx *c, size_t max_len, char **out)
-{
-	char *buf = calloc(1, max_len + 1);
-	size_t len = 0;
-	tg_rc rc = TG_OK;
-	*out = NULL;
-	if (buf == NULL)
-		return TG_E_NOMEM;
-	for (int piece = 0; piece < MAX_PIECES; piece++) {
-		char *ans = NULL;
-		if (helper_prompt(c, TG_STYLE_ECHO_OFF,
-				  piece == 0 ? "Token: " : "Token (continued): ",
-				  &ans) < 0) {
-			if (piece == 0)
-				rc = TG_E_NO_CREDENTIALS;
-			break;
-		}
-		size_t n = strlen(ans);
-		if (n == 0) {
-			tg_free_secret(ans);
-			break;
-		}
-		if (len + n > max_len) {
-			tg_free_secret(ans);
-			rc = TG_E_MALFORMED; /* longer than any token we accept */
-			break;
-		}
-		memcpy(buf + len, ans, n + 1);
-		len += n;
-		tg_free_secret(ans);
-		if (!wants_more(buf, n))
-			break;
-	}
-	if (rc == TG_OK && len == 0)
-		rc = TG_E_NO_CREDENTIALS;
-	if (rc != TG_OK) {
-		tg_wipe(buf, max_len + 1);
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	return TG_OK;
-}
-
-static size_t max_token_len(const struct hctx *c)
-{
-	return tg_config_max_token_bytes(c->cfg);
-}
-
-/* Could this PAM_AUTHTOK be a token (two dots)? A password typed for an
- * earlier module is not, and try_first_pass then asks for the token. */
-static bool looks_like_token(const char *s)
-{
-	const char *d = strchr(s, '.');
-	return d != NULL && strchr(d + 1, '.') != NULL;
-}
-
-static tg_rc get_token(struct hctx *c, char **tok)
-{
-	*tok = NULL;
-	bool have = c->authtok != NULL && *c->authtok;
-	if (have && ((c->flags & TG_F_USE_FIRST_PASS) ||
-		     ((c->flags & TG_F_TRY_FIRST_PASS) && looks_like_token(c->authtok)))) {
-		*tok = strdup(c->authtok);
-		return *tok ? TG_OK : TG_E_NOMEM;
-	}
-	if (c->flags & (TG_F_USE_FIRST_PASS | TG_F_NO_CONV))
-		return TG_E_NO_CREDENTIALS;
-	/* Room for one piece past the cap, to tell "too long" apart. */
-	return prompt_token(c, max_token_len(c) + 1, tok);
-}
-
-static void on_keys_event(void *ud, const char *event, const char *result,
+void helper_on_keys_event(void *ud, const char *event, const char *result,
 			  tg_rc reason, const char *detail)
 {
 	int prio = strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING;
@@ -146,60 +66,23 @@ static void on_keys_event(void *ud, const char *event, const char *result,
 			    detail, prio);
 }
 
-static tg_rc load_keys(struct hctx *c, size_t idx, bool force, tg_jwks **keys,
-		       bool *fetched, struct hresult *r)
-{
-	struct tg_keys_req q = {
-		.cfg = c->cfg, .idx = idx, .force = force, .now = (int64_t)time(NULL),
-		.event = on_keys_event, .skip = on_skipped_key, .ud = c,
-	};
-	tg_rc rc = tg_issuer_keys(&q, keys, fetched);
-	if (rc == TG_E_IDP_UNREACHABLE)
-		r->detail = "no usable keys: provider unreachable and no fresh cache";
-	else if (rc != TG_OK)
-		r->detail = "cannot read the issuer's keys";
-	return rc == TG_E_MALFORMED || rc == TG_E_IO ? TG_E_INTERNAL : rc;
-}
-
 static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 		      tg_token **t)
 {
 	size_t len = strlen(tok);
-	size_t max = max_token_len(c);
-	tg_jwks *keys = NULL;
-	tg_policy *p = NULL;
+	size_t max = helper_max_token_len(c);
 	char *iss = tg_token_peek_iss(tok, len, max);
 	long idx = tg_config_issuer_for_iss(c->cfg, iss);
 	free(iss);
 	tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
 	if (idx < 0)
 		return len > max ? TG_E_MALFORMED : TG_E_BAD_ISSUER;
-	bool fetched = false;
-	tg_rc rc = load_keys(c, (size_t)idx, false, &keys, &fetched, r);
-	if (rc == TG_OK)
-		rc = tg_policy_from_config(c->cfg, (size_t)idx, c->service, &p);
-	if (rc == TG_OK) {
-		if (c->kind != NULL)
-			tg_policy_set_kind(p, strcmp(c->kind, "id") == 0
-						      ? TG_KIND_ID : TG_KIND_ACCESS);
-		tg_policy_set_explain(p, on_check, c);
-		rc = tg_policy_set_user(p, c->user);
-	}
-	if (rc == TG_OK)
-		rc = tg_token_validate(p, keys, tok, len, t);
-	if (rc == TG_E_UNKNOWN_KID && !fetched) {
-		/* a key rotation at the provider: one refetch, rate-limited */
-		tg_jwks_free(keys);
-		keys = NULL;
-		tg_token_free(*t);
-		*t = NULL;
-		rc = load_keys(c, (size_t)idx, true, &keys, &fetched, r);
-		if (rc == TG_OK)
-			rc = tg_token_validate(p, keys, tok, len, t);
-	}
-	tg_policy_free(p);
-	tg_jwks_free(keys);
-	return rc;
+	struct tg_check_req q = {
+		.cfg = c->cfg, .idx = (size_t)idx, .service = c->service, .user = c->user,
+		.kind = c->kind, .now = helper_now(c), .event = helper_on_keys_event,
+		.skip = helper_on_skipped_key, .explain = on_check, .ud = c,
+	};
+	return tg_issuer_validate(&q, tok, t, &r->detail);
 }
 
 static const char *user_message(tg_rc rc)
@@ -228,9 +111,22 @@ static bool method_enabled(const struct hctx *c, const char *method)
 	return on;
 }
 
-/* One decision at a stage: validate tok and write the audit record. */
-static tg_rc decide(struct hctx *c, const char *event, const char *tok,
-		    tg_rc early)
+int64_t helper_now(const struct hctx *c)
+{
+	return (int64_t)time(NULL) + c->clock_offset;
+}
+
+void helper_on_note(void *ud, const char *event, const char *result, tg_rc reason,
+		    const char *detail)
+{
+	int prio = strcmp(result, "ok") == 0 ? LOG_INFO
+		 : strcmp(result, "allow") == 0 || strcmp(result, "purge") == 0 ? LOG_NOTICE
+										    : LOG_WARNING;
+	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
+}
+
+/* A token method decision at a stage: validate tok, write the record. */
+tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early)
 {
 	struct hresult r = { .rc = early, .method = "token" };
 	tg_token *t = NULL;
@@ -245,25 +141,128 @@ static tg_rc decide(struct hctx *c, const char *event, const char *tok,
 	return r.rc;
 }
 
-tg_rc helper_authenticate(struct hctx *c)
+static struct tg_chain_req chain_req(struct hctx *c, const char *password)
 {
-	char *tok = NULL;
-	tg_rc rc = helper_load_config(c);
-	if (rc == TG_OK && !method_enabled(c, "token"))
-		rc = TG_E_NO_CREDENTIALS;
-	if (rc == TG_OK)
-		rc = get_token(c, &tok);
-	rc = decide(c, "auth", tok, rc);
-	if (rc == TG_OK && (c->keep = strdup(tok)) == NULL)
-		rc = TG_E_NOMEM;
-	tg_free_secret(tok);
+	struct tg_chain_req q = {
+		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
+		.now = helper_now(c), .password = password, .event = helper_on_keys_event,
+		.skip = helper_on_skipped_key, .note = helper_on_note, .ud = c,
+	};
+	return q;
+}
+
+/* A valid token starts (or renews) the user's session, when the user has
+ * a local account. A store that cannot be written is audited; the login
+ * itself stands (the account stage falls back on the token). */
+static void token_session(struct hctx *c, const char *tok)
+{
+	struct tg_store *st = NULL;
+	json_t *sess = NULL;
+	struct tg_chain_out o = { .step = "-" };
+	if (!c->have_uid || helper_store_open(c, &st, &sess) != TG_OK)
+		return;
+	char *iss = tg_token_peek_iss(tok, strlen(tok), helper_max_token_len(c));
+	long idx = tg_config_issuer_for_iss(c->cfg, iss);
+	free(iss);
+	struct tg_chain_req q = chain_req(c, NULL);
+	struct tg_tokens t = { .access_token = strdup(tok), .expires_in = -1 };
+	tg_rc rc = idx < 0 ? TG_E_BAD_ISSUER : t.access_token == NULL ? TG_E_NOMEM
+			   : tg_session_start(&q, st, &sess, (size_t)idx, "token", &t, false, &o);
+	tg_tokens_clear(&t);
+	if (rc != TG_OK)
+		helper_audit_simple(c, "store", "error", tg_reason(rc), o.detail, LOG_WARNING);
+	tg_session_free(sess);
+	tg_store_close(st);
+}
+
+/* The password method: the chain with a typed password (password grant
+ * online, the offline verifier inside the grace window). */
+static tg_rc password_login(struct hctx *c, const char *password)
+{
+	struct tg_store *st = NULL;
+	json_t *sess = NULL;
+	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
+	tg_rc rc;
+	if (!c->have_uid) {
+		snprintf(o.detail, sizeof(o.detail), "%s", "no local account for this user");
+		rc = o.rc = TG_E_NO_CREDENTIALS;
+	} else if ((rc = helper_store_open(c, &st, &sess)) == TG_OK) {
+		struct tg_chain_req q = chain_req(c, password);
+		rc = tg_chain_run(&q, st, &sess, &o);
+	} else {
+		o.rc = rc;
+		snprintf(o.detail, sizeof(o.detail), "%s", "the session store is unavailable");
+	}
+	helper_chain_report(c, "auth", "password", &o, NULL);
+	tg_session_free(sess);
+	tg_store_close(st);
 	return rc;
 }
 
-tg_rc helper_account(struct hctx *c)
+/* Failures that count towards a lockout: a wrong credential. */
+static bool counts_as_failure(tg_rc rc)
 {
+	switch (rc) {
+	case TG_OK:
+	case TG_E_IDP_UNREACHABLE:
+	case TG_E_GRACE_EXPIRED:
+	case TG_E_NO_CREDENTIALS:
+	case TG_E_TIMEOUT:
+	case TG_E_INTERNAL:
+	case TG_E_CONFIG:
+	case TG_E_NOMEM:
+	case TG_E_IO:
+	case TG_E_LOCKED_OUT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void lockout_audit(struct hctx *c, const char *result, const char *who, int64_t until)
+{
+	char detail[128];
+	snprintf(detail, sizeof(detail), "%s locked for %llds more", who,
+		 (long long)(until - helper_now(c)));
+	helper_audit_simple(c, "lockout", result, "locked_out", detail, LOG_WARNING);
+}
+
+tg_rc helper_authenticate(struct hctx *c)
+{
+	struct helper_cred cr = { HELPER_CRED_NONE, NULL };
 	tg_rc rc = helper_load_config(c);
-	if (rc == TG_OK && (c->authtok == NULL || *c->authtok == '\0'))
-		rc = TG_E_NO_CREDENTIALS;
-	return decide(c, "account", c->authtok, rc);
+	if (rc != TG_OK)
+		return helper_decide_token(c, "auth", NULL, rc);
+	struct tg_lockout l = { .cfg = c->cfg, .user = c->user, .rhost = c->rhost,
+				.now = helper_now(c) };
+	const char *who = NULL;
+	int64_t until = 0;
+	if (tg_lockout_check(&l, &who, &until) == TG_E_LOCKED_OUT) {
+		/* refused before any prompt or provider request */
+		lockout_audit(c, "deny", who, until);
+		helper_message(c, TG_STYLE_ERROR, "Too many failed attempts; try again later.");
+		return TG_E_LOCKED_OUT;
+	}
+	bool token_on = method_enabled(c, "token");
+	bool password_on = method_enabled(c, "password");
+	if (!token_on && !password_on)
+		rc = TG_E_NO_CREDENTIALS; /* device: the interactive-login issue */
+	if (rc == TG_OK)
+		rc = helper_get_credential(c, token_on, password_on, &cr);
+	if (rc == TG_OK && cr.kind == HELPER_CRED_PASSWORD) {
+		rc = password_login(c, cr.secret);
+	} else {
+		rc = helper_decide_token(c, "auth", cr.secret, rc);
+		if (rc == TG_OK) {
+			token_session(c, cr.secret);
+			if ((c->keep = strdup(cr.secret)) == NULL)
+				rc = TG_E_NOMEM;
+		}
+	}
+	helper_cred_clear(&cr);
+	if (rc == TG_OK)
+		tg_lockout_success(&l);
+	else if (counts_as_failure(rc) && tg_lockout_failure(&l, &who, &until))
+		lockout_audit(c, "lock", who, until);
+	return rc;
 }

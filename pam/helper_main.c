@@ -48,6 +48,11 @@ static int read_request(struct hctx *c)
 	c->config_path = tg_msg_get_str(&m, TG_T_CONFIG);
 	c->kind = tg_msg_get_str(&m, TG_T_KIND);
 	c->authtok = tg_msg_get_str(&m, TG_T_AUTHTOK);
+	c->have_uid = tg_msg_get_u32(&m, TG_T_UID, &c->uid);
+	c->session_in = tg_msg_get_str(&m, TG_T_SESSION);
+	uint64_t off = 0;
+	if (tg_msg_get_u64(&m, TG_T_CLOCK, &off))
+		c->clock_offset = (int64_t)off;
 	tg_msg_free(&m);
 	if (c->config_path == NULL)
 		c->config_path = strdup(TG_CONFIG_PATH);
@@ -63,6 +68,8 @@ static int send_result(struct hctx *c, tg_rc rc)
 	tg_msg_add_u32(&m, TG_T_RC, (uint32_t)rc);
 	if (rc == TG_OK && c->keep != NULL)
 		tg_msg_add_str(&m, TG_T_KEEP, c->keep);
+	if (rc == TG_OK && c->session_out != NULL)
+		tg_msg_add_str(&m, TG_T_SESSION, c->session_out);
 	int r = tg_msg_send(c->fd, &m, tg_monotonic_ms() + REQUEST_WAIT_MS);
 	tg_msg_free(&m);
 	return r;
@@ -77,6 +84,8 @@ static void cleanup(struct hctx *c)
 	free(c->kind);
 	tg_free_secret(c->authtok);
 	tg_free_secret(c->keep);
+	free(c->session_in);
+	free(c->session_out);
 	tg_config_free(c->cfg);
 }
 
@@ -96,6 +105,10 @@ int main(void)
 		rc = helper_authenticate(&c);
 	else if (c.op == TG_OP_ACCOUNT)
 		rc = helper_account(&c);
+	else if (c.op == TG_OP_OPEN_SESSION)
+		rc = helper_open_session(&c);
+	else if (c.op == TG_OP_CLOSE_SESSION)
+		rc = helper_close_session(&c);
 	else
 		rc = TG_E_INTERNAL;
 	int sent = send_result(&c, rc);

@@ -29,6 +29,9 @@ struct tg_args {
 	const char *kind;	/* NULL, "access" or "id" */
 	unsigned timeout_s;	/* per helper step */
 	const char *helper;	/* compiled-in path (test builds: helper=) */
+	bool require_session;	/* account: no session is a denial */
+	bool have_clock;	/* test builds: clock= */
+	long long clock_offset;
 };
 
 /* A request's context, gathered from PAM items. */
@@ -42,6 +45,8 @@ struct tg_call {
 	uint64_t start_ns;
 	bool have_conv;
 	bool silent;		/* PAM_SILENT: no informational messages */
+	bool have_uid;		/* the user has a local account */
+	uid_t uid;
 };
 
 struct tg_helper {
@@ -55,6 +60,7 @@ struct tg_outcome {
 	bool helper_ok;		/* a well-formed RESULT and a clean exit */
 	const char *failure;	/* why not, for the audit record */
 	char *keep;		/* token kept for the account stage (secret) */
+	char *session;		/* open_session: the new session's id */
 };
 
 int tg_args_parse(pam_handle_t *pamh, int argc, const char **argv,

@@ -2,7 +2,10 @@
  * module_args.c - module arguments, as Linux-PAM modules take them:
  *   debug  config=/path  use_first_pass  try_first_pass  kind=access|id
  *   timeout=SECONDS (each helper step, 1..600, default 30)
- * Test builds also take helper=/path. Unknown arguments are logged and
+ *   require_session (account: a user without a tokengate session is denied
+ *   instead of ignored)
+ * Test builds also take helper=/path and clock=+SECONDS / clock=-SECONDS
+ * (the helper's clock is moved, to test grace windows). Unknown arguments are logged and
  * ignored; a malformed value fails closed.
  */
 #include <stdlib.h>
@@ -37,6 +40,8 @@ int tg_args_parse(pam_handle_t *pamh, int argc, const char **argv,
 			a->use_first_pass = true;
 		} else if (strcmp(arg, "try_first_pass") == 0) {
 			a->try_first_pass = true;
+		} else if (strcmp(arg, "require_session") == 0) {
+			a->require_session = true;
 		} else if (strncmp(arg, "config=", 7) == 0) {
 			if (arg[7] != '/')
 				return bad_arg(pamh, arg);
@@ -54,6 +59,13 @@ int tg_args_parse(pam_handle_t *pamh, int argc, const char **argv,
 #ifdef TG_TESTING
 		} else if (strncmp(arg, "helper=", 7) == 0) {
 			a->helper = arg + 7;
+		} else if (strncmp(arg, "clock=", 6) == 0) {
+			char *end;
+			long long v = strtoll(arg + 6, &end, 10);
+			if (end == arg + 6 || *end)
+				return bad_arg(pamh, arg);
+			a->clock_offset = v;
+			a->have_clock = true;
 #endif
 		} else {
 			pam_syslog(pamh, LOG_ERR, "unknown module argument ignored: %s",

@@ -160,6 +160,7 @@ static void read_result(const struct tg_msg *m, struct tg_outcome *o)
 	}
 	o->rc = (tg_rc)rc;
 	o->keep = tg_msg_get_str(m, TG_T_KEEP);
+	o->session = tg_msg_get_str(m, TG_T_SESSION);
 	o->helper_ok = true;
 }
 
@@ -170,6 +171,7 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 	o->helper_ok = false;
 	o->failure = NULL;
 	o->keep = NULL;
+	o->session = NULL;
 	if (tg_helper_start(c->args.helper, &h) < 0) {
 		o->failure = "helper_start_failed";
 		tg_module_audit(c, "internal", o->failure);
@@ -217,6 +219,8 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 								   : TG_E_INTERNAL;
 		tg_wipe_free(o->keep);
 		o->keep = NULL;
+		free(o->session);
+		o->session = NULL;
 		tg_module_audit(c, tg_reason(o->rc), o->failure);
 	}
 }

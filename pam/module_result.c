@@ -28,13 +28,16 @@ int tg_pam_code(enum tg_stage stage, const struct tg_outcome *o)
 	case TG_E_BAD_TYPE:
 	case TG_E_USER_MISMATCH:
 	case TG_E_REVOKED:
+	case TG_E_BAD_PASSWORD:
 	case TG_E_NO_CREDENTIALS:
 		return stage == TG_STAGE_ACCOUNT ? PAM_PERM_DENIED : PAM_AUTH_ERR;
 	case TG_E_NOT_AUTHORIZED:
 	case TG_E_LOCKED_OUT:
 		return PAM_PERM_DENIED;
-	case TG_E_IDP_UNREACHABLE:
 	case TG_E_GRACE_EXPIRED:
+		/* a session that can only be renewed online or interactively */
+		return stage == TG_STAGE_ACCOUNT ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL;
+	case TG_E_IDP_UNREACHABLE:
 	case TG_E_TIMEOUT:
 	case TG_E_INTERNAL:
 	case TG_E_CONFIG:

@@ -3,8 +3,12 @@
  * dispatcher, which gathers the call's context, asks the helper, and maps
  * its answer to a PAM code. Nothing here falls through to PAM_SUCCESS.
  */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -30,6 +34,23 @@ static bool sane_user(const char *u)
 	return true;
 }
 
+/* The user's uid, when the account exists here: sessions are stored per
+ * uid. Resolved in the application, whose NSS configuration is the one
+ * that counts (the helper starts with an empty environment). */
+static void local_account(struct tg_call *c)
+{
+	struct passwd pw, *res = NULL;
+	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t len = sz > 0 && sz < 65536 ? (size_t)sz : 16384;
+	char *buf = malloc(len);
+	if (buf != NULL && getpwnam_r(c->user, &pw, buf, len, &res) == 0 && res != NULL &&
+	    strcmp(res->pw_name, c->user) == 0) {
+		c->uid = res->pw_uid;
+		c->have_uid = true;
+	}
+	free(buf);
+}
+
 static int gather(struct tg_call *c, int argc, const char **argv)
 {
 	const void *item = NULL;
@@ -51,10 +72,11 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 	if (pam_get_item(c->pamh, PAM_CONV, (const void **)&conv) == PAM_SUCCESS &&
 	    conv != NULL && conv->conv != NULL)
 		c->have_conv = true;
+	local_account(c);
 	return PAM_SUCCESS;
 }
 
-static void build_request(const struct tg_call *c, uint32_t op,
+static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 			  const char *authtok, struct tg_msg *req)
 {
 	uint32_t flags = 0;
@@ -66,6 +88,8 @@ static void build_request(const struct tg_call *c, uint32_t op,
 		flags |= TG_F_TRY_FIRST_PASS;
 	if (!c->have_conv)
 		flags |= TG_F_NO_CONV;
+	if (authed)
+		flags |= TG_F_AUTHED;
 	tg_msg_init(req, TG_MSG_REQUEST);
 	tg_msg_add_u32(req, TG_T_OP, op);
 	tg_msg_add_u32(req, TG_T_FLAGS, flags);
@@ -76,6 +100,10 @@ static void build_request(const struct tg_call *c, uint32_t op,
 	tg_msg_add_str(req, TG_T_CONFIG, c->args.config);
 	tg_msg_add_str(req, TG_T_KIND, c->args.kind);
 	tg_msg_add_str(req, TG_T_AUTHTOK, authtok);
+	if (c->have_uid)
+		tg_msg_add_u32(req, TG_T_UID, (uint32_t)c->uid);
+	if (c->args.have_clock)
+		tg_msg_add_u64(req, TG_T_CLOCK, (uint64_t)c->args.clock_offset);
 }
 
 static int do_auth(struct tg_call *c)
@@ -85,10 +113,11 @@ static int do_auth(struct tg_call *c)
 	struct tg_outcome o = { 0 };
 	if (c->args.use_first_pass || c->args.try_first_pass)
 		pam_get_item(c->pamh, PAM_AUTHTOK, &tok);
-	build_request(c, TG_OP_AUTH, tok, &req);
+	build_request(c, TG_OP_AUTH, false, tok, &req);
 	tg_run_helper(c, &req, &o);
 	tg_msg_free(&req);
 	int code = tg_pam_code(c->stage, &o);
+	free(o.session);
 	if (code == PAM_SUCCESS) {
 		/* Kept for acct_mgmt and setcred: proof of our own success. */
 		char *keep = o.keep ? o.keep : strdup("");
@@ -103,23 +132,78 @@ static int do_auth(struct tg_call *c)
 	return code;
 }
 
+static bool authed_here(struct tg_call *c, const char **kept)
+{
+	const void *k = NULL;
+	*kept = NULL;
+	if (pam_get_data(c->pamh, TG_DATA_AUTH, &k) != PAM_SUCCESS || k == NULL)
+		return false;
+	*kept = *(const char *)k ? k : NULL;
+	return true;
+}
+
+/* Account: walk the session chain (no prompts). A user tokengate did not
+ * authenticate and who has no session here is not ours: PAM_IGNORE, or a
+ * denial with require_session. */
 static int do_account(struct tg_call *c)
 {
-	const void *kept = NULL;
+	const char *kept = NULL;
 	struct tg_msg req;
 	struct tg_outcome o = { 0 };
-	if (pam_get_data(c->pamh, TG_DATA_AUTH, &kept) != PAM_SUCCESS ||
-	    kept == NULL || *(const char *)kept == '\0') {
-		if (c->args.debug)
-			pam_syslog(c->pamh, LOG_DEBUG, "%s",
-				   "account: not authenticated by tokengate here; ignored");
-		return PAM_IGNORE;
-	}
-	build_request(c, TG_OP_ACCOUNT, kept, &req);
+	bool authed = authed_here(c, &kept);
+	build_request(c, TG_OP_ACCOUNT, authed, kept, &req);
 	tg_run_helper(c, &req, &o);
 	tg_msg_free(&req);
 	tg_wipe_free(o.keep);
+	free(o.session);
+	if (o.helper_ok && o.rc == TG_E_NO_CREDENTIALS && !authed && !c->args.require_session) {
+		if (c->args.debug)
+			pam_syslog(c->pamh, LOG_DEBUG, "%s",
+				   "account: no tokengate session for this user; ignored");
+		return PAM_IGNORE;
+	}
 	return tg_pam_code(c->stage, &o);
+}
+
+/* Session open: record the session, export its id through the PAM
+ * environment (sshd opens sessions in another process than auth). */
+static int do_open_session(struct tg_call *c)
+{
+	const char *kept = NULL;
+	struct tg_msg req;
+	struct tg_outcome o = { 0 };
+	char env[96];
+	bool authed = authed_here(c, &kept);
+	build_request(c, TG_OP_OPEN_SESSION, authed, NULL, &req);
+	tg_run_helper(c, &req, &o);
+	tg_msg_free(&req);
+	tg_wipe_free(o.keep);
+	int code = PAM_SESSION_ERR;
+	if (o.helper_ok && o.rc == TG_E_NO_CREDENTIALS)
+		code = PAM_IGNORE;
+	else if (o.helper_ok && o.rc == TG_OK && o.session != NULL &&
+		 snprintf(env, sizeof(env), "TOKENGATE_SESSION=%s", o.session) < (int)sizeof(env))
+		code = pam_putenv(c->pamh, env) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;
+	free(o.session);
+	return code;
+}
+
+static int do_close_session(struct tg_call *c)
+{
+	struct tg_msg req;
+	struct tg_outcome o = { 0 };
+	const char *id = pam_getenv(c->pamh, "TOKENGATE_SESSION");
+	if (id == NULL)
+		return PAM_IGNORE;
+	build_request(c, TG_OP_CLOSE_SESSION, false, NULL, &req);
+	tg_msg_add_str(&req, TG_T_SESSION, id);
+	tg_run_helper(c, &req, &o);
+	tg_msg_free(&req);
+	tg_wipe_free(o.keep);
+	free(o.session);
+	if (o.helper_ok && o.rc == TG_OK)
+		return PAM_SUCCESS;
+	return o.helper_ok && o.rc == TG_E_NO_CREDENTIALS ? PAM_IGNORE : PAM_SESSION_ERR;
 }
 
 static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
@@ -142,8 +226,9 @@ static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
 		return pam_get_data(pamh, TG_DATA_AUTH, &kept) == PAM_SUCCESS
 			       ? PAM_SUCCESS : PAM_IGNORE;
 	case TG_STAGE_OPEN_SESSION:
+		return do_open_session(&c);
 	case TG_STAGE_CLOSE_SESSION:
-		return PAM_IGNORE; /* sessions arrive with the store */
+		return do_close_session(&c);
 	}
 	return PAM_SERVICE_ERR;
 }

@@ -59,6 +59,8 @@ chmod 600 "$T/issuer.jwks"
 cat > "$T/tokengate.conf" <<CONF
 [global]
 methods = token
+store_dir = $T/store
+cache_dir = $T/cache
 
 [issuer demo]
 issuer = https://idp.demo.test

@@ -54,6 +54,11 @@ $(B)/tests/test_pam: tests/integration/test_pam.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(PAMTEST_LIBS) $(CMOCKA_LIBS) -lpam
 
+$(B)/tests/pamseq: tests/session/pamseq.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(PAMTEST_LIBS) -lpam
+
 $(B)/tests/dlopen_check: tests/tools/dlopen_check.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -65,7 +70,7 @@ $(B)/tests/oauthctl: tests/tools/oauthctl.c $(B)/libtokengate.a
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libtokengate.a $(LIB_LIBS)
 
 TEST_TOOLS := $(B)/tests/oauthctl $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
-	$(B)/tests/libjwt-sign $(B)/tests/test_pam
+	$(B)/tests/libjwt-sign $(B)/tests/test_pam $(B)/tests/pamseq
 
 test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)
 

@@ -13,6 +13,10 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/r.pem" 2>/
 "$B/tokengatectl" jwks --key "$T/r.pem" --kid r1 > "$T/keys.jwks"
 chmod 600 "$T/keys.jwks"
 cat > "$T/tokengate.conf" <<CONF
+[global]
+store_dir = $T/store
+cache_dir = $T/cache
+
 [issuer bench]
 issuer = https://idp.bench
 jwks_file = $T/keys.jwks

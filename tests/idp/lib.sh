@@ -25,6 +25,7 @@ proxy_conf() {
 	cat > "$1" <<CONF
 [global]
 cache_dir = $2
+store_dir = $2-store
 http_connect_timeout = 1s
 http_timeout = 2s
 

@@ -7,6 +7,11 @@
 //   POST /test/rotate   new RS256 signing key first, old one still published
 //   GET  /test/stats    requests seen per path, as JSON
 //   POST /test/reset    forget the counters
+//   POST /test/ttl?at=N access token lifetime in seconds (default 600)
+//   POST /test/revoke?user=NAME  revoke every grant of a user (an admin
+//                       disabling the account): its refresh tokens die
+// Counters: requests per path, "grant:TYPE" per successful grant and
+// "grant_error:TYPE:ERROR" per failed one.
 // Stops by itself after 15 minutes.
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -37,7 +42,10 @@ let keys = [];
 let serial = 0;
 let stats = {};
 let handler = null;
+let current = null;
 let issuer = null;
+let atTtl = 600;
+const grantsOf = {}; // user -> grant ids
 
 function addKey() {
   serial += 1;
@@ -69,6 +77,11 @@ function build() {
       response_types: [],
     }],
     jwks: { keys },
+    ttl: { AccessToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
+    // Every refresh rotates the refresh token; a used one presented again
+    // revokes the whole grant (reuse detection), so a test can prove that
+    // tokengate never sends an old refresh token twice.
+    rotateRefreshToken: true,
     // What a Linux host maps: the login name and the groups.
     extraTokenClaims: (ctx, token) => (token.accountId && USERS[token.accountId]
       ? { preferred_username: token.accountId, groups: USERS[token.accountId].groups }
@@ -92,7 +105,28 @@ function build() {
     },
   });
   registerPasswordGrant(provider);
+  provider.on('grant.success', (ctx) => {
+    const k = `grant:${ctx.oidc.params.grant_type}`;
+    stats[k] = (stats[k] || 0) + 1;
+  });
+  provider.on('grant.error', (ctx, err) => {
+    const k = `grant_error:${ctx.oidc.params && ctx.oidc.params.grant_type}:${err.error}`;
+    stats[k] = (stats[k] || 0) + 1;
+  });
+  current = provider;
   handler = provider.callback();
+}
+
+async function revokeUser(user) {
+  const { RefreshToken, AccessToken, Grant } = current;
+  for (const gid of grantsOf[user] || []) {
+    await RefreshToken.revokeByGrantId(gid);
+    await AccessToken.revokeByGrantId(gid);
+    await Grant.adapter.destroy(gid);
+  }
+  const n = (grantsOf[user] || []).length;
+  grantsOf[user] = [];
+  return n;
 }
 
 // The resource-owner password grant, registered as the tests need it.
@@ -103,18 +137,27 @@ function registerPasswordGrant(provider) {
     if (!user || user.password !== params.password) {
       throw new errors.InvalidGrant('invalid username or password');
     }
-    const { Grant, AccessToken, ResourceServer } = ctx.oidc.provider;
+    const {
+      Grant, AccessToken, RefreshToken, ResourceServer,
+    } = ctx.oidc.provider;
     const grant = new Grant({ accountId: params.username, clientId: client.clientId });
     grant.addOIDCScope('openid');
     grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
+    (grantsOf[params.username] ||= []).push(grantId);
     const at = new AccessToken({
       accountId: params.username, client, grantId, gty: 'password', scope: 'hosts',
     });
     at.resourceServer = new ResourceServer(RESOURCE, RS_INFO);
     const value = await at.save();
+    const rt = new RefreshToken({
+      accountId: params.username, client, grantId, gty: 'password', scope: 'hosts',
+      resource: RESOURCE, authTime: Math.floor(Date.now() / 1000),
+    });
+    const refresh = await rt.save();
     ctx.body = {
       access_token: value, token_type: 'Bearer', expires_in: at.expiration, scope: 'hosts',
+      refresh_token: refresh,
     };
   }, ['username', 'password', 'scope']);
 }
@@ -129,6 +172,16 @@ const server = http.createServer((req, res) => {
   if (p.startsWith('/test/')) {
     if (p === '/test/stats') return json(res, 200, stats);
     if (p === '/test/reset' && req.method === 'POST') { stats = {}; return json(res, 200, {}); }
+    const q = new URL(req.url, 'http://x').searchParams;
+    if (p === '/test/ttl' && req.method === 'POST') {
+      atTtl = Number(q.get('at')) || 600;
+      return json(res, 200, { at: atTtl });
+    }
+    if (p === '/test/revoke' && req.method === 'POST') {
+      revokeUser(q.get('user')).then((n) => json(res, 200, { revoked: n }),
+        (e) => json(res, 500, { error: String(e) }));
+      return undefined;
+    }
     if (p === '/test/rotate' && req.method === 'POST') {
       const kid = addKey();
       build();

@@ -60,6 +60,10 @@ done
 cat > "$T/tokengate.conf" <<CONF
 [global]
 methods = token
+store_dir = $T/store
+cache_dir = $T/cache
+# these tests present many bad tokens on purpose
+lockout_attempts = 1000000
 
 [issuer test]
 issuer = $ISS

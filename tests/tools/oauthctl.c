@@ -72,6 +72,8 @@ int main(int argc, char **argv)
 	if (t.access_token)
 		printf("token_type=%s\nexpires_in=%lld\naccess_token=%s\n", t.token_type,
 		       (long long)t.expires_in, t.access_token);
+	if (t.refresh_token)
+		printf("refresh_token=%s\n", t.refresh_token);
 	tg_tokens_clear(&t);
 	tg_config_free(cfg);
 	return 0;

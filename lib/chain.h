@@ -1,0 +1,73 @@
+/*
+ * chain.h - the refresh fallback chain (DESIGN section 3), one function
+ * every stage calls with the user's store entry locked:
+ *
+ *   1. the stored access token, if valid beyond refresh_ahead
+ *   2. the refresh-token grant (rotated token stored before use)
+ *   3. a password typed just now (password grant)
+ *   4. the device flow, where a conversation exists
+ *   5. the offline grace window, only when the provider is unreachable
+ *   6. deny
+ *
+ * With a password (the auth stage), steps 1 and 2 are skipped: a typed
+ * credential is checked, not a stored session.
+ */
+#ifndef TG_CHAIN_H
+#define TG_CHAIN_H
+
+#include "store.h"
+#include "verify.h"
+
+/* An audit-worthy step: event refresh / grace / store, a result, a reason
+ * and a detail. */
+typedef void (*tg_note_fn)(void *ud, const char *event, const char *result,
+			   tg_rc reason, const char *detail);
+
+/* The device flow (issue-5 territory): called at step 4 when set; returns
+ * the tokens, or TG_E_NO_CREDENTIALS to skip. */
+struct tg_tokens;
+typedef tg_rc (*tg_device_fn)(void *ud, size_t issuer_idx, struct tg_tokens *t);
+
+struct tg_chain_req {
+	const tg_config *cfg;
+	const char *service;
+	const char *user;
+	uint32_t uid;
+	int64_t now;
+	const char *password;	/* typed just now, or NULL */
+	tg_device_fn device;	/* NULL: no conversation, step 4 skipped */
+	tg_keys_event_fn event;
+	tg_skip_fn skip;
+	tg_note_fn note;
+	void *ud;
+};
+
+struct tg_chain_out {
+	tg_rc rc;
+	const char *step;	/* stored, refresh, password, device, grace, or - */
+	int64_t access_exp;	/* the access token's expiry (0: none) */
+	int64_t ends_in;	/* seconds until the session ends without renewal
+				   (grace: offline access left); -1 unknown */
+	bool unreachable;	/* the provider could not be reached */
+	char iss[256];
+	char sub[128];
+	char detail[256];
+};
+
+/* Walks the chain for the user. *sess is the loaded session (or NULL) and
+ * is updated in place: replaced after a password login, NULL after a
+ * purge. Every change is saved through st before it is used. */
+TG_HIDDEN tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+			     struct tg_chain_out *o);
+
+/* Starts (or renews) the user's session from tokens just obtained by
+ * method: validates the access token, keeps the refresh token, stores a
+ * verifier of password when given, and saves. A session of the same
+ * identity keeps its refresh token, verifier and open sessions when the
+ * new tokens do not replace them. */
+TG_HIDDEN tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+				 size_t issuer_idx, const char *method,
+				 const struct tg_tokens *tok, bool online,
+				 struct tg_chain_out *o);
+
+#endif

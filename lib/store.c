@@ -1,0 +1,221 @@
+/*
+ * store.c - reading, writing and locking one user's session file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "store.h"
+
+struct tg_store {
+	int dfd;		/* the store directory */
+	int lock;		/* flock'ed UID.lock */
+	uint32_t uid;
+	char name[16];		/* the file: the uid in decimal */
+};
+
+/* why = prefix + arg */
+static tg_rc why_fail(char *why, size_t n, tg_rc rc, const char *prefix, const char *arg)
+{
+	if (why != NULL && n > 0)
+		snprintf(why, n, "%s%s", prefix, arg);
+	return rc;
+}
+
+/* The store directory: root's (or ours, for tests), nothing for group or
+ * others. Created 0700 when missing. */
+static int open_store_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+			(st.st_mode & 077) != 0)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int lock_at(int dfd, const char *lname, unsigned wait_ms)
+{
+	int fd = openat(dfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	uint64_t until = mono_ms() + wait_ms;
+	for (unsigned naps = 0;; naps++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK || mono_ms() >= until)
+			break;
+		/* 2 ms at first, then 10 ms: a refresh takes a few ms */
+		struct timespec ts = { 0, (naps < 10 ? 2 : 10) * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+	errno = EWOULDBLOCK;
+	return -2;
+}
+
+tg_rc tg_store_open(const char *dir, uint32_t uid, unsigned wait_ms, tg_store **out,
+		    char *why, size_t whylen)
+{
+	char lname[32];
+	*out = NULL;
+	if (dir == NULL || dir[0] != '/')
+		return why_fail(why, whylen, TG_E_CONFIG, "", "store_dir must be an absolute path");
+	tg_store *st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return TG_E_NOMEM;
+	st->uid = uid;
+	st->lock = -1;
+	snprintf(st->name, sizeof(st->name), "%u", (unsigned)uid);
+	snprintf(lname, sizeof(lname), "%u.lock", (unsigned)uid);
+	st->dfd = open_store_dir(dir);
+	if (st->dfd < 0) {
+		free(st);
+		return why_fail(why, whylen, TG_E_IO,
+				"store directory missing, not root's, or open to others: ", dir);
+	}
+	st->lock = lock_at(st->dfd, lname, wait_ms);
+	if (st->lock < 0) {
+		tg_rc rc = st->lock == -2 ? TG_E_TIMEOUT : TG_E_IO;
+		close(st->dfd);
+		free(st);
+		return why_fail(why, whylen, rc, "",
+				rc == TG_E_TIMEOUT ? "the user's session is busy (lock wait timed out)"
+						   : "cannot create the user's lock file");
+	}
+	*out = st;
+	return TG_OK;
+}
+
+void tg_store_close(tg_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->lock >= 0)
+		close(st->lock);
+	if (st->dfd >= 0)
+		close(st->dfd);
+	free(st);
+}
+
+/* Reads the file behind fd (already checked) into a NUL-terminated buffer. */
+static char *read_all(int fd, size_t size)
+{
+	char *buf = malloc(size + 1);
+	size_t got = 0;
+	while (buf != NULL && got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (buf != NULL && got != size) {
+		tg_wipe(buf, size + 1);
+		free(buf);
+		return NULL;
+	}
+	if (buf != NULL)
+		buf[size] = '\0';
+	return buf;
+}
+
+static tg_rc move_aside(tg_store *st, const char *cause, char *why, size_t whylen)
+{
+	char aside[64];
+	snprintf(aside, sizeof(aside), "%s.corrupt.%lld", st->name, (long long)time(NULL));
+	if (renameat(st->dfd, st->name, st->dfd, aside) != 0)
+		unlinkat(st->dfd, st->name, 0);
+	if (why != NULL && whylen > 0)
+		snprintf(why, whylen, "session file corrupt (%s), moved aside to %s", cause, aside);
+	fsync(st->dfd);
+	return TG_E_MALFORMED;
+}
+
+tg_rc tg_store_load(tg_store *st, json_t **sess, char *why, size_t whylen)
+{
+	struct stat sb;
+	*sess = NULL;
+	int fd = openat(st->dfd, st->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return TG_OK;
+	if (fd < 0)
+		return why_fail(why, whylen, TG_E_IO, "session file refused: ",
+				errno == ELOOP ? "a symbolic link" : strerror(errno));
+	const char *bad = NULL;
+	if (fstat(fd, &sb) != 0)
+		bad = "cannot stat";
+	else if (!S_ISREG(sb.st_mode))
+		bad = "not a regular file";
+	else if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		bad = "not owned by root";
+	else if ((sb.st_mode & 077) != 0)
+		bad = "readable or writable by group or others";
+	else if (sb.st_nlink != 1)
+		bad = "has more than one link";
+	else if (sb.st_size > (off_t)TG_STORE_MAX_BYTES)
+		bad = "larger than the size cap";
+	if (bad != NULL) {
+		close(fd);
+		return why_fail(why, whylen, TG_E_IO, "session file refused: ", bad);
+	}
+	size_t size = (size_t)sb.st_size;
+	char *buf = read_all(fd, size);
+	close(fd);
+	if (buf == NULL)
+		return why_fail(why, whylen, TG_E_IO, "", "session file unreadable");
+	json_t *j = NULL;
+	tg_rc rc = tg_json_parse_object(buf, size, TG_STORE_MAX_BYTES, 8, &j);
+	tg_wipe(buf, size + 1);
+	free(buf);
+	if (rc != TG_OK)
+		return move_aside(st, "not a JSON object", why, whylen);
+	const char *cause = NULL;
+	if (!tg_session_valid(j, NULL, st->uid, &cause)) {
+		tg_session_free(j);
+		return move_aside(st, cause, why, whylen);
+	}
+	*sess = j;
+	return TG_OK;
+}
+
+tg_rc tg_store_save(tg_store *st, json_t *sess)
+{
+	char *text = json_dumps(sess, JSON_COMPACT);
+	if (text == NULL)
+		return TG_E_NOMEM;
+	size_t len = strlen(text);
+	tg_rc rc = len > TG_STORE_MAX_BYTES ? TG_E_IO
+		 : tg_write_atomically_at(st->dfd, st->name, text, len);
+	tg_wipe(text, len);
+	free(text);
+	return rc;
+}
+
+tg_rc tg_store_remove(tg_store *st)
+{
+	if (unlinkat(st->dfd, st->name, 0) != 0 && errno != ENOENT)
+		return TG_E_IO;
+	fsync(st->dfd);
+	return TG_OK;
+}

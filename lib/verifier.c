@@ -1,0 +1,47 @@
+/*
+ * verifier.c - the offline password verifier: a yescrypt hash (libcrypt)
+ * of the password the provider last accepted, checked only inside the
+ * offline grace window, compared in constant time.
+ */
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "tg_internal.h"
+
+tg_rc tg_verifier_make(const char *password, char **out)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	*out = NULL;
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, setting, sizeof(setting)) == NULL)
+		return TG_E_INTERNAL;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return TG_E_NOMEM;
+	tg_rc rc = TG_E_INTERNAL;
+	const char *h = crypt_rn(password, setting, cd, sizeof(*cd));
+	if (h != NULL && h[0] == '$' && (*out = tg_strdup(h)) != NULL)
+		rc = TG_OK;
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(cd);
+	return rc;
+}
+
+tg_rc tg_verifier_check(const char *verifier, const char *password)
+{
+	if (verifier == NULL || password == NULL || strncmp(verifier, "$y$", 3) != 0)
+		return TG_E_BAD_PASSWORD;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return TG_E_NOMEM;
+	tg_rc rc = TG_E_BAD_PASSWORD;
+	const char *h = crypt_rn(password, verifier, cd, sizeof(*cd));
+	size_t n = strlen(verifier);
+	if (h != NULL && h[0] == '$' && strlen(h) == n && CRYPTO_memcmp(h, verifier, n) == 0)
+		rc = TG_OK;
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(cd);
+	return rc;
+}

@@ -1,0 +1,312 @@
+/*
+ * helper_session.c - the stages that work on the user's stored session:
+ * account (walk the chain, no prompts), session open (record a session id,
+ * optionally export the access token to the user) and session close
+ * (forget it; with revoke_on_logout, revoke the refresh token when the
+ * user's last session ends).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "chain.h"
+#include "helper.h"
+#include "oauth.h"
+
+#define LOCK_EXTRA_MS 5000u
+
+tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
+{
+	char why[320] = "";
+	*st = NULL;
+	*sess = NULL;
+	/* Wait for another process's refresh: its round trip, and a margin. */
+	int64_t wait = tg_config_seconds(c->cfg, NULL, "http_timeout") +
+		       tg_config_seconds(c->cfg, NULL, "http_connect_timeout");
+	unsigned wait_ms = (unsigned)(wait > 0 && wait < 600 ? wait : 13) * 1000u + LOCK_EXTRA_MS;
+	tg_rc rc = tg_store_open(tg_config_value(c->cfg, NULL, "store_dir"), c->uid, wait_ms,
+				 st, why, sizeof(why));
+	if (rc != TG_OK) {
+		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);
+		return rc;
+	}
+	rc = tg_store_load(*st, sess, why, sizeof(why));
+	if (rc == TG_E_MALFORMED) {
+		/* moved aside: the user simply has no session */
+		helper_audit_simple(c, "store", "corrupt", "malformed", why, LOG_ERR);
+		return TG_OK;
+	}
+	if (rc != TG_OK) {
+		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);
+		tg_store_close(*st);
+		*st = NULL;
+	}
+	return rc;
+}
+
+static void human(int64_t s, char *buf, size_t len)
+{
+	if (s >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 120)
+		snprintf(buf, len, "%lld minutes", (long long)(s / 60));
+	else
+		snprintf(buf, len, "%lld seconds", (long long)(s < 0 ? 0 : s));
+}
+
+static const char *deny_message(tg_rc rc)
+{
+	switch (rc) {
+	case TG_E_REVOKED: return "Your session was revoked by the identity provider.";
+	case TG_E_GRACE_EXPIRED: return "Identity provider unreachable, and the offline grace period has ended.";
+	case TG_E_IDP_UNREACHABLE: return "Identity provider unreachable; no offline access is possible.";
+	case TG_E_EXPIRED: return "Your session has expired; log in again.";
+	case TG_E_BAD_PASSWORD: return "Password rejected.";
+	case TG_E_NOT_AUTHORIZED: return "Access denied: you are not authorized on this host.";
+	case TG_E_USER_MISMATCH: return "Your session does not belong to this user.";
+	case TG_E_NO_CREDENTIALS: return NULL;
+	case TG_E_TIMEOUT: return "Your session is busy; try again.";
+	default: return "Login is unavailable; contact your administrator.";
+	}
+}
+
+void helper_chain_report(struct hctx *c, const char *event, const char *method,
+			 const struct tg_chain_out *o, const char *session)
+{
+	struct hresult r = {
+		.rc = o->rc, .method = method, .detail = o->detail[0] ? o->detail : NULL,
+		.iss = o->iss[0] ? o->iss : NULL, .sub = o->sub[0] ? o->sub : NULL,
+		.step = o->step, .grace_left = o->ends_in, .session = session,
+	};
+	if (!(o->rc == TG_E_NO_CREDENTIALS && !(c->flags & TG_F_AUTHED) &&
+	      strcmp(event, "account") == 0))
+		helper_audit_decision(c, event, &r);
+	char msg[200], left[32];
+	if (o->rc != TG_OK) {
+		const char *m = deny_message(o->rc);
+		if (m != NULL)
+			helper_message(c, TG_STYLE_ERROR, m);
+		return;
+	}
+	human(o->ends_in, left, sizeof(left));
+	if (strcmp(o->step, "grace") == 0) {
+		snprintf(msg, sizeof(msg), "Identity provider unreachable: offline access ends in %s", left);
+		helper_message(c, TG_STYLE_INFO, msg);
+	} else if (o->ends_in >= 0 &&
+		   o->ends_in <= tg_config_seconds(c->cfg, c->service, "refresh_ahead") &&
+		   strcmp(event, "account") == 0) {
+		snprintf(msg, sizeof(msg), "Your session expires in %s", left);
+		helper_message(c, TG_STYLE_INFO, msg);
+	}
+}
+
+/* Walks the chain for the stored session (no prompts). */
+static tg_rc walk(struct hctx *c, const char *event, struct tg_store *st, json_t **sess,
+		  struct tg_chain_out *o)
+{
+	struct tg_chain_req q = {
+		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
+		.now = helper_now(c), .event = helper_on_keys_event,
+		.skip = helper_on_skipped_key, .note = helper_on_note, .ud = c,
+	};
+	(void)event;
+	return tg_chain_run(&q, st, sess, o);
+}
+
+tg_rc helper_account(struct hctx *c)
+{
+	tg_rc rc = helper_load_config(c);
+	struct tg_store *st = NULL;
+	json_t *sess = NULL;
+	bool kept = c->authtok != NULL && *c->authtok != '\0';
+	if (rc != TG_OK)
+		return helper_decide_token(c, "account", NULL, rc);
+	if (c->have_uid && (rc = helper_store_open(c, &st, &sess)) != TG_OK)
+		return helper_decide_token(c, "account", NULL, rc);
+	if (sess == NULL && kept) {
+		/* no stored session (no local account, or it could not be
+		 * written): the token of this authentication decides */
+		tg_store_close(st);
+		return helper_decide_token(c, "account", c->authtok, TG_OK);
+	}
+	struct tg_chain_out o;
+	if (sess == NULL) {
+		memset(&o, 0, sizeof(o));
+		o.step = "-";
+		o.rc = rc = TG_E_NO_CREDENTIALS;
+		snprintf(o.detail, sizeof(o.detail), "%s", "no session");
+	} else {
+		rc = walk(c, "account", st, &sess, &o);
+	}
+	helper_chain_report(c, "account", tg_session_str(sess, "method"), &o, NULL);
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc;
+}
+
+/* Writes the access token to EXPORT_DIR/UID/tokengate-token, owned by the
+ * user, 0600. The directory must already be the user's (pam_systemd makes
+ * /run/user/UID); nothing is followed, nothing is created above it. */
+static tg_rc export_token(struct hctx *c, const char *tok)
+{
+	char dir[4200];
+	struct stat sb;
+	snprintf(dir, sizeof(dir), "%s/%u", tg_config_value(c->cfg, NULL, "export_dir"),
+		 (unsigned)c->uid);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return TG_E_IO;
+	tg_rc rc = TG_E_IO;
+	if (fstat(dfd, &sb) == 0 && sb.st_uid == c->uid && (sb.st_mode & 022) == 0) {
+		char tmp[64];
+		snprintf(tmp, sizeof(tmp), ".tokengate-token.%ld", (long)getpid());
+		int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			bool ok = fchown(fd, c->uid, (gid_t)-1) == 0 &&
+				  tg_write_all(fd, tok, strlen(tok)) == 0 && fsync(fd) == 0;
+			ok = close(fd) == 0 && ok;
+			if (ok && renameat(dfd, tmp, dfd, "tokengate-token") == 0)
+				rc = TG_OK;
+			else
+				unlinkat(dfd, tmp, 0);
+		}
+	}
+	close(dfd);
+	return rc;
+}
+
+static void remove_export(struct hctx *c)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%u/tokengate-token",
+		 tg_config_value(c->cfg, NULL, "export_dir"), (unsigned)c->uid);
+	unlink(path);
+}
+
+/* Adds {id, service, rhost, opened} to the session's list, dropping the
+ * oldest entries beyond the cap (sessions that never closed). */
+static tg_rc add_session(struct hctx *c, json_t *sess, const char *id)
+{
+	json_t *list = json_object_get(sess, "sessions");
+	if (!json_is_array(list)) {
+		list = json_array();
+		if (list == NULL || json_object_set_new(sess, "sessions", list) != 0)
+			return TG_E_NOMEM;
+	}
+	while (json_array_size(list) >= TG_STORE_MAX_SESSIONS)
+		json_array_remove(list, 0);
+	json_t *e = json_pack("{s:s,s:s?,s:s?,s:I}", "id", id, "service", c->service,
+			      "rhost", c->rhost, "opened", (json_int_t)helper_now(c));
+	return e != NULL && json_array_append_new(list, e) == 0 ? TG_OK : TG_E_NOMEM;
+}
+
+tg_rc helper_open_session(struct hctx *c)
+{
+	tg_rc rc = helper_load_config(c);
+	struct tg_store *st = NULL;
+	json_t *sess = NULL;
+	char id[40];
+	if (rc != TG_OK || !c->have_uid)
+		return rc != TG_OK ? rc : TG_E_NO_CREDENTIALS;
+	if ((rc = helper_store_open(c, &st, &sess)) != TG_OK)
+		return rc;
+	if (sess == NULL) {
+		tg_store_close(st);
+		return TG_E_NO_CREDENTIALS; /* not a tokengate user: PAM_IGNORE */
+	}
+	struct tg_chain_out o;
+	rc = walk(c, "session_open", st, &sess, &o);
+	if (rc == TG_OK)
+		rc = tg_uuid4(id, sizeof(id));
+	if (rc == TG_OK)
+		rc = add_session(c, sess, id);
+	if (rc == TG_OK)
+		rc = tg_store_save(st, sess);
+	if (rc == TG_OK && tg_config_flag(c->cfg, c->service, "export_token") &&
+	    export_token(c, tg_session_str(sess, "access_token")) != TG_OK)
+		helper_audit_simple(c, "session_open", "warn", "internal",
+				    "export_token: the user's runtime directory is missing or unsafe",
+				    LOG_WARNING);
+	if (rc == TG_OK && (c->session_out = strdup(id)) == NULL)
+		rc = TG_E_NOMEM;
+	if (o.rc == TG_OK && rc != TG_OK) {
+		o.rc = rc;
+		snprintf(o.detail, sizeof(o.detail), "%s", "cannot record the session");
+	}
+	helper_chain_report(c, "session_open", tg_session_str(sess, "method"), &o,
+			    rc == TG_OK ? id : NULL);
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc;
+}
+
+/* Removes the session id from the list; how many remain. */
+static size_t forget_session(json_t *sess, const char *id)
+{
+	json_t *list = json_object_get(sess, "sessions");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *v = json_string_value(json_object_get(json_array_get(list, i), "id"));
+		if (v != NULL && strcmp(v, id) == 0) {
+			json_array_remove(list, i);
+			break;
+		}
+	}
+	return json_array_size(list);
+}
+
+static void revoke_at_provider(struct hctx *c, const json_t *sess)
+{
+	const char *rt = tg_session_str(sess, "refresh_token");
+	long idx = tg_config_find_issuer(c->cfg, tg_session_str(sess, "issuer"));
+	struct tg_oauth_err e = { .status = 0 };
+	if (rt == NULL || idx < 0)
+		return;
+	struct tg_keys_req q = { .cfg = c->cfg, .idx = (size_t)idx, .now = helper_now(c),
+				 .event = helper_on_keys_event, .ud = c };
+	tg_rc rc = tg_oauth_revoke(&q, rt, "refresh_token", &e);
+	helper_audit_simple(c, "session_close", rc == TG_OK ? "revoked" : "error",
+			    tg_reason(rc),
+			    rc == TG_OK ? "revoke_on_logout: refresh token revoked at the provider"
+					: "revoke_on_logout: the provider did not confirm the revocation",
+			    rc == TG_OK ? LOG_INFO : LOG_WARNING);
+}
+
+tg_rc helper_close_session(struct hctx *c)
+{
+	tg_rc rc = helper_load_config(c);
+	struct tg_store *st = NULL;
+	json_t *sess = NULL;
+	if (rc != TG_OK || !c->have_uid || c->session_in == NULL)
+		return rc != TG_OK ? rc : TG_E_NO_CREDENTIALS;
+	if ((rc = helper_store_open(c, &st, &sess)) != TG_OK)
+		return rc;
+	struct tg_chain_out o = { .rc = TG_OK, .step = "-", .ends_in = -1 };
+	snprintf(o.detail, sizeof(o.detail), "%s", sess ? "session closed"
+							: "session closed; no stored session remains");
+	if (sess != NULL) {
+		snprintf(o.iss, sizeof(o.iss), "%s", tg_session_str(sess, "iss") ?: "");
+		snprintf(o.sub, sizeof(o.sub), "%s", tg_session_str(sess, "sub") ?: "");
+		size_t left = forget_session(sess, c->session_in);
+		if (left == 0 && tg_config_flag(c->cfg, c->service, "revoke_on_logout")) {
+			revoke_at_provider(c, sess);
+			rc = tg_store_remove(st); /* the last session: purge locally too */
+			remove_export(c);
+			snprintf(o.detail, sizeof(o.detail), "%s",
+				 "last session closed; session revoked and purged");
+		} else {
+			rc = tg_store_save(st, sess);
+		}
+	}
+	helper_chain_report(c, "session_close", sess ? tg_session_str(sess, "method") : NULL,
+			    &o, c->session_in);
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc;
+}

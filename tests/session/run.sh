@@ -1,0 +1,286 @@
+#!/bin/sh
+# Sessions against a real OpenID provider (oidc-provider behind the fault
+# proxy, on 127.0.0.1): the per-user store, refresh with rotation, single
+# flight, offline grace windows, revocation, the password method online and
+# offline, lockout, and the auth -> account -> session sequence through the
+# real libpam (pam_wrapper + libpamtest). Users come from nss_wrapper.
+# Bounded: a fixed number of logins, each with short timeouts.
+set -eu
+B=$(cd "${B:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+TG_IDP_DIR=$(cd "$here/../idp" && pwd)
+if [ "${TG_IN_NS:-}" != 1 ]; then
+	T=$(mktemp -d /tmp/tg-sess.XXXXXX)
+	trap 'rm -rf "$T"' EXIT
+	: > "$T/audit.log"
+	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
+		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
+	exit
+fi
+. "$TG_IDP_DIR/lib.sh"
+
+fail=0 n=0
+ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
+
+[ -d "$TG_IDP_DIR/node_modules/oidc-provider" ] || (cd "$TG_IDP_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1)
+start_behind_proxy "$T/f" || { echo "provider did not start"; cat "$T/f/idp.log"; exit 1; }
+stop_all() {
+	kill "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
+	wait "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
+}
+trap stop_all EXIT
+UP=$(cat "$T/f/upstream")
+mode() { echo "$1" > "$T/f/mode"; }
+mode pass
+stats() { curl -s "$UP/test/stats"; }
+count() { stats | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
+errors() { stats | python3 -c "import json,sys; print(sum(v for k,v in json.load(sys.stdin).items() if k.startswith('grant_error:')))"; }
+reset() { curl -s -X POST "$UP/test/reset" >/dev/null; }
+ttl() { curl -s -X POST "$UP/test/ttl?at=$1" >/dev/null; }
+
+# Users: nss_wrapper gives the application (and so the module) alice and
+# bob; the helper gets the uid from the module.
+cat > "$T/passwd" <<EOF
+alice:x:5001:5001:Alice:/nonexistent:/bin/sh
+bob:x:5002:5002:Bob:/nonexistent:/bin/sh
+EOF
+cat > "$T/group" <<EOF
+alice:x:5001:
+bob:x:5002:
+EOF
+printf 'linux-hosts-secret\n' > "$T/secret"
+chmod 600 "$T/secret"
+mkdir -p "$T/run/5001"
+chown 5001 "$T/run/5001" 2>/dev/null || true
+chmod 700 "$T/run/5001"
+
+cat > "$T/tg.conf" <<CONF
+[global]
+store_dir = $T/store
+cache_dir = $T/cache
+methods = token, password
+http_connect_timeout = 1s
+http_timeout = 2s
+offline_grace = 12h
+export_dir = $T/run
+
+[issuer idp]
+issuer = $PURL
+allow_http_loopback = yes
+audience = linux-hosts
+client_id = linux-hosts
+client_secret_file = $T/secret
+circuit_failures = 50
+
+[service tg_due]
+refresh_ahead = 15m
+
+[service tg_exp]
+leeway = 0s
+
+[service tg_sudo]
+offline_grace = 1h
+
+[service tg_seq]
+export_token = yes
+
+[service tg_rev]
+revoke_on_logout = yes
+CONF
+chmod 600 "$T/tg.conf"
+mkdir "$T/svc"
+mod=$B/test/pam_tokengate.so
+service() { # name [module args...]
+	_s=$1; shift
+	{
+		printf 'auth required %s config=%s %s\n' "$mod" "$T/tg.conf" "$*"
+		printf 'account required %s config=%s require_session %s\n' "$mod" "$T/tg.conf" "$*"
+		printf 'session required %s config=%s %s\n' "$mod" "$T/tg.conf" "$*"
+	} > "$T/svc/$_s"
+}
+service tg
+service tg_due
+service tg_exp
+service tg_seq
+service tg_rev
+service tg_plus2h clock=+7200
+service tg_plus13h clock=+46800
+service tg_minus1h clock=-3600
+service tg_sudo clock=+7200
+
+pam() { # service user op [answer] -> pamtester's last line
+	_svc=$1 _u=$2 _op=$3
+	printf '%s\n' "${4:-}" | env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
+		PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+		pamtester -v "$_svc" "$_u" "$_op" > "${OUT:-$T/out}" 2>&1 || true
+	tail -1 "${OUT:-$T/out}"
+}
+succeeded() { echo "$r" | grep -q -e 'successfully' -e 'management done'; }
+logged() { sleep 0.1; grep -a -q -- "$1" "$T/audit.log"; }
+logcount() { sleep 0.1; grep -a -c -- "$1" "$T/audit.log" || true; }
+store() { python3 -c "import json,sys; d=json.load(open('$T/store/$1')); print(d.get('$2',''))"; }
+
+echo "  provider: $PURL (upstream $UP)"
+
+# ---- the password method, online ----
+r=$(pam tg alice authenticate alice-password)
+check "password login: the password grant starts a session" "succeeded"
+check "  store file is 0600 in a 0700 directory" \
+	"[ \"\$(stat -c %a '$T/store/5001')\" = 600 ] && [ \"\$(stat -c %a '$T/store')\" = 700 ]"
+check "  it holds a refresh token, a yescrypt verifier and last_online" \
+	"[ -n \"\$(store 5001 refresh_token)\" ] && store 5001 verifier | grep -q '^\\\$y\\\$' && [ -n \"\$(store 5001 last_online)\" ]"
+check "  audited event=auth result=allow method=password step=password" \
+	"logged 'event=auth result=allow reason=ok service=tg user=alice .*method=password.*step=password'"
+check "  no secret in the audit log" "! grep -a -q -e 'alice-password' -e \"\$(store 5001 refresh_token)\" '$T/audit.log'"
+r=$(pam tg alice authenticate wrong-password)
+check "wrong password is refused (PAM_AUTH_ERR) with reason=bad_password" \
+	"echo '$r' | grep -q 'Authentication failure' && logged 'event=auth result=deny reason=bad_password'"
+
+reset
+r=$(pam tg alice acct_mgmt)
+check "acct_mgmt with a fresh session: allowed from the store, no provider request" \
+	"succeeded && logged 'event=account result=allow .*step=stored' && [ \"\$(count /token)\" = 0 ]"
+
+# ---- refresh with rotation ----
+reset
+rt0=$(store 5001 refresh_token)
+r=$(pam tg_due alice acct_mgmt)
+rt1=$(store 5001 refresh_token)
+r2=$(pam tg_due alice acct_mgmt)
+rt2=$(store 5001 refresh_token)
+r3=$(pam tg_due alice acct_mgmt)
+rt3=$(store 5001 refresh_token)
+check "refresh due: 3 account checks, 3 refresh grants, each rotating the refresh token" \
+	"succeeded && [ \"\$(count grant:refresh_token)\" = 3 ] && [ '$rt0' != '$rt1' ] && [ '$rt1' != '$rt2' ] && [ '$rt2' != '$rt3' ]"
+check "  the provider never saw an old refresh token (no invalid_grant, family alive)" \
+	"[ \"\$(errors)\" = 0 ]"
+check "  audited event=refresh result=ok and step=refresh" \
+	"logged 'event=refresh result=ok' && logged 'event=account result=allow .*step=refresh'"
+
+# an expired access token is renewed
+ttl 2
+r=$(pam tg_exp alice authenticate alice-password)
+ttl 600
+sleep 3
+reset
+r=$(pam tg_exp alice acct_mgmt)
+check "an expired access token is renewed by the refresh grant" \
+	"succeeded && [ \"\$(count grant:refresh_token)\" = 1 ] && [ \"\$(store 5001 access_exp)\" -gt \$((\$(date +%s) + 500)) ]"
+
+# ---- single flight ----
+ttl 30
+r=$(pam tg alice authenticate alice-password)
+ttl 600
+reset
+i=0 pids=""
+while [ $i -lt 50 ]; do
+	( r=$(OUT="$T/sf.$i.out" pam tg alice acct_mgmt); echo "$r" > "$T/sf.$i" ) &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+wait $pids
+ok50=$(cat "$T"/sf.[0-9] "$T"/sf.[0-9][0-9] | grep -c 'management done' || true)
+check "single flight: 50 concurrent acct_mgmt with a refresh due all succeed" "[ '$ok50' = 50 ]"
+check "  the provider received exactly 1 refresh grant" "[ \"\$(count grant:refresh_token)\" = 1 ] && [ \"\$(errors)\" = 0 ]"
+
+# ---- offline grace ----
+mode reset
+r=$(pam tg_plus2h alice acct_mgmt)
+check "provider down, 2h after the last online check: allowed inside the 12h window" \
+	"succeeded && grep -q -e 'offline access ends in 10h00m' -e 'offline access ends in 9h59m' '$T/out'"
+check "  audited event=grace with the time left, and the decision step=grace" \
+	"logged 'event=grace result=allow reason=idp_unreachable' && logged 'event=account result=allow .*step=grace grace_left_s=3'"
+r=$(pam tg_plus2h alice authenticate alice-password)
+check "  the password method offline: the verifier lets the right password in" \
+	"succeeded && logged 'event=auth result=allow .*method=password.*step=grace'"
+r=$(pam tg_plus2h alice authenticate wrong-password)
+check "  and refuses a wrong one" "echo '$r' | grep -q 'Authentication failure'"
+r=$(pam tg_plus13h alice acct_mgmt)
+check "outside the window (13h): denied with grace_expired" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'event=account result=deny reason=grace_expired'"
+r=$(pam tg_sudo alice acct_mgmt)
+check "per-service window: [service tg_sudo] offline_grace = 1h denies at 2h" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'event=account result=deny reason=grace_expired service=tg_sudo'"
+r=$(pam tg_minus1h alice acct_mgmt)
+check "clock behind the last online check: no grace" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'clock is behind the last online check'"
+mode pass
+
+# ---- revocation ----
+curl -s -X POST "$UP/test/revoke?user=alice" >/dev/null
+reset
+r=$(pam tg_due alice acct_mgmt)
+check "revoked at the provider: the refresh gets invalid_grant, denied, session purged" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'event=refresh result=deny reason=revoked' && [ ! -e '$T/store/5001' ]"
+mode reset
+r=$(pam tg_plus2h alice acct_mgmt)
+check "  and with the provider then unreachable there is no grace" \
+	"echo '$r' | grep -q 'Permission denied'"
+mode pass
+
+# ---- the store: corrupt files, unknown members ----
+r=$(pam tg alice authenticate alice-password)
+python3 - "$T/store/5001" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d["x_future"] = {"kept": True}
+open(p, "w").write(json.dumps(d))
+PY
+r=$(pam tg_due alice acct_mgmt)
+check "a member this version does not know survives a rewrite" \
+	"succeeded && grep -q x_future '$T/store/5001'"
+printf '{"version":1,"user":' > "$T/store/5001"
+r=$(pam tg alice acct_mgmt)
+check "a corrupt store file is moved aside, audited, and means no session" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'event=store result=corrupt' && ls '$T/store/' | grep -q '5001.corrupt.'"
+chmod 644 "$T/store/5001.corrupt."*
+r=$(pam tg alice authenticate alice-password)
+chmod 640 "$T/store/5001"
+r=$(pam tg alice acct_mgmt)
+check "a store file open to others is refused (PAM_AUTHINFO_UNAVAIL), not read" \
+	"echo '$r' | grep -q 'Authentication service cannot retrieve' && logged 'session file refused: readable or writable by group or others'"
+chmod 600 "$T/store/5001"
+
+# ---- lockout ----
+reset
+i=0
+while [ $i -lt 10 ]; do r=$(pam tg bob authenticate nope); i=$((i + 1)); done
+check "lockout: 10 wrong passwords are refused and lock the user" \
+	"echo '$r' | grep -q 'Authentication failure' && logged 'event=lockout result=lock reason=locked_out service=tg user=bob'"
+r=$(pam tg bob authenticate bob-password)
+check "  the 11th attempt (even the right password) is refused without a provider request" \
+	"echo '$r' | grep -q 'Permission denied' && [ \"\$(count grant:password)\" = 0 ] && [ \"\$(count grant_error:password:invalid_grant)\" = 10 ] && logged 'event=lockout result=deny'"
+
+# ---- the whole sequence through libpamtest ----
+reset
+env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	"$B/tests/pamseq" tg_seq alice alice-password > "$T/seq" 2>&1 && seq=0 || seq=$?
+r=$(cat "$T/seq")
+sid=$(sed -n 's/^env: TOKENGATE_SESSION=//p' "$T/seq")
+check "auth -> account -> open_session -> close_session all succeed (libpamtest)" \
+	"[ $seq = 0 ] && grep -q '^prompt: Password or token: ' '$T/seq'"
+check "  open_session exports TOKENGATE_SESSION (a random UUID) in the PAM environment" \
+	"echo '$sid' | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\$'"
+check "  audited session_open and session_close with that session id" \
+	"logged 'event=session_open result=allow .*session=$sid' && logged 'event=session_close result=allow .*session=$sid'"
+check "  export_token: the access token in the user's own 0600 file under export_dir/UID" \
+	"[ \"\$(stat -c '%a %u' '$T/run/5001/tokengate-token')\" = '600 5001' ] && [ \"\$(cat '$T/run/5001/tokengate-token')\" = \"\$(store 5001 access_token)\" ]"
+check "  without revoke_on_logout the session stays in the store" \
+	"[ -e '$T/store/5001' ] && [ \"\$(count /token/revocation)\" = 0 ]"
+env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	"$B/tests/pamseq" tg_rev alice alice-password > "$T/seq2" 2>&1 && seq=0 || seq=$?
+r=$(cat "$T/seq2")
+check "revoke_on_logout: closing the last session revokes the refresh token at the provider and purges it" \
+	"[ $seq = 0 ] && [ \"\$(count /token/revocation)\" = 1 ] && [ ! -e '$T/store/5001' ] && logged 'event=session_close result=revoked'"
+
+stop_all
+trap - EXIT
+echo "  $n checks, $fail failed"
+[ "$fail" -eq 0 ]
