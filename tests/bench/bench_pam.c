@@ -3,8 +3,11 @@
  * module, the exec'd helper (keys from a static file: the warm path) and
  * syslog. Prints p50, p90, p99 and max over N logins.
  *   bench_pam SERVICE USER TOKENFILE N [LABEL]
+ * With BENCH_OP=acct in the environment it times pam_acct_mgmt alone (the
+ * session chain; TOKENFILE is then unused but must be readable).
  * Exit status 1 when any login failed (the figures are printed anyway).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +49,14 @@ int main(int argc, char **argv)
 	double *ms = calloc((size_t)n, sizeof(*ms));
 	struct pam_conv c = { conv, NULL };
 	int fails = 0;
+	const char *op = getenv("BENCH_OP");
+	bool acct = op != NULL && strcmp(op, "acct") == 0;
 	for (int i = 0; i < n; i++) {
 		struct timespec a, b;
 		pam_handle_t *h = NULL;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		pam_start(argv[1], argv[2], &c, &h);
-		fails += pam_authenticate(h, 0) != PAM_SUCCESS;
+		fails += (acct ? pam_acct_mgmt(h, 0) : pam_authenticate(h, 0)) != PAM_SUCCESS;
 		pam_end(h, PAM_SUCCESS);
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
