@@ -1,0 +1,294 @@
+/*
+ * test_store.c - the session store's file rules, the session schema, the
+ * offline verifier, session ids and the lockout counters.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "lockout.h"
+#include "store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tg-store-test.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void path_of(char *out, size_t n, const char *name)
+{
+	snprintf(out, n, "%s/%s", dir, name);
+}
+
+static void write_file(const char *name, const char *text, mode_t mode)
+{
+	char p[128];
+	path_of(p, sizeof(p), name);
+	unlink(p);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static bool exists(const char *name)
+{
+	char p[128];
+	path_of(p, sizeof(p), name);
+	return access(p, F_OK) == 0;
+}
+
+static size_t count_prefix(const char *prefix)
+{
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static tg_rc load(uint32_t uid, json_t **sess, char *why, size_t n)
+{
+	tg_store *st = NULL;
+	tg_rc rc = tg_store_open(dir, uid, 0, &st, why, n);
+	if (rc == TG_OK)
+		rc = tg_store_load(st, sess, why, n);
+	tg_store_close(st);
+	return rc;
+}
+
+static void test_round_trip_keeps_unknown_members(void **state)
+{
+	(void)state;
+	tg_store *st = NULL;
+	char why[256];
+	json_t *s = tg_session_new("alice", 5001, 1000);
+	assert_non_null(s);
+	assert_rc(tg_session_set_str(s, "refresh_token", "rt-1"), TG_OK);
+	json_object_set_new(s, "x_future", json_string("kept"));
+	assert_rc(tg_store_open(dir, 5001, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_save(st, s), TG_OK);
+	tg_session_free(s);
+	s = NULL;
+	assert_rc(tg_store_load(st, &s, why, sizeof(why)), TG_OK);
+	assert_non_null(s);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-1");
+	assert_rc(tg_session_set_str(s, "refresh_token", "rt-2"), TG_OK);
+	assert_rc(tg_store_save(st, s), TG_OK);
+	tg_session_free(s);
+	assert_rc(tg_store_load(st, &s, why, sizeof(why)), TG_OK);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-2");
+	assert_string_equal(tg_session_str(s, "x_future"), "kept");
+	tg_session_free(s);
+	tg_store_close(st);
+	struct stat sb;
+	char p[128];
+	path_of(p, sizeof(p), "5001");
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(count_prefix(".5001."), 0); /* no temp file left */
+}
+
+static void test_no_file_is_no_session(void **state)
+{
+	(void)state;
+	json_t *s = (json_t *)1;
+	char why[256];
+	assert_rc(load(5002, &s, why, sizeof(why)), TG_OK);
+	assert_null(s);
+}
+
+static void corrupt_case(const char *text)
+{
+	json_t *s = NULL;
+	char why[256] = "";
+	write_file("5003", text, 0600);
+	assert_rc(load(5003, &s, why, sizeof(why)), TG_E_MALFORMED);
+	assert_null(s);
+	assert_false(exists("5003"));
+	assert_non_null(strstr(why, "moved aside to 5003.corrupt."));
+}
+
+static void test_corrupt_files_are_moved_aside(void **state)
+{
+	(void)state;
+	corrupt_case("{\"version\":1,\"user\":");
+	corrupt_case("not json");
+	corrupt_case("{\"version\":2,\"user\":\"carol\",\"uid\":5003}");
+	corrupt_case("{\"version\":1,\"user\":\"carol\",\"uid\":5004}");	/* another uid */
+	corrupt_case("{\"version\":1,\"user\":\"carol\",\"uid\":5003,\"access_exp\":\"x\"}");
+	corrupt_case("{\"version\":1,\"user\":\"carol\",\"uid\":5003,\"uid\":5003}");
+	assert_int_equal(count_prefix("5003.corrupt."), 1); /* same second: renamed over */
+}
+
+static void test_unsafe_files_are_refused_and_kept(void **state)
+{
+	(void)state;
+	json_t *s = NULL;
+	char why[256], p[128], q[128];
+	const char *ok = "{\"version\":1,\"user\":\"dave\",\"uid\":5005}";
+	write_file("5005", ok, 0640);
+	assert_rc(load(5005, &s, why, sizeof(why)), TG_E_IO);
+	assert_non_null(strstr(why, "group or others"));
+	assert_true(exists("5005"));
+	write_file("5005", ok, 0600);
+	path_of(p, sizeof(p), "5005");
+	path_of(q, sizeof(q), "5005-link");
+	assert_int_equal(link(p, q), 0);
+	assert_rc(load(5005, &s, why, sizeof(why)), TG_E_IO);
+	assert_non_null(strstr(why, "more than one link"));
+	unlink(q);
+	write_file("target", ok, 0600);
+	unlink(p);
+	path_of(q, sizeof(q), "target");
+	assert_int_equal(symlink(q, p), 0);
+	assert_rc(load(5005, &s, why, sizeof(why)), TG_E_IO);
+	assert_non_null(strstr(why, "symbolic link"));
+	unlink(p);
+	char *big = malloc(TG_STORE_MAX_BYTES + 2);
+	memset(big, ' ', TG_STORE_MAX_BYTES + 1);
+	big[TG_STORE_MAX_BYTES + 1] = '\0';
+	write_file("5005", big, 0600);
+	free(big);
+	assert_rc(load(5005, &s, why, sizeof(why)), TG_E_IO);
+	assert_non_null(strstr(why, "size cap"));
+	write_file("5005", ok, 0600);
+	assert_rc(load(5005, &s, why, sizeof(why)), TG_OK);
+	assert_non_null(s);
+	tg_session_free(s);
+}
+
+static void test_lock_is_exclusive(void **state)
+{
+	(void)state;
+	tg_store *a = NULL, *b = NULL;
+	char why[256];
+	assert_rc(tg_store_open(dir, 5006, 0, &a, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_open(dir, 5006, 50, &b, why, sizeof(why)), TG_E_TIMEOUT);
+	assert_null(b);
+	assert_rc(tg_store_open(dir, 5007, 0, &b, why, sizeof(why)), TG_OK); /* another user */
+	tg_store_close(b);
+	tg_store_close(a);
+	assert_rc(tg_store_open(dir, 5006, 0, &b, why, sizeof(why)), TG_OK);
+	tg_store_close(b);
+}
+
+static void test_store_directory_open_to_others_is_refused(void **state)
+{
+	(void)state;
+	char p[128], why[256];
+	tg_store *st = NULL;
+	path_of(p, sizeof(p), "shared");
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_rc(tg_store_open(p, 5008, 0, &st, why, sizeof(why)), TG_E_IO);
+	assert_rc(tg_store_open("relative/dir", 5008, 0, &st, why, sizeof(why)), TG_E_CONFIG);
+}
+
+static void test_verifier(void **state)
+{
+	(void)state;
+	char *v = NULL;
+	assert_rc(tg_verifier_make("correct horse", &v), TG_OK);
+	assert_true(strncmp(v, "$y$", 3) == 0);
+	assert_rc(tg_verifier_check(v, "correct horse"), TG_OK);
+	assert_rc(tg_verifier_check(v, "correct hors"), TG_E_BAD_PASSWORD);
+	assert_rc(tg_verifier_check(v, ""), TG_E_BAD_PASSWORD);
+	assert_rc(tg_verifier_check("$1$md5salt$x", "correct horse"), TG_E_BAD_PASSWORD);
+	assert_rc(tg_verifier_check(NULL, "x"), TG_E_BAD_PASSWORD);
+	char *w = NULL;
+	assert_rc(tg_verifier_make("correct horse", &w), TG_OK);
+	assert_string_not_equal(v, w); /* salted */
+	tg_free_secret(v);
+	tg_free_secret(w);
+}
+
+static void test_uuid(void **state)
+{
+	(void)state;
+	char a[40], b[40];
+	assert_rc(tg_uuid4(a, sizeof(a)), TG_OK);
+	assert_rc(tg_uuid4(b, sizeof(b)), TG_OK);
+	assert_int_equal(strlen(a), 36);
+	assert_true(a[14] == '4' && strchr("89ab", a[19]) != NULL);
+	assert_string_not_equal(a, b);
+	assert_rc(tg_uuid4(a, 36), TG_E_INTERNAL);
+}
+
+static void test_lockout(void **state)
+{
+	(void)state;
+	char conf[512], err[256];
+	tg_config *cfg = NULL;
+	snprintf(conf, sizeof(conf),
+		 "[global]\ncache_dir = %s/cache\nlockout_attempts = 3\nlockout_window = 1m\n"
+		 "lockout_time = 5m\n[issuer a]\nissuer = https://a.example\njwks_file = /x\n"
+		 "audience = x\n", dir);
+	assert_rc(tg_config_parse("t.conf", conf, strlen(conf), NULL, NULL, &cfg, err,
+				  sizeof(err)), TG_OK);
+	struct tg_lockout l = { .cfg = cfg, .user = "erin", .rhost = "192.0.2.7", .now = 10000 };
+	const char *who = NULL;
+	int64_t until = 0;
+	assert_rc(tg_lockout_check(&l, &who, &until), TG_OK);
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	l.now += 61; /* the window passed: counting starts again */
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	assert_true(tg_lockout_failure(&l, &who, &until));
+	assert_string_equal(who, "user");
+	assert_int_equal(until, l.now + 300);
+	assert_rc(tg_lockout_check(&l, &who, &until), TG_E_LOCKED_OUT);
+	/* the host is locked too: another user from it is refused */
+	struct tg_lockout other = l;
+	other.user = "frank";
+	assert_rc(tg_lockout_check(&other, &who, &until), TG_E_LOCKED_OUT);
+	assert_string_equal(who, "rhost");
+	other.rhost = NULL;
+	assert_rc(tg_lockout_check(&other, &who, &until), TG_OK);
+	l.now += 301;
+	assert_rc(tg_lockout_check(&l, &who, &until), TG_OK);
+	/* a success forgets the user's failures */
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	tg_lockout_success(&l);
+	l.rhost = NULL;
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	assert_false(tg_lockout_failure(&l, &who, &until));
+	assert_true(tg_lockout_failure(&l, &who, &until));
+	tg_config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_keeps_unknown_members),
+		cmocka_unit_test(test_no_file_is_no_session),
+		cmocka_unit_test(test_corrupt_files_are_moved_aside),
+		cmocka_unit_test(test_unsafe_files_are_refused_and_kept),
+		cmocka_unit_test(test_lock_is_exclusive),
+		cmocka_unit_test(test_store_directory_open_to_others_is_refused),
+		cmocka_unit_test(test_verifier),
+		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_lockout),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
