@@ -56,6 +56,7 @@ enum {
 	TG_F_TRY_FIRST_PASS = 1u << 2,
 	TG_F_NO_CONV = 1u << 3,		/* never prompt */
 	TG_F_AUTHED = 1u << 4,		/* tokengate authenticated this handle */
+	TG_F_REQUIRE_SESSION = 1u << 5,	/* account: no session is a denial */
 };
 enum {
 	TG_STYLE_ECHO_OFF = 1,

@@ -85,8 +85,10 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 		.iss = o->iss[0] ? o->iss : NULL, .sub = o->sub[0] ? o->sub : NULL,
 		.step = o->step, .grace_left = o->ends_in, .session = session,
 	};
-	if (!(o->rc == TG_E_NO_CREDENTIALS && !(c->flags & TG_F_AUTHED) &&
-	      strcmp(event, "account") == 0))
+	/* A user who is not ours (no session, not authenticated here) gets
+	 * PAM_IGNORE from the module: no decision, no record. */
+	if (!(o->rc == TG_E_NO_CREDENTIALS && strcmp(event, "account") == 0 &&
+	      !(c->flags & (TG_F_AUTHED | TG_F_REQUIRE_SESSION))))
 		helper_audit_decision(c, event, &r);
 	char msg[200], left[32];
 	if (o->rc != TG_OK) {

@@ -90,6 +90,8 @@ static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 		flags |= TG_F_NO_CONV;
 	if (authed)
 		flags |= TG_F_AUTHED;
+	if (c->args.require_session)
+		flags |= TG_F_REQUIRE_SESSION;
 	tg_msg_init(req, TG_MSG_REQUEST);
 	tg_msg_add_u32(req, TG_T_OP, op);
 	tg_msg_add_u32(req, TG_T_FLAGS, flags);

@@ -218,8 +218,8 @@ check "revoked at the provider: the refresh gets invalid_grant, denied, session 
 	"echo '$r' | grep -q 'Permission denied' && logged 'event=refresh result=deny reason=revoked' && [ ! -e '$T/store/5001' ]"
 mode reset
 r=$(pam tg_plus2h alice acct_mgmt)
-check "  and with the provider then unreachable there is no grace" \
-	"echo '$r' | grep -q 'Permission denied'"
+check "  and with the provider then unreachable there is no grace (no session: denied, audited)" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'event=account result=deny reason=no_credentials service=tg_plus2h user=alice'"
 mode pass
 
 # ---- the store: corrupt files, unknown members ----
