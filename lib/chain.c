@@ -95,6 +95,32 @@ static tg_rc purge(struct run *r, tg_rc why, const char *detail)
 	return say(r->o, why, detail);
 }
 
+/* With introspect = yes, ask the provider whether the session is still
+ * alive (RFC 7662; the refresh token when there is one, else the access
+ * token). TG_E_REVOKED purges; an unreachable provider changes nothing:
+ * the locally valid token stands. */
+static tg_rc introspect(struct run *r)
+{
+	struct tg_keys_req k = keys_req(r->q, (size_t)r->idx);
+	bool on = false;
+	tg_parse_bool(tg_config_issuer_value(r->q->cfg, (size_t)r->idx, "introspect"), &on);
+	if (!on)
+		return TG_OK;
+	const char *tok = tg_session_str(*r->sess, "refresh_token");
+	if (tok == NULL)
+		tok = tg_session_str(*r->sess, "access_token");
+	bool active = false;
+	struct tg_oauth_err e = { .status = 0 };
+	tg_rc rc = tg_oauth_introspect(&k, tok, &active, &e);
+	if (rc == TG_OK && !active) {
+		note(r, "refresh", "deny", TG_E_REVOKED, "introspection: the session is not active");
+		return purge(r, TG_E_REVOKED, "the provider reports the session inactive (introspection)");
+	}
+	if (rc != TG_OK)
+		note(r, "refresh", "error", rc, e.detail[0] ? e.detail : "introspection failed");
+	return TG_OK;
+}
+
 /* Step 1: the stored access token. TG_OK when it is good for longer than
  * refresh_ahead; otherwise the chain goes on. */
 static tg_rc step_stored(struct run *r)
@@ -112,6 +138,8 @@ static tg_rc step_stored(struct run *r)
 		r->stored_exp = exp;
 		r->o->access_exp = exp;
 		if (exp - r->q->now > tg_config_seconds(r->q->cfg, r->q->service, "refresh_ahead")) {
+			if (introspect(r) != TG_OK)
+				return TG_E_REVOKED;
 			r->o->step = "stored";
 			r->o->ends_in = exp - r->q->now;
 			return say(r->o, TG_OK, "stored access token");
@@ -285,7 +313,8 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 	tg_rc rc;
 	if (q->password == NULL && *sess != NULL) {
 		rc = step_stored(&r);
-		if (rc == TG_OK || rc == TG_E_NOT_AUTHORIZED || rc == TG_E_USER_MISMATCH)
+		if (rc == TG_OK || rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED ||
+		    rc == TG_E_USER_MISMATCH)
 			return o->rc = rc;
 		rc = step_refresh(&r);
 		if (rc == TG_OK || rc == TG_E_REVOKED || rc == TG_E_IO ||

@@ -63,6 +63,7 @@ static const struct keydef {
 	{ "jwks_max_stale", T_DUR, S_ISSUER, "24h" },
 	{ "jwks_min_refetch", T_DUR, S_ISSUER, "60s" },
 	{ "circuit_failures", T_INT, S_ISSUER, "5" },
+	{ "introspect", T_BOOL, S_ISSUER, "no" },
 	{ "circuit_cooldown", T_DUR, S_ISSUER, "30s" },
 };
 

@@ -144,3 +144,9 @@ long tg_config_number(const tg_config *c, const char *service, const char *key)
 	const char *v = tg_config_service_get(c, service, key);
 	return v ? strtol(v, NULL, 10) : 0;
 }
+
+const char *tg_config_issuer_value(const tg_config *c, size_t idx, const char *key)
+{
+	const char *v = tg_section_get(tg_config_issuer(c, idx), key);
+	return v ? v : tg_config_default(key);
+}

@@ -138,6 +138,8 @@ TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);
 /* A [service NAME] value, else [global], else the default. */
 TG_HIDDEN const char *tg_config_value(const tg_config *c, const char *service,
 				      const char *key);
+/* An [issuer] value, else the default. */
+TG_HIDDEN const char *tg_config_issuer_value(const tg_config *c, size_t idx, const char *key);
 /* The same, as a duration in seconds / a boolean / an integer. */
 TG_HIDDEN int64_t tg_config_seconds(const tg_config *c, const char *service,
 				    const char *key);

@@ -90,6 +90,8 @@ export_token = yes
 revoke_on_logout = yes
 CONF
 chmod 600 "$T/tg.conf"
+sed 's/^circuit_failures = 50$/circuit_failures = 50\nintrospect = yes/' "$T/tg.conf" > "$T/intro.conf"
+chmod 600 "$T/intro.conf"
 mkdir "$T/svc"
 mod=$B/test/pam_tokengate.so
 service() { # name [module args...]
@@ -109,6 +111,8 @@ service tg_plus2h clock=+7200
 service tg_plus13h clock=+46800
 service tg_minus1h clock=-3600
 service tg_sudo clock=+7200
+service tg_seq_plus2h clock=+7200
+sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
 
 pam() { # service user op [answer] -> pamtester's last line
 	_svc=$1 _u=$2 _op=$3
@@ -222,6 +226,17 @@ check "  and with the provider then unreachable there is no grace (no session: d
 	"echo '$r' | grep -q 'Permission denied' && logged 'event=account result=deny reason=no_credentials service=tg_plus2h user=alice'"
 mode pass
 
+# ---- introspection: a revocation seen without waiting for a refresh ----
+r=$(pam tg_intro alice authenticate alice-password)
+reset
+r=$(pam tg_intro alice acct_mgmt)
+check "introspect = yes: a fresh session is confirmed active at the provider" \
+	"succeeded && [ \"\$(count /token/introspection)\" = 1 ] && [ \"\$(count /token)\" = 0 ]"
+curl -s -X POST "$UP/test/revoke?user=alice" >/dev/null
+r=$(pam tg_intro alice acct_mgmt)
+check "  revoked at the provider: inactive, denied at once (no refresh due), session purged" \
+	"echo '$r' | grep -q 'Permission denied' && logged 'introspection: the session is not active' && [ ! -e '$T/store/5001' ]"
+
 # ---- the store: corrupt files, unknown members ----
 r=$(pam tg alice authenticate alice-password)
 python3 - "$T/store/5001" <<'PY'
@@ -279,6 +294,17 @@ env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_U
 r=$(cat "$T/seq2")
 check "revoke_on_logout: closing the last session revokes the refresh token at the provider and purges it" \
 	"[ $seq = 0 ] && [ \"\$(count /token/revocation)\" = 1 ] && [ ! -e '$T/store/5001' ] && logged 'event=session_close result=revoked'"
+
+# ---- the sequence while the provider is down, inside grace ----
+r=$(pam tg alice authenticate alice-password)
+mode reset
+env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	"$B/tests/pamseq" tg_seq_plus2h alice alice-password > "$T/seq3" 2>&1 && seq=0 || seq=$?
+mode pass
+r=$(cat "$T/seq3")
+check "provider down: the whole sequence runs on grace, and the user is told at each stage" \
+	"[ $seq = 0 ] && [ \"\$(grep -c '^msg: Identity provider unreachable: offline access ends in' '$T/seq3')\" -ge 2 ] && grep -q '^env: TOKENGATE_SESSION=' '$T/seq3'"
 
 stop_all
 trap - EXIT
