@@ -40,16 +40,6 @@ static bool unreachable(tg_rc rc)
 }
 
 /* "3h12m", "4m", "45s" */
-static void human(int64_t s, char *buf, size_t len)
-{
-	if (s >= 3600)
-		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-	else if (s >= 60)
-		snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else
-		snprintf(buf, len, "%llds", (long long)(s < 0 ? 0 : s));
-}
-
 static struct tg_keys_req keys_req(const struct tg_chain_req *q, size_t idx)
 {
 	struct tg_keys_req k = { .cfg = q->cfg, .idx = idx, .now = q->now,
@@ -273,7 +263,7 @@ static tg_rc step_grace(struct run *r)
 		return say(r->o, TG_E_GRACE_EXPIRED, "provider unreachable; the clock is behind the last online check");
 	int64_t rem = last + grace - r->q->now;
 	if (rem <= 0) {
-		human(-rem, left, sizeof(left));
+		tg_duration_text(-rem, false, left, sizeof(left));
 		snprintf(detail, sizeof(detail), "provider unreachable; offline grace ended %s ago", left);
 		return say(r->o, TG_E_GRACE_EXPIRED, detail);
 	}
@@ -285,7 +275,7 @@ static tg_rc step_grace(struct run *r)
 		if (rc != TG_OK)
 			return say(r->o, rc, "provider unreachable; the offline password check failed");
 	}
-	human(rem, left, sizeof(left));
+	tg_duration_text(rem, false, left, sizeof(left));
 	snprintf(detail, sizeof(detail), "provider unreachable; offline access ends in %s", left);
 	r->o->step = "grace";
 	r->o->ends_in = rem;
@@ -334,7 +324,7 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 	if (r.stored_valid) {
 		/* Not renewable now, but the token still works: let it. */
 		char left[32];
-		human(r.stored_exp - q->now, left, sizeof(left));
+		tg_duration_text(r.stored_exp - q->now, false, left, sizeof(left));
 		o->step = "stored";
 		o->ends_in = r.stored_exp - q->now;
 		snprintf(o->detail, sizeof(o->detail), "not renewed; the session ends in %s", left);

@@ -134,6 +134,9 @@ TG_HIDDEN tg_rc tg_read_secret_file(const char *path, char **out, char *err,
 /* Parses "90s", "5m", "12h", "7d" or plain seconds. */
 TG_HIDDEN bool tg_parse_duration(const char *s, int64_t *out);
 TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);
+/* A duration for people: "3h12m"; under an hour "4m" / "45s", or with
+ * words "4 minutes" / "45 seconds". */
+TG_HIDDEN void tg_duration_text(int64_t seconds, bool words, char *buf, size_t len);
 
 /* A [service NAME] value, else [global], else the default. */
 TG_HIDDEN const char *tg_config_value(const tg_config *c, const char *service,

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -143,4 +144,17 @@ bool tg_parse_bool(const char *s, bool *out)
 		return true;
 	}
 	return false;
+}
+
+void tg_duration_text(int64_t s, bool words, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (words)
+		snprintf(buf, len, s >= 120 ? "%lld minutes" : "%lld seconds",
+			 (long long)(s >= 120 ? s / 60 : s));
+	else
+		snprintf(buf, len, s >= 60 ? "%lldm" : "%llds", (long long)(s >= 60 ? s / 60 : s));
 }

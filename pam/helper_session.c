@@ -51,16 +51,6 @@ tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
 	return rc;
 }
 
-static void human(int64_t s, char *buf, size_t len)
-{
-	if (s >= 3600)
-		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-	else if (s >= 120)
-		snprintf(buf, len, "%lld minutes", (long long)(s / 60));
-	else
-		snprintf(buf, len, "%lld seconds", (long long)(s < 0 ? 0 : s));
-}
-
 static const char *deny_message(tg_rc rc)
 {
 	switch (rc) {
@@ -97,7 +87,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			helper_message(c, TG_STYLE_ERROR, m);
 		return;
 	}
-	human(o->ends_in, left, sizeof(left));
+	tg_duration_text(o->ends_in, true, left, sizeof(left));
 	if (strcmp(o->step, "grace") == 0) {
 		snprintf(msg, sizeof(msg), "Identity provider unreachable: offline access ends in %s", left);
 		helper_message(c, TG_STYLE_INFO, msg);
