@@ -189,7 +189,18 @@ done
 wait $pids
 ok50=$(cat "$T"/sf.[0-9] "$T"/sf.[0-9][0-9] | grep -c 'management done' || true)
 check "single flight: 50 concurrent acct_mgmt with a refresh due all succeed" "[ '$ok50' = 50 ]"
+[ "$ok50" = 50 ] || for f in "$T"/sf.*.out; do grep -q 'management done' "$f" || cat "$f"; done
 check "  the provider received exactly 1 refresh grant" "[ \"\$(count grant:refresh_token)\" = 1 ] && [ \"\$(errors)\" = 0 ]"
+
+# ---- a session that cannot be renewed now but is still valid ----
+ttl 200
+r=$(pam tg alice authenticate alice-password)
+ttl 600
+mode reset
+r=$(pam tg alice acct_mgmt)
+mode pass
+check "refresh due, provider down, token still valid: allowed with 'Your session expires in 3 minutes'" \
+	"succeeded && grep -q 'Your session expires in 3 minutes' '$T/out' && logged 'event=refresh result=error reason=idp_unreachable'"
 
 # ---- offline grace ----
 mode reset
