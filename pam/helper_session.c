@@ -100,15 +100,13 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 }
 
 /* Walks the chain for the stored session (no prompts). */
-static tg_rc walk(struct hctx *c, const char *event, struct tg_store *st, json_t **sess,
-		  struct tg_chain_out *o)
+static tg_rc walk(struct hctx *c, struct tg_store *st, json_t **sess, struct tg_chain_out *o)
 {
 	struct tg_chain_req q = {
 		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
 		.now = helper_now(c), .event = helper_on_keys_event,
 		.skip = helper_on_skipped_key, .note = helper_on_note, .ud = c,
 	};
-	(void)event;
 	return tg_chain_run(&q, st, sess, o);
 }
 
@@ -135,7 +133,7 @@ tg_rc helper_account(struct hctx *c)
 		o.rc = rc = TG_E_NO_CREDENTIALS;
 		snprintf(o.detail, sizeof(o.detail), "%s", "no session");
 	} else {
-		rc = walk(c, "account", st, &sess, &o);
+		rc = walk(c, st, &sess, &o);
 	}
 	helper_chain_report(c, "account", tg_session_str(sess, "method"), &o, NULL);
 	tg_session_free(sess);
@@ -214,7 +212,7 @@ tg_rc helper_open_session(struct hctx *c)
 		return TG_E_NO_CREDENTIALS; /* not a tokengate user: PAM_IGNORE */
 	}
 	struct tg_chain_out o;
-	rc = walk(c, "session_open", st, &sess, &o);
+	rc = walk(c, st, &sess, &o);
 	if (rc == TG_OK)
 		rc = tg_uuid4(id, sizeof(id));
 	if (rc == TG_OK)
