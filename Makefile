@@ -30,7 +30,7 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-overflow \
 	-fstack-clash-protection
 CFLAGS ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) -Iinclude -Ilib
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) -Iinclude -Ilib -MMD -MP
 LDHARDEN := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
 
 PKGS_LIB := jansson libcrypto
@@ -54,7 +54,7 @@ MOD_SRC := pam/pam_tokengate.c pam/module_args.c pam/module_helper.c \
 HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_prompt.c pam/helper_credential.c pam/helper_session.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
-	tools/ctl_status.c
+	tools/ctl_status.c tools/ctl_session.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl
@@ -161,3 +161,7 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# Header dependencies, as the compiler found them (-MMD -MP): a changed
+# header rebuilds every object that includes it.
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)

@@ -127,7 +127,9 @@ static tg_rc step_stored(struct run *r)
 		r->stored_valid = true;
 		r->stored_exp = exp;
 		r->o->access_exp = exp;
-		if (exp - r->q->now > tg_config_seconds(r->q->cfg, r->q->service, "refresh_ahead")) {
+		int64_t ahead = r->q->refresh_ahead > 0 ? r->q->refresh_ahead
+				: tg_config_seconds(r->q->cfg, r->q->service, "refresh_ahead");
+		if (exp - r->q->now > ahead) {
 			if (introspect(r) != TG_OK)
 				return TG_E_REVOKED;
 			r->o->step = "stored";

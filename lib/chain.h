@@ -35,6 +35,7 @@ struct tg_chain_req {
 	uint32_t uid;
 	int64_t now;
 	const char *password;	/* typed just now, or NULL */
+	int64_t refresh_ahead;	/* seconds; 0: the service's refresh_ahead */
 	tg_device_fn device;	/* NULL: no conversation, step 4 skipped */
 	tg_keys_event_fn event;
 	tg_skip_fn skip;

@@ -18,6 +18,9 @@ static void usage(FILE *f)
 	      "           [--ttl SECONDS] [--alg RS256|ES256] [--typ TYP] [--claim k=v ...]\n"
 	      "  jwks     --key PEM --kid KID [--alg ALG]   print the public JWKS of a key\n"
 	      "  status   [--config FILE] [--json]          issuers: keys, circuit, last error\n"
+	      "  refresh  [--config FILE] [--ahead DURATION] USER|--all\n"
+	      "                                             renew sessions due within DURATION\n"
+	      "  revoke   [--config FILE] USER|--all        revoke at the provider, purge here\n"
 	      "  version\n"
 	      "\n"
 	      "Exit status: 0 valid/done, 1 rejected (reason code on stderr),\n"
@@ -38,6 +41,10 @@ int main(int argc, char **argv)
 		return ctl_mint(argc - 1, argv + 1);
 	if (strcmp(cmd, "status") == 0)
 		return ctl_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "refresh") == 0)
+		return ctl_refresh(argc - 1, argv + 1);
+	if (strcmp(cmd, "revoke") == 0)
+		return ctl_revoke(argc - 1, argv + 1);
 	if (strcmp(cmd, "jwks") == 0)
 		return ctl_jwks(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

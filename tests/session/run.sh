@@ -173,6 +173,8 @@ reset
 r=$(pam tg_exp alice acct_mgmt)
 check "an expired access token is renewed by the refresh grant" \
 	"succeeded && [ \"\$(count grant:refresh_token)\" = 1 ] && [ \"\$(store 5001 access_exp)\" -gt \$((\$(date +%s) + 500)) ]"
+succeeded && [ "$(count grant:refresh_token)" = 1 ] ||
+	{ stats; echo; grep -a 'service=tg_exp' "$T/audit.log" | tail -4; }
 
 # ---- single flight ----
 ttl 30
@@ -271,6 +273,24 @@ r=$(pam tg alice acct_mgmt)
 check "a store file open to others is refused (PAM_AUTHINFO_UNAVAIL), not read" \
 	"echo '$r' | grep -q 'Authentication service cannot retrieve' && logged 'session file refused: readable or writable by group or others'"
 chmod 600 "$T/store/5001"
+
+# ---- tokengatectl refresh / revoke ----
+ctl() { env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	"$B/tokengatectl" "$@" --config "$T/tg.conf" 2>&1; }
+r=$(pam tg alice authenticate alice-password)
+reset
+r=$(ctl refresh alice)
+check "tokengatectl refresh: a fresh session is left alone (no provider request)" \
+	"echo '$r' | grep -q '^alice  *stored' && [ \"\$(count /token)\" = 0 ]"
+r=$(ctl refresh --ahead 15m alice)
+check "tokengatectl refresh --ahead 15m: renewed with one refresh grant, audited" \
+	"echo '$r' | grep -q '^alice  *renewed' && [ \"\$(count grant:refresh_token)\" = 1 ] && logged 'event=refresh result=ok reason=ok service=tokengatectl user=alice'"
+r=$(pam tg bob authenticate bob-password)
+r=$(ctl revoke --all)
+check "tokengatectl revoke --all: each session revoked at the provider and purged, each audited" \
+	"[ \"\$(count /token/revocation)\" = 2 ] && [ ! -e '$T/store/5001' ] && [ ! -e '$T/store/5002' ] && [ \"\$(logcount 'event=store result=purge reason=revoked service=tokengatectl')\" = 2 ]"
+r=$(ctl refresh --all)
+check "  afterwards there is no session left to refresh" "[ -z '$r' ]"
 
 # ---- lockout ----
 reset

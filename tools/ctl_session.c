@@ -1,0 +1,246 @@
+/*
+ * ctl_session.c - tokengatectl refresh and revoke: the session chain and
+ * the store, for administrators and the background refresh timer.
+ *
+ *   refresh [--config FILE] [--ahead DURATION] USER|--all
+ *   revoke  [--config FILE] USER|--all
+ *
+ * Each user's entry is locked exactly as a login locks it. Every action is
+ * an audit record (ident tokengate, service=tokengatectl).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "chain.h"
+#include "ctl.h"
+#include "oauth.h"
+
+#ifndef TG_CONFIG_PATH
+#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
+#endif
+
+struct sctx {
+	tg_config *cfg;
+	const char *user;
+	int json;
+};
+
+static void audit(const struct sctx *c, const char *event, const char *result,
+		  const char *reason, const char *detail)
+{
+	tg_audit *a = tg_audit_new(event);
+	tg_audit_add(a, "result", result);
+	tg_audit_add(a, "reason", reason);
+	tg_audit_add(a, "service", "tokengatectl");
+	tg_audit_add(a, "user", c->user);
+	tg_audit_add(a, "detail", detail);
+	char *body = tg_audit_render(a, c->json);
+	if (body != NULL)
+		syslog(strcmp(result, "ok") == 0 ? LOG_INFO : LOG_NOTICE, "%s", body);
+	free(body);
+	tg_audit_free(a);
+}
+
+static void on_note(void *ud, const char *event, const char *result, tg_rc reason,
+		    const char *detail)
+{
+	audit(ud, event, result, tg_reason(reason), detail);
+}
+
+static void on_keys(void *ud, const char *event, const char *result, tg_rc reason,
+		    const char *detail)
+{
+	audit(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason), detail);
+}
+
+static int open_entry(struct sctx *c, uint32_t uid, tg_store **st, json_t **sess)
+{
+	char why[320] = "";
+	tg_rc rc = tg_store_open(tg_config_value(c->cfg, NULL, "store_dir"), uid, 20000, st,
+				 why, sizeof(why));
+	if (rc == TG_OK) {
+		rc = tg_store_load(*st, sess, why, sizeof(why));
+		if (rc == TG_E_MALFORMED) {
+			audit(c, "store", "corrupt", "malformed", why);
+			rc = TG_OK;
+		}
+	}
+	if (rc != TG_OK) {
+		fprintf(stderr, "tokengatectl: %s: %s\n", c->user, why);
+		tg_store_close(*st);
+		*st = NULL;
+	}
+	return rc == TG_OK ? 0 : -1;
+}
+
+/* One user: 0 done (or nothing to do), 1 refused. */
+static int refresh_one(struct sctx *c, uint32_t uid, int64_t ahead)
+{
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	if (open_entry(c, uid, &st, &sess) < 0)
+		return 1;
+	if (sess == NULL) {
+		printf("%-16s no session\n", c->user);
+		tg_store_close(st);
+		return 0;
+	}
+	struct tg_chain_req q = {
+		.cfg = c->cfg, .service = "tokengatectl", .user = c->user, .uid = uid,
+		.now = (int64_t)time(NULL), .refresh_ahead = ahead > 0 ? ahead : 0, .event = on_keys,
+		.note = on_note, .ud = c,
+	};
+	struct tg_chain_out o;
+	tg_rc rc = tg_chain_run(&q, st, &sess, &o);
+	char left[32];
+	tg_duration_text(o.ends_in, false, left, sizeof(left));
+	if (rc == TG_OK)
+		printf("%-16s %-8s access token valid for %s\n", c->user,
+		       strcmp(o.step, "refresh") == 0 ? "renewed" : o.step, left);
+	else
+		printf("%-16s %-8s %s\n", c->user, tg_reason(rc), o.detail);
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc == TG_OK ? 0 : 1;
+}
+
+/* One user: revoke at the provider where possible, always purge here. */
+static int revoke_one(struct sctx *c, uint32_t uid)
+{
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	if (open_entry(c, uid, &st, &sess) < 0)
+		return 1;
+	if (sess == NULL) {
+		printf("%-16s no session\n", c->user);
+		tg_store_close(st);
+		return 0;
+	}
+	const char *rt = tg_session_str(sess, "refresh_token");
+	long idx = tg_config_find_issuer(c->cfg, tg_session_str(sess, "issuer"));
+	const char *at_provider = "no refresh token to revoke at the provider";
+	if (rt != NULL && idx >= 0) {
+		struct tg_keys_req k = { .cfg = c->cfg, .idx = (size_t)idx,
+					 .now = (int64_t)time(NULL), .event = on_keys, .ud = c };
+		struct tg_oauth_err e = { .status = 0 };
+		at_provider = tg_oauth_revoke(&k, rt, "refresh_token", &e) == TG_OK
+				      ? "refresh token revoked at the provider"
+				      : "the provider did not confirm the revocation";
+	}
+	tg_rc rc = tg_store_remove(st);
+	char detail[160];
+	snprintf(detail, sizeof(detail), "tokengatectl revoke: %s; session purged", at_provider);
+	audit(c, "store", rc == TG_OK ? "purge" : "error", rc == TG_OK ? "revoked" : "internal",
+	      detail);
+	printf("%-16s %s\n", c->user, rc == TG_OK ? detail + 21 : "could not remove the session file");
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc == TG_OK ? 0 : 1;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 10)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Runs fn for USER, or for every session file with --all. */
+static int each(struct sctx *c, const char *who, int (*fn)(struct sctx *, uint32_t, int64_t),
+		int64_t arg)
+{
+	if (strcmp(who, "--all") != 0) {
+		struct passwd *pw = getpwnam(who);
+		if (pw == NULL) {
+			fprintf(stderr, "tokengatectl: no such user: %s\n", who);
+			return CTL_USAGE;
+		}
+		c->user = who;
+		return fn(c, pw->pw_uid, arg) ? CTL_REJECTED : CTL_OK;
+	}
+	DIR *d = opendir(tg_config_value(c->cfg, NULL, "store_dir"));
+	if (d == NULL)
+		return CTL_OK; /* no store yet: no sessions */
+	int failed = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!all_digits(e->d_name))
+			continue;
+		unsigned long uid = strtoul(e->d_name, NULL, 10);
+		struct passwd *pw = getpwuid((uid_t)uid);
+		char name[32];
+		snprintf(name, sizeof(name), "uid %lu", uid);
+		c->user = pw ? pw->pw_name : name;
+		failed |= fn(c, (uint32_t)uid, arg);
+	}
+	closedir(d);
+	return failed ? CTL_REJECTED : CTL_OK;
+}
+
+static int do_refresh(struct sctx *c, uint32_t uid, int64_t ahead)
+{
+	return refresh_one(c, uid, ahead);
+}
+
+static int do_revoke(struct sctx *c, uint32_t uid, int64_t unused)
+{
+	(void)unused;
+	return revoke_one(c, uid);
+}
+
+static int run(int argc, char **argv, bool refresh)
+{
+	const char *config = TG_CONFIG_PATH, *who = NULL;
+	int64_t ahead = -1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (refresh && strcmp(argv[i], "--ahead") == 0 && i + 1 < argc) {
+			if (!tg_parse_duration(argv[++i], &ahead) || ahead < 0) {
+				fprintf(stderr, "tokengatectl: --ahead takes a duration (5m)\n");
+				return CTL_USAGE;
+			}
+		} else if (who == NULL && (argv[i][0] != '-' || strcmp(argv[i], "--all") == 0)) {
+			who = argv[i];
+		} else {
+			fprintf(stderr, "tokengatectl: unexpected argument '%s'\n", argv[i]);
+			return CTL_USAGE;
+		}
+	}
+	if (who == NULL) {
+		fprintf(stderr, "usage: tokengatectl %s [--config FILE]%s USER|--all\n",
+			refresh ? "refresh" : "revoke", refresh ? " [--ahead DURATION]" : "");
+		return CTL_USAGE;
+	}
+	char err[512] = "";
+	struct sctx c = { .cfg = NULL };
+	if (tg_config_load(config, NULL, NULL, &c.cfg, err, sizeof(err)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: %s\n", err);
+		return CTL_USAGE;
+	}
+	c.json = strcmp(tg_config_audit_format(c.cfg), "json") == 0;
+	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
+	int rc = each(&c, who, refresh ? do_refresh : do_revoke, ahead);
+	closelog();
+	tg_config_free(c.cfg);
+	return rc;
+}
+
+int ctl_refresh(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}
+
+int ctl_revoke(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
