@@ -18,6 +18,7 @@ struct run {
 	struct tg_chain_out *o;
 	long idx;		/* the session's issuer, -1 none */
 	bool stored_valid;	/* the stored access token still works */
+	tg_rc refresh_rc;	/* how the refresh grant failed (TG_OK: not tried) */
 	int64_t stored_exp;
 };
 
@@ -164,6 +165,7 @@ static tg_rc step_refresh(struct run *r)
 		tg_tokens_clear(&t);
 		if (unreachable(rc))
 			r->o->unreachable = true;
+		r->refresh_rc = rc;
 		note(r, "refresh", "error", rc, e.detail[0] ? e.detail : e.error);
 		return rc;
 	}
@@ -337,6 +339,10 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 	if (*sess == NULL)
 		return say(o, o->rc == TG_E_NO_CREDENTIALS || o->rc == TG_OK ? TG_E_NO_CREDENTIALS : o->rc,
 			   "no session");
+	if (r.refresh_rc == TG_E_CONFIG || r.refresh_rc == TG_E_MALFORMED ||
+	    r.refresh_rc == TG_E_INTERNAL)
+		/* not the user's fault: a client or provider problem */
+		return say(o, TG_E_INTERNAL, "the refresh failed: client configuration or provider error");
 	return say(o, TG_E_EXPIRED, "the session has expired and cannot be renewed here");
 }
 

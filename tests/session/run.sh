@@ -80,6 +80,9 @@ refresh_ahead = 15m
 [service tg_exp]
 leeway = 0s
 
+[service tg_exp_badclient]
+leeway = 0s
+
 [service tg_sudo]
 offline_grace = 1h
 
@@ -92,6 +95,10 @@ CONF
 chmod 600 "$T/tg.conf"
 sed 's/^circuit_failures = 50$/circuit_failures = 50\nintrospect = yes/' "$T/tg.conf" > "$T/intro.conf"
 chmod 600 "$T/intro.conf"
+printf 'not-the-secret\n' > "$T/badsecret"
+chmod 600 "$T/badsecret"
+sed "s|^client_secret_file = .*|client_secret_file = $T/badsecret|" "$T/tg.conf" > "$T/badclient.conf"
+chmod 600 "$T/badclient.conf"
 mkdir "$T/svc"
 mod=$B/test/pam_tokengate.so
 service() { # name [module args...]
@@ -113,6 +120,7 @@ service tg_minus1h clock=-3600
 service tg_sudo clock=+7200
 service tg_seq_plus2h clock=+7200
 sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
+sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp" > "$T/svc/tg_exp_badclient"
 
 pam() { # service user op [answer] -> pamtester's last line
 	_svc=$1 _u=$2 _op=$3
@@ -169,6 +177,10 @@ ttl 2
 r=$(pam tg_exp alice authenticate alice-password)
 ttl 600
 sleep 3
+# a refresh refused for the client's fault is not the user's session expiring
+r=$(pam tg_exp_badclient alice acct_mgmt)
+check "expired token, refresh refused (invalid_client): PAM_AUTHINFO_UNAVAIL, reason internal, session kept" \
+	"echo '$r' | grep -q 'Authentication service cannot retrieve' && logged 'event=account result=deny reason=internal service=tg_exp_badclient' && [ -e '$T/store/5001' ]"
 reset
 r=$(pam tg_exp alice acct_mgmt)
 check "an expired access token is renewed by the refresh grant" \
