@@ -48,12 +48,14 @@ static struct tg_keys_req keys_req(const struct tg_chain_req *q, size_t idx)
 	return k;
 }
 
-static tg_rc validate_access(const struct tg_chain_req *q, size_t idx, const char *tok,
-			     tg_token **t, const char **detail)
+/* A token of the session under the rules of its kind ("access" for
+ * everything the token endpoint gives). */
+static tg_rc validate_access(const struct tg_chain_req *q, size_t idx, const char *kind,
+			     const char *tok, tg_token **t, const char **detail)
 {
 	struct tg_check_req c = {
 		.cfg = q->cfg, .idx = idx, .service = q->service, .user = q->user,
-		.kind = "access", .now = q->now, .event = q->event, .skip = q->skip,
+		.kind = kind ? kind : "access", .now = q->now, .event = q->event, .skip = q->skip,
 		.ud = q->ud,
 	};
 	return tg_issuer_validate(&c, tok, t, detail);
@@ -121,7 +123,8 @@ static tg_rc step_stored(struct run *r)
 	tg_token *t = NULL;
 	if (tok == NULL)
 		return TG_E_NO_CREDENTIALS;
-	tg_rc rc = validate_access(r->q, (size_t)r->idx, tok, &t, &detail);
+	tg_rc rc = validate_access(r->q, (size_t)r->idx, tg_session_str(*r->sess, "kind"), tok,
+				   &t, &detail);
 	int64_t exp = tg_token_exp(t);
 	tg_token_free(t);
 	if (rc == TG_OK) {
@@ -173,13 +176,15 @@ static tg_rc step_refresh(struct run *r)
 	 * refresh token with the new access token in one atomic write. */
 	const char *detail = NULL;
 	tg_token *vt = NULL;
-	tg_rc vrc = validate_access(r->q, (size_t)r->idx, t.access_token, &vt, &detail);
+	tg_rc vrc = validate_access(r->q, (size_t)r->idx, "access", t.access_token, &vt, &detail);
 	json_t *s = *r->sess;
 	tg_rc wrc = TG_OK;
 	if (t.refresh_token != NULL)
 		wrc = tg_session_set_str(s, "refresh_token", t.refresh_token);
 	if (wrc == TG_OK)
 		wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t.access_token : NULL);
+	if (wrc == TG_OK)
+		wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
 	if (wrc == TG_OK && vrc == TG_OK) {
 		wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
 		if (tg_token_claims(vt) != NULL)
@@ -222,7 +227,8 @@ static tg_rc step_password(struct run *r)
 	struct tg_keys_req k = keys_req(r->q, (size_t)idx);
 	tg_rc rc = tg_oauth_password(&k, r->q->user, r->q->password, NULL, &t, &e);
 	if (rc == TG_OK) {
-		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "password", &t, true, r->o);
+		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "password", &t, NULL, true,
+				      r->o);
 		tg_tokens_clear(&t);
 		return rc;
 	}
@@ -245,7 +251,8 @@ static tg_rc step_device(struct run *r)
 		return TG_E_NO_CREDENTIALS;
 	tg_rc rc = r->q->device(r->q->ud, (size_t)idx, &t);
 	if (rc == TG_OK)
-		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "device", &t, true, r->o);
+		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "device", &t, NULL, true,
+				      r->o);
 	else if (unreachable(rc))
 		r->o->unreachable = true;
 	tg_tokens_clear(&t);
@@ -348,13 +355,18 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 
 tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 		       size_t idx, const char *method, const struct tg_tokens *tok,
-		       bool online, struct tg_chain_out *o)
+		       const tg_token *validated, bool online, struct tg_chain_out *o)
 {
 	const char *detail = NULL;
-	tg_token *t = NULL;
-	tg_rc rc = validate_access(q, idx, tok->access_token, &t, &detail);
+	tg_token *own = NULL;
+	const tg_token *t = validated;
+	tg_rc rc = TG_OK;
+	if (t == NULL) {
+		rc = validate_access(q, idx, "access", tok->access_token, &own, &detail);
+		t = own;
+	}
 	if (rc != TG_OK) {
-		tg_token_free(t);
+		tg_token_free(own);
 		if (unreachable(rc))
 			o->unreachable = true;
 		return say(o, rc, detail ? detail : "the new access token is not valid here");
@@ -370,7 +382,7 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 		tg_session_free(s);
 		s = *sess = tg_session_new(q->user, q->uid, q->now);
 		if (s == NULL) {
-			tg_token_free(t);
+			tg_token_free(own);
 			return say(o, TG_E_NOMEM, "out of memory");
 		}
 	}
@@ -387,6 +399,8 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 		rc = tg_session_set_str(s, "method", method);
 	if (rc == TG_OK)
 		rc = tg_session_set_str(s, "access_token", tok->access_token);
+	if (rc == TG_OK) /* absent means access */
+		rc = tg_session_set_str(s, "kind", strcmp(tg_token_kind_name(t), "id") == 0 ? "id" : NULL);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "access_exp", tg_token_exp(t));
 	if (rc == TG_OK && tok->refresh_token != NULL)
@@ -406,7 +420,7 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 	o->ends_in = o->access_exp - q->now;
 	o->step = method;
 	identity(o, s);
-	tg_token_free(t);
+	tg_token_free(own);
 	if (rc != TG_OK)
 		return say(o, rc, "cannot write the session store");
 	return say(o, TG_OK, "session started");

@@ -62,13 +62,14 @@ TG_HIDDEN tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t 
 			     struct tg_chain_out *o);
 
 /* Starts (or renews) the user's session from tokens just obtained by
- * method: validates the access token, keeps the refresh token, stores a
- * verifier of password when given, and saves. A session of the same
- * identity keeps its refresh token, verifier and open sessions when the
- * new tokens do not replace them. */
+ * method: validates the access token (unless the caller already did:
+ * validated), keeps the refresh token, stores a verifier of password when
+ * given, and saves. A session of the same identity keeps its refresh
+ * token, verifier and open sessions when the new tokens do not replace
+ * them. */
 TG_HIDDEN tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 				 size_t issuer_idx, const char *method,
-				 const struct tg_tokens *tok, bool online,
-				 struct tg_chain_out *o);
+				 const struct tg_tokens *tok, const tg_token *validated,
+				 bool online, struct tg_chain_out *o);
 
 #endif

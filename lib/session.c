@@ -23,6 +23,7 @@ static const struct member {
 	{ "iss", JSON_STRING, false },
 	{ "sub", JSON_STRING, false },
 	{ "method", JSON_STRING, false },
+	{ "kind", JSON_STRING, false },
 	{ "access_token", JSON_STRING, false },
 	{ "access_exp", JSON_INTEGER, false },
 	{ "refresh_token", JSON_STRING, false },

@@ -10,6 +10,7 @@
  *   issuer        the config section name of the issuer
  *   iss, sub      the identity
  *   method        how it started: token, password, device
+ *   kind          access (default) or id: the rules access_token is held to
  *   access_token  (secret) and access_exp (unix time)
  *   refresh_token (secret, optional)
  *   claims        { auth_time, groups }  (what later checks may need)

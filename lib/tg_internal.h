@@ -117,6 +117,8 @@ TG_HIDDEN tg_rc tg_claims_check(const tg_policy *p, const json_t *payload,
 /* The claims a session keeps ({auth_time, groups}), borrowed; NULL unless
  * the token validated. */
 TG_HIDDEN const json_t *tg_token_claims(const tg_token *t);
+/* "access" or "id": the rules the token was validated under. */
+TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
 
 /* ---- small helpers ---- */
 TG_HIDDEN char *tg_strdup(const char *s);

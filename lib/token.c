@@ -25,6 +25,7 @@ struct tg_token {
 	char *username;
 	int64_t exp;
 	json_t *claims;		/* {auth_time, groups} when present, for the store */
+	tg_kind kind;		/* the rules it was validated under */
 };
 
 struct parts {
@@ -189,6 +190,7 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	t->username = tg_strdup(username);
 	if (rc == TG_OK)
 		t->claims = keep_claims(p, payload);
+	t->kind = p->kind;
 out:
 	free(body);
 	json_decref(hdr);
@@ -259,3 +261,7 @@ void tg_token_fingerprint(const char *token, size_t len, char *buf,
 }
 
 const json_t *tg_token_claims(const tg_token *t) { return t ? t->claims : NULL; }
+const char *tg_token_kind_name(const tg_token *t)
+{
+	return t && t->kind == TG_KIND_ID ? "id" : "access";
+}

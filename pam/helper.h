@@ -78,8 +78,10 @@ void helper_cred_clear(struct helper_cred *cr);
 size_t helper_max_token_len(const struct hctx *c);
 
 tg_rc helper_load_config(struct hctx *c);
-/* The token method's decision at a stage (validate, audit, message). */
-tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early);
+/* The token method's decision at a stage (validate, audit, message); on
+ * success *valid, when asked for, receives the validated token. */
+tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early,
+			  tg_token **valid);
 tg_rc helper_authenticate(struct hctx *c);
 tg_rc helper_account(struct hctx *c);
 tg_rc helper_open_session(struct hctx *c);

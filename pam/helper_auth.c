@@ -125,8 +125,10 @@ void helper_on_note(void *ud, const char *event, const char *result, tg_rc reaso
 	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
 }
 
-/* A token method decision at a stage: validate tok, write the record. */
-tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early)
+/* A token method decision at a stage: validate tok, write the record. On
+ * success *valid (when asked for) receives the validated token. */
+tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early,
+			  tg_token **valid)
 {
 	struct hresult r = { .rc = early, .method = "token" };
 	tg_token *t = NULL;
@@ -134,7 +136,10 @@ tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg
 		r.rc = validate(c, tok, &r, &t);
 	r.token = t;
 	helper_audit_decision(c, event, &r);
-	tg_token_free(t);
+	if (r.rc == TG_OK && valid != NULL)
+		*valid = t;
+	else
+		tg_token_free(t);
 	const char *msg = r.rc == TG_OK ? NULL : user_message(r.rc);
 	if (msg != NULL)
 		helper_message(c, TG_STYLE_ERROR, msg);
@@ -154,7 +159,7 @@ static struct tg_chain_req chain_req(struct hctx *c, const char *password)
 /* A valid token starts (or renews) the user's session, when the user has
  * a local account. A store that cannot be written is audited; the login
  * itself stands (the account stage falls back on the token). */
-static void token_session(struct hctx *c, const char *tok)
+static void token_session(struct hctx *c, const char *tok, const tg_token *valid)
 {
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
@@ -167,7 +172,7 @@ static void token_session(struct hctx *c, const char *tok)
 	struct tg_chain_req q = chain_req(c, NULL);
 	struct tg_tokens t = { .access_token = strdup(tok), .expires_in = -1 };
 	tg_rc rc = idx < 0 ? TG_E_BAD_ISSUER : t.access_token == NULL ? TG_E_NOMEM
-			   : tg_session_start(&q, st, &sess, (size_t)idx, "token", &t, false, &o);
+			   : tg_session_start(&q, st, &sess, (size_t)idx, "token", &t, valid, false, &o);
 	tg_tokens_clear(&t);
 	if (rc != TG_OK)
 		helper_audit_simple(c, "store", "error", tg_reason(rc), o.detail, LOG_WARNING);
@@ -232,7 +237,7 @@ tg_rc helper_authenticate(struct hctx *c)
 	struct helper_cred cr = { HELPER_CRED_NONE, NULL };
 	tg_rc rc = helper_load_config(c);
 	if (rc != TG_OK)
-		return helper_decide_token(c, "auth", NULL, rc);
+		return helper_decide_token(c, "auth", NULL, rc, NULL);
 	struct tg_lockout l = { .cfg = c->cfg, .user = c->user, .rhost = c->rhost,
 				.now = helper_now(c) };
 	const char *who = NULL;
@@ -252,12 +257,14 @@ tg_rc helper_authenticate(struct hctx *c)
 	if (rc == TG_OK && cr.kind == HELPER_CRED_PASSWORD) {
 		rc = password_login(c, cr.secret);
 	} else {
-		rc = helper_decide_token(c, "auth", cr.secret, rc);
+		tg_token *valid = NULL;
+		rc = helper_decide_token(c, "auth", cr.secret, rc, &valid);
 		if (rc == TG_OK) {
-			token_session(c, cr.secret);
+			token_session(c, cr.secret, valid);
 			if ((c->keep = strdup(cr.secret)) == NULL)
 				rc = TG_E_NOMEM;
 		}
+		tg_token_free(valid);
 	}
 	helper_cred_clear(&cr);
 	if (rc == TG_OK)

@@ -117,14 +117,14 @@ tg_rc helper_account(struct hctx *c)
 	json_t *sess = NULL;
 	bool kept = c->authtok != NULL && *c->authtok != '\0';
 	if (rc != TG_OK)
-		return helper_decide_token(c, "account", NULL, rc);
+		return helper_decide_token(c, "account", NULL, rc, NULL);
 	if (c->have_uid && (rc = helper_store_open(c, &st, &sess)) != TG_OK)
-		return helper_decide_token(c, "account", NULL, rc);
+		return helper_decide_token(c, "account", NULL, rc, NULL);
 	if (sess == NULL && kept) {
 		/* no stored session (no local account, or it could not be
 		 * written): the token of this authentication decides */
 		tg_store_close(st);
-		return helper_decide_token(c, "account", c->authtok, TG_OK);
+		return helper_decide_token(c, "account", c->authtok, TG_OK, NULL);
 	}
 	struct tg_chain_out o;
 	if (sess == NULL) {

@@ -119,6 +119,7 @@ service tg_plus13h clock=+46800
 service tg_minus1h clock=-3600
 service tg_sudo clock=+7200
 service tg_seq_plus2h clock=+7200
+service tg_idtok kind=id
 sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
 sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp" > "$T/svc/tg_exp_badclient"
 
@@ -261,6 +262,14 @@ curl -s -X POST "$UP/test/revoke?user=alice" >/dev/null
 r=$(pam tg_intro alice acct_mgmt)
 check "  revoked at the provider: inactive, denied at once (no refresh due), session purged" \
 	"echo '$r' | grep -q 'Permission denied' && logged 'introspection: the session is not active' && [ ! -e '$T/store/5001' ]"
+
+# ---- token logins start a session of their kind ----
+idtok=$("$B/tokengatectl" mint --key "$T/f/$(cat "$T/f/current-kid").pem" --kid "$(cat "$T/f/current-kid")" \
+	--iss "$PURL" --aud linux-hosts --sub alice --user alice --typ JWT --ttl 3600)
+r=$(pam tg_idtok alice authenticate "$idtok")
+r2=$(pam tg_idtok alice acct_mgmt)
+check "an ID-token login starts a session that a later account check accepts" \
+	"echo '$r' | grep -q successfully && echo '$r2' | grep -q 'management done' && [ \"\$(store 5001 kind)\" = id ] && ! logged 'event=store result=error'"
 
 # ---- the store: corrupt files, unknown members ----
 r=$(pam tg alice authenticate alice-password)
