@@ -106,12 +106,19 @@ static tg_rc write_atomically(const char *dir, const char *name, const char *dat
 
 tg_rc tg_write_atomically_at(int dfd, const char *name, const char *data, size_t len)
 {
+	return tg_write_atomically_as(dfd, name, data, len, (uid_t)-1);
+}
+
+tg_rc tg_write_atomically_as(int dfd, const char *name, const char *data, size_t len,
+			     uid_t owner)
+{
 	char tmp[160];
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%ld.tmp", name, (long)getpid(), (long)time(NULL));
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	tg_rc rc = TG_E_IO;
 	if (fd >= 0) {
-		bool ok = tg_write_all(fd, data, len) == 0 && fsync(fd) == 0;
+		bool ok = (owner == (uid_t)-1 || fchown(fd, owner, (gid_t)-1) == 0) &&
+			  tg_write_all(fd, data, len) == 0 && fsync(fd) == 0;
 		ok = close(fd) == 0 && ok;
 		if (ok && renameat(dfd, tmp, dfd, name) == 0 && fsync(dfd) == 0)
 			rc = TG_OK;

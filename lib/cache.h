@@ -6,6 +6,7 @@
 #define TG_CACHE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tg_internal.h"
 
@@ -43,6 +44,10 @@ TG_HIDDEN int tg_dir_open(const char *dir);
  * renameat, fsync of the directory. */
 TG_HIDDEN tg_rc tg_write_atomically_at(int dfd, const char *name, const char *data,
 				       size_t len);
+/* The same, the file handed to owner (a user's own file; (uid_t)-1 keeps
+ * the caller's). */
+TG_HIDDEN tg_rc tg_write_atomically_as(int dfd, const char *name, const char *data,
+				       size_t len, uid_t owner);
 TG_HIDDEN int tg_write_all(int fd, const char *p, size_t n);
 
 #endif

@@ -425,3 +425,14 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 		return say(o, rc, "cannot write the session store");
 	return say(o, TG_OK, "session started");
 }
+
+tg_rc tg_session_revoke(const struct tg_chain_req *q, const json_t *sess)
+{
+	const char *rt = tg_session_str(sess, "refresh_token");
+	long idx = tg_config_find_issuer(q->cfg, tg_session_str(sess, "issuer"));
+	struct tg_oauth_err e = { .status = 0 };
+	if (rt == NULL || idx < 0)
+		return TG_E_NO_CREDENTIALS;
+	struct tg_keys_req k = keys_req(q, (size_t)idx);
+	return tg_oauth_revoke(&k, rt, "refresh_token", &e);
+}

@@ -72,4 +72,8 @@ TG_HIDDEN tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, jso
 				 const struct tg_tokens *tok, const tg_token *validated,
 				 bool online, struct tg_chain_out *o);
 
+/* Revokes the session's refresh token at its issuer (RFC 7009).
+ * TG_E_NO_CREDENTIALS when there is none (or its issuer is gone). */
+TG_HIDDEN tg_rc tg_session_revoke(const struct tg_chain_req *q, const json_t *sess);
+
 #endif

@@ -154,20 +154,8 @@ static tg_rc export_token(struct hctx *c, const char *tok)
 	if (dfd < 0)
 		return TG_E_IO;
 	tg_rc rc = TG_E_IO;
-	if (fstat(dfd, &sb) == 0 && sb.st_uid == c->uid && (sb.st_mode & 022) == 0) {
-		char tmp[64];
-		snprintf(tmp, sizeof(tmp), ".tokengate-token.%ld", (long)getpid());
-		int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			bool ok = fchown(fd, c->uid, (gid_t)-1) == 0 &&
-				  tg_write_all(fd, tok, strlen(tok)) == 0 && fsync(fd) == 0;
-			ok = close(fd) == 0 && ok;
-			if (ok && renameat(dfd, tmp, dfd, "tokengate-token") == 0)
-				rc = TG_OK;
-			else
-				unlinkat(dfd, tmp, 0);
-		}
-	}
+	if (fstat(dfd, &sb) == 0 && sb.st_uid == c->uid && (sb.st_mode & 022) == 0)
+		rc = tg_write_atomically_as(dfd, "tokengate-token", tok, strlen(tok), c->uid);
 	close(dfd);
 	return rc;
 }
@@ -253,14 +241,11 @@ static size_t forget_session(json_t *sess, const char *id)
 
 static void revoke_at_provider(struct hctx *c, const json_t *sess)
 {
-	const char *rt = tg_session_str(sess, "refresh_token");
-	long idx = tg_config_find_issuer(c->cfg, tg_session_str(sess, "issuer"));
-	struct tg_oauth_err e = { .status = 0 };
-	if (rt == NULL || idx < 0)
+	struct tg_chain_req q = { .cfg = c->cfg, .now = helper_now(c),
+				  .event = helper_on_keys_event, .ud = c };
+	tg_rc rc = tg_session_revoke(&q, sess);
+	if (rc == TG_E_NO_CREDENTIALS)
 		return;
-	struct tg_keys_req q = { .cfg = c->cfg, .idx = (size_t)idx, .now = helper_now(c),
-				 .event = helper_on_keys_event, .ud = c };
-	tg_rc rc = tg_oauth_revoke(&q, rt, "refresh_token", &e);
 	helper_audit_simple(c, "session_close", rc == TG_OK ? "revoked" : "error",
 			    tg_reason(rc),
 			    rc == TG_OK ? "revoke_on_logout: refresh token revoked at the provider"

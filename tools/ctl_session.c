@@ -19,7 +19,6 @@
 
 #include "chain.h"
 #include "ctl.h"
-#include "oauth.h"
 
 #ifndef TG_CONFIG_PATH
 #define TG_CONFIG_PATH "/etc/security/tokengate.conf"
@@ -29,6 +28,7 @@ struct sctx {
 	tg_config *cfg;
 	const char *user;
 	int json;
+	int64_t ahead;		/* refresh --ahead; 0: refresh_ahead */
 };
 
 static void audit(const struct sctx *c, const char *event, const char *result,
@@ -79,25 +79,23 @@ static int open_entry(struct sctx *c, uint32_t uid, tg_store **st, json_t **sess
 	return rc == TG_OK ? 0 : -1;
 }
 
-/* One user: 0 done (or nothing to do), 1 refused. */
-static int refresh_one(struct sctx *c, uint32_t uid, int64_t ahead)
+/* The chain's view of this run for one user. */
+static struct tg_chain_req chain_req(struct sctx *c, uint32_t uid)
 {
-	tg_store *st = NULL;
-	json_t *sess = NULL;
-	if (open_entry(c, uid, &st, &sess) < 0)
-		return 1;
-	if (sess == NULL) {
-		printf("%-16s no session\n", c->user);
-		tg_store_close(st);
-		return 0;
-	}
 	struct tg_chain_req q = {
 		.cfg = c->cfg, .service = "tokengatectl", .user = c->user, .uid = uid,
-		.now = (int64_t)time(NULL), .refresh_ahead = ahead > 0 ? ahead : 0, .event = on_keys,
+		.now = (int64_t)time(NULL), .refresh_ahead = c->ahead, .event = on_keys,
 		.note = on_note, .ud = c,
 	};
+	return q;
+}
+
+/* Renews one session when due. 0 kept, 1 not. */
+static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
+{
+	struct tg_chain_req q = chain_req(c, uid);
 	struct tg_chain_out o;
-	tg_rc rc = tg_chain_run(&q, st, &sess, &o);
+	tg_rc rc = tg_chain_run(&q, st, sess, &o);
 	char left[32];
 	tg_duration_text(o.ends_in, false, left, sizeof(left));
 	if (rc == TG_OK)
@@ -105,43 +103,45 @@ static int refresh_one(struct sctx *c, uint32_t uid, int64_t ahead)
 		       strcmp(o.step, "refresh") == 0 ? "renewed" : o.step, left);
 	else
 		printf("%-16s %-8s %s\n", c->user, tg_reason(rc), o.detail);
-	tg_session_free(sess);
-	tg_store_close(st);
 	return rc == TG_OK ? 0 : 1;
 }
 
-/* One user: revoke at the provider where possible, always purge here. */
-static int revoke_one(struct sctx *c, uint32_t uid)
+/* Revokes at the provider where possible, always purges here. */
+static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 {
-	tg_store *st = NULL;
-	json_t *sess = NULL;
-	if (open_entry(c, uid, &st, &sess) < 0)
-		return 1;
-	if (sess == NULL) {
-		printf("%-16s no session\n", c->user);
-		tg_store_close(st);
-		return 0;
-	}
-	const char *rt = tg_session_str(sess, "refresh_token");
-	long idx = tg_config_find_issuer(c->cfg, tg_session_str(sess, "issuer"));
-	const char *at_provider = "no refresh token to revoke at the provider";
-	if (rt != NULL && idx >= 0) {
-		struct tg_keys_req k = { .cfg = c->cfg, .idx = (size_t)idx,
-					 .now = (int64_t)time(NULL), .event = on_keys, .ud = c };
-		struct tg_oauth_err e = { .status = 0 };
-		at_provider = tg_oauth_revoke(&k, rt, "refresh_token", &e) == TG_OK
-				      ? "refresh token revoked at the provider"
-				      : "the provider did not confirm the revocation";
-	}
+	struct tg_chain_req q = chain_req(c, uid);
+	tg_rc rv = tg_session_revoke(&q, *sess);
+	const char *at_provider = rv == TG_E_NO_CREDENTIALS
+					  ? "no refresh token to revoke at the provider"
+				  : rv == TG_OK ? "refresh token revoked at the provider"
+						: "the provider did not confirm the revocation";
 	tg_rc rc = tg_store_remove(st);
 	char detail[160];
 	snprintf(detail, sizeof(detail), "tokengatectl revoke: %s; session purged", at_provider);
 	audit(c, "store", rc == TG_OK ? "purge" : "error", rc == TG_OK ? "revoked" : "internal",
 	      detail);
 	printf("%-16s %s\n", c->user, rc == TG_OK ? detail + 21 : "could not remove the session file");
+	return rc == TG_OK ? 0 : 1;
+}
+
+typedef int (*action_fn)(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess);
+
+/* One user's entry, locked: the action runs when there is a session.
+ * 0 done (or nothing to do), 1 refused. */
+static int on_entry(struct sctx *c, uint32_t uid, action_fn fn)
+{
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	if (open_entry(c, uid, &st, &sess) < 0)
+		return 1;
+	int r = 0;
+	if (sess == NULL)
+		printf("%-16s no session\n", c->user);
+	else
+		r = fn(c, uid, st, &sess);
 	tg_session_free(sess);
 	tg_store_close(st);
-	return rc == TG_OK ? 0 : 1;
+	return r;
 }
 
 static bool all_digits(const char *s)
@@ -155,8 +155,7 @@ static bool all_digits(const char *s)
 }
 
 /* Runs fn for USER, or for every session file with --all. */
-static int each(struct sctx *c, const char *who, int (*fn)(struct sctx *, uint32_t, int64_t),
-		int64_t arg)
+static int each(struct sctx *c, const char *who, action_fn fn)
 {
 	if (strcmp(who, "--all") != 0) {
 		struct passwd *pw = getpwnam(who);
@@ -165,7 +164,7 @@ static int each(struct sctx *c, const char *who, int (*fn)(struct sctx *, uint32
 			return CTL_USAGE;
 		}
 		c->user = who;
-		return fn(c, pw->pw_uid, arg) ? CTL_REJECTED : CTL_OK;
+		return on_entry(c, pw->pw_uid, fn) ? CTL_REJECTED : CTL_OK;
 	}
 	DIR *d = opendir(tg_config_value(c->cfg, NULL, "store_dir"));
 	if (d == NULL)
@@ -180,21 +179,10 @@ static int each(struct sctx *c, const char *who, int (*fn)(struct sctx *, uint32
 		char name[32];
 		snprintf(name, sizeof(name), "uid %lu", uid);
 		c->user = pw ? pw->pw_name : name;
-		failed |= fn(c, (uint32_t)uid, arg);
+		failed |= on_entry(c, (uint32_t)uid, fn);
 	}
 	closedir(d);
 	return failed ? CTL_REJECTED : CTL_OK;
-}
-
-static int do_refresh(struct sctx *c, uint32_t uid, int64_t ahead)
-{
-	return refresh_one(c, uid, ahead);
-}
-
-static int do_revoke(struct sctx *c, uint32_t uid, int64_t unused)
-{
-	(void)unused;
-	return revoke_one(c, uid);
 }
 
 static int run(int argc, char **argv, bool refresh)
@@ -229,7 +217,8 @@ static int run(int argc, char **argv, bool refresh)
 	}
 	c.json = strcmp(tg_config_audit_format(c.cfg), "json") == 0;
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
-	int rc = each(&c, who, refresh ? do_refresh : do_revoke, ahead);
+	c.ahead = ahead > 0 ? ahead : 0;
+	int rc = each(&c, who, refresh ? refresh_one : revoke_one);
 	closelog();
 	tg_config_free(c.cfg);
 	return rc;
