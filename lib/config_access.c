@@ -147,6 +147,5 @@ long tg_config_number(const tg_config *c, const char *service, const char *key)
 
 const char *tg_config_issuer_value(const tg_config *c, size_t idx, const char *key)
 {
-	const char *v = tg_section_get(tg_config_issuer(c, idx), key);
-	return v ? v : tg_config_default(key);
+	return iget(tg_config_issuer(c, idx), key);
 }
