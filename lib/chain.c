@@ -61,8 +61,7 @@ static tg_rc validate_access(const struct tg_chain_req *q, size_t idx, const cha
 	return tg_issuer_validate(&c, tok, t, detail);
 }
 
-/* The issuer for a new session: the first one with a client_id. */
-static long default_issuer(const tg_config *cfg)
+long tg_chain_default_issuer(const tg_config *cfg)
 {
 	size_t n = tg_config_issuer_count(cfg);
 	for (size_t i = 0; i < n; i++) {
@@ -219,7 +218,7 @@ static tg_rc step_refresh(struct run *r)
 /* Step 3: the password typed just now. */
 static tg_rc step_password(struct run *r)
 {
-	long idx = r->idx >= 0 ? r->idx : default_issuer(r->q->cfg);
+	long idx = r->idx >= 0 ? r->idx : tg_chain_default_issuer(r->q->cfg);
 	struct tg_tokens t = { .expires_in = -1 };
 	struct tg_oauth_err e = { .status = 0 };
 	if (idx < 0)
@@ -240,23 +239,6 @@ static tg_rc step_password(struct run *r)
 	if (rc == TG_E_REVOKED) /* invalid_grant: wrong user name or password */
 		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
-}
-
-/* Step 4: the device flow, when the caller can hold a conversation. */
-static tg_rc step_device(struct run *r)
-{
-	long idx = r->idx >= 0 ? r->idx : default_issuer(r->q->cfg);
-	struct tg_tokens t = { .expires_in = -1 };
-	if (r->q->device == NULL || idx < 0)
-		return TG_E_NO_CREDENTIALS;
-	tg_rc rc = r->q->device(r->q->ud, (size_t)idx, &t);
-	if (rc == TG_OK)
-		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "device", &t, NULL, true,
-				      r->o);
-	else if (unreachable(rc))
-		r->o->unreachable = true;
-	tg_tokens_clear(&t);
-	return rc;
 }
 
 /* Step 5: the offline grace window. */
@@ -325,11 +307,6 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 	if (q->password != NULL) {
 		rc = step_password(&r);
 		if (!unreachable(rc))
-			return o->rc = rc;
-	}
-	if (q->password == NULL && q->device != NULL) {
-		rc = step_device(&r);
-		if (rc == TG_OK)
 			return o->rc = rc;
 	}
 	if (r.stored_valid) {

@@ -5,7 +5,9 @@
  *   1. the stored access token, if valid beyond refresh_ahead
  *   2. the refresh-token grant (rotated token stored before use)
  *   3. a password typed just now (password grant)
- *   4. the device flow, where a conversation exists
+ *   4. the device flow, where a person can answer: run by the helper after
+ *      this chain ends in an expired session, with no lock held (an
+ *      approval takes minutes; other logins of the user must not wait)
  *   5. the offline grace window, only when the provider is unreachable
  *   6. deny
  *
@@ -23,10 +25,7 @@
 typedef void (*tg_note_fn)(void *ud, const char *event, const char *result,
 			   tg_rc reason, const char *detail);
 
-/* The device flow (issue-5 territory): called at step 4 when set; returns
- * the tokens, or TG_E_NO_CREDENTIALS to skip. */
 struct tg_tokens;
-typedef tg_rc (*tg_device_fn)(void *ud, size_t issuer_idx, struct tg_tokens *t);
 
 struct tg_chain_req {
 	const tg_config *cfg;
@@ -36,7 +35,6 @@ struct tg_chain_req {
 	int64_t now;
 	const char *password;	/* typed just now, or NULL */
 	int64_t refresh_ahead;	/* seconds; 0: the service's refresh_ahead */
-	tg_device_fn device;	/* NULL: no conversation, step 4 skipped */
 	tg_keys_event_fn event;
 	tg_skip_fn skip;
 	tg_note_fn note;
@@ -71,6 +69,10 @@ TG_HIDDEN tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, jso
 				 size_t issuer_idx, const char *method,
 				 const struct tg_tokens *tok, const tg_token *validated,
 				 bool online, struct tg_chain_out *o);
+
+/* The issuer of new sessions (password and device methods): the first
+ * one with a client_id, or -1. */
+TG_HIDDEN long tg_chain_default_issuer(const tg_config *cfg);
 
 /* Revokes the session's refresh token at its issuer (RFC 7009).
  * TG_E_NO_CREDENTIALS when there is none (or its issuer is gone). */

@@ -47,6 +47,8 @@ enum tg_tag {
 	TG_T_UID = 16,		/* u32: the user's uid, when the account exists */
 	TG_T_SESSION = 17,	/* the PAM session's id (TOKENGATE_SESSION) */
 	TG_T_CLOCK = 18,	/* u64: a signed clock offset (test builds only) */
+	TG_T_WAIT = 19,		/* u32, in a prompt: the helper's next step may take up
+				   to this many seconds (device polling); 1..600 */
 };
 
 enum { TG_OP_AUTH = 1, TG_OP_ACCOUNT = 2, TG_OP_OPEN_SESSION = 3, TG_OP_CLOSE_SESSION = 4 };
@@ -57,6 +59,8 @@ enum {
 	TG_F_NO_CONV = 1u << 3,		/* never prompt */
 	TG_F_AUTHED = 1u << 4,		/* tokengate authenticated this handle */
 	TG_F_REQUIRE_SESSION = 1u << 5,	/* account: no session is a denial */
+	TG_F_NONINTERACTIVE = 1u << 6,	/* a conversation, but no person (cron):
+					   messages only, never a prompt or a poll */
 };
 enum {
 	TG_STYLE_ECHO_OFF = 1,

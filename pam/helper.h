@@ -18,6 +18,7 @@ struct hctx {
 	char *service;
 	char *user;
 	char *rhost;
+	char *tty;		/* PAM_TTY, or NULL */
 	char *config_path;
 	char *kind;		/* module's kind= override, or NULL */
 	char *authtok;		/* secret */
@@ -48,6 +49,12 @@ struct hresult {
 
 int helper_prompt(struct hctx *c, uint32_t style, const char *text,
 		  char **answer);
+/* The same, telling the module that the helper's next step may take up to
+ * wait_s seconds (0: the usual step timeout). */
+int helper_prompt_wait(struct hctx *c, uint32_t style, const char *text,
+		       uint32_t wait_s, char **answer);
+/* Can a person answer prompts here (a conversation, not cron)? */
+bool helper_interactive(const struct hctx *c);
 void helper_message(struct hctx *c, uint32_t style, const char *text);
 
 void helper_audit_open(void);
@@ -67,13 +74,24 @@ void helper_on_note(void *ud, const char *event, const char *result,
 		    tg_rc reason, const char *detail);
 
 /* The credential of the auth stage. */
-enum helper_cred_kind { HELPER_CRED_NONE, HELPER_CRED_TOKEN, HELPER_CRED_PASSWORD };
+enum helper_cred_kind { HELPER_CRED_NONE, HELPER_CRED_TOKEN, HELPER_CRED_PASSWORD,
+			HELPER_CRED_EMPTY /* Enter alone at the prompt */ };
 struct helper_cred {
 	enum helper_cred_kind kind;
 	char *secret;
 };
-tg_rc helper_get_credential(struct hctx *c, bool token_on, bool password_on,
-			    struct helper_cred *out);
+/* PAM_AUTHTOK, with use_first_pass / try_first_pass, when it can be a
+ * credential of the enabled methods: true (out->secret NULL: no memory). */
+bool helper_cred_from_authtok(struct hctx *c, bool token_on, bool password_on,
+			      struct helper_cred *out);
+/* Asks for a token or password (never when non-interactive or with
+ * use_first_pass); device_on offers Enter alone for a browser login. */
+tg_rc helper_cred_prompt(struct hctx *c, bool token_on, bool password_on, bool device_on,
+			 struct helper_cred *out);
+/* A non-empty answer as a token (the rest read in pieces) or a password;
+ * takes ownership of ans. */
+tg_rc helper_cred_from_answer(struct hctx *c, char *ans, bool token_on, bool password_on,
+			      struct helper_cred *out);
 void helper_cred_clear(struct helper_cred *cr);
 size_t helper_max_token_len(const struct hctx *c);
 
@@ -83,6 +101,15 @@ tg_rc helper_load_config(struct hctx *c);
 tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early,
 			  tg_token **valid);
 tg_rc helper_authenticate(struct hctx *c);
+
+/* The device method (RFC 8628). TG_OK with tokens in *t; or TG_OK with
+ * cr->kind set when the person typed a credential at the device prompt
+ * instead (typed methods on). Otherwise the failure, with a reason in
+ * detail and a message already shown. */
+struct tg_tokens;
+tg_rc helper_device_obtain(struct hctx *c, size_t issuer_idx, bool token_on, bool password_on,
+			   struct tg_tokens *t, struct helper_cred *cr, char *detail,
+			   size_t detail_len);
 tg_rc helper_account(struct hctx *c);
 tg_rc helper_open_session(struct hctx *c);
 tg_rc helper_close_session(struct hctx *c);

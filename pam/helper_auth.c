@@ -102,13 +102,31 @@ static const char *user_message(tg_rc rc)
 	}
 }
 
-static bool method_enabled(const struct hctx *c, const char *method)
+/* The service's methods, in the configured order. */
+struct methods {
+	bool token, password, device;
+	bool device_first;	/* device before every typed method */
+};
+
+static struct methods service_methods(const struct hctx *c)
 {
+	struct methods m = { false, false, false, false };
 	struct tg_strlist l = { 0 };
-	bool on = tg_strlist_parse(&l, tg_config_methods(c->cfg, c->service)) == TG_OK &&
-		  tg_strlist_has(&l, method);
+	if (tg_strlist_parse(&l, tg_config_methods(c->cfg, c->service)) == TG_OK) {
+		for (size_t i = 0; i < l.n; i++) {
+			const char *x = l.v[i];
+			if (strcmp(x, "device") == 0)
+				m.device_first = !m.token && !m.password;
+			m.token |= strcmp(x, "token") == 0;
+			m.password |= strcmp(x, "password") == 0;
+			m.device |= strcmp(x, "device") == 0;
+		}
+	}
 	tg_strlist_clear(&l);
-	return on;
+	/* no person to approve a login: the device method cannot work */
+	if (!helper_interactive(c))
+		m.device = m.device_first = false;
+	return m;
 }
 
 int64_t helper_now(const struct hctx *c)
@@ -180,6 +198,22 @@ static void token_session(struct hctx *c, const char *tok, const tg_token *valid
 	tg_store_close(st);
 }
 
+/* A store entry for a new session: the user needs a local account. */
+static tg_rc open_for_login(struct hctx *c, struct tg_store **st, json_t **sess,
+			    struct tg_chain_out *o)
+{
+	tg_rc rc;
+	if (!c->have_uid) {
+		snprintf(o->detail, sizeof(o->detail), "%s", "no local account for this user");
+		return o->rc = TG_E_NO_CREDENTIALS;
+	}
+	if ((rc = helper_store_open(c, st, sess)) != TG_OK) {
+		snprintf(o->detail, sizeof(o->detail), "%s", "the session store is unavailable");
+		return o->rc = rc;
+	}
+	return TG_OK;
+}
+
 /* The password method: the chain with a typed password (password grant
  * online, the offline verifier inside the grace window). */
 static tg_rc password_login(struct hctx *c, const char *password)
@@ -187,18 +221,61 @@ static tg_rc password_login(struct hctx *c, const char *password)
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
 	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
-	tg_rc rc;
-	if (!c->have_uid) {
-		snprintf(o.detail, sizeof(o.detail), "%s", "no local account for this user");
-		rc = o.rc = TG_E_NO_CREDENTIALS;
-	} else if ((rc = helper_store_open(c, &st, &sess)) == TG_OK) {
+	tg_rc rc = open_for_login(c, &st, &sess, &o);
+	if (rc == TG_OK) {
 		struct tg_chain_req q = chain_req(c, password);
 		rc = tg_chain_run(&q, st, &sess, &o);
-	} else {
-		o.rc = rc;
-		snprintf(o.detail, sizeof(o.detail), "%s", "the session store is unavailable");
 	}
 	helper_chain_report(c, "auth", "password", &o, NULL);
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc;
+}
+
+/* The device method. Returns TG_E_AGAIN-like outcomes through *fallback:
+ * the person typed a credential instead (cr filled), or the provider could
+ * not be reached and typed methods may still work (nothing decided, no
+ * decision record). Otherwise the decision, recorded. */
+static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper_cred *cr,
+			  bool *fallback)
+{
+	struct tg_store *st = NULL;
+	json_t *sess = NULL;
+	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
+	struct tg_tokens t = { .expires_in = -1 };
+	long idx = tg_chain_default_issuer(c->cfg);
+	tg_rc rc = TG_OK;
+	*fallback = false;
+	if (idx < 0) {
+		snprintf(o.detail, sizeof(o.detail), "%s", "no issuer with a client_id for the device method");
+		rc = o.rc = TG_E_CONFIG;
+	} else if (!c->have_uid) {
+		snprintf(o.detail, sizeof(o.detail), "%s", "no local account for this user");
+		rc = o.rc = TG_E_NO_CREDENTIALS;
+	} else {
+		rc = helper_device_obtain(c, (size_t)idx, m->token, m->password, &t, cr, o.detail,
+					  sizeof(o.detail));
+	}
+	if (rc == TG_OK && cr->kind != HELPER_CRED_NONE) {
+		*fallback = true; /* typed at the device prompt */
+		return TG_OK;
+	}
+	if (rc == TG_E_IDP_UNREACHABLE && (m->token || m->password) && m->device_first) {
+		/* tokens validate offline, passwords inside grace: ask for one */
+		helper_audit_simple(c, "device", "error", "idp_unreachable", o.detail, LOG_WARNING);
+		*fallback = true;
+		return rc;
+	}
+	if (rc == TG_OK) {
+		rc = open_for_login(c, &st, &sess, &o);
+		if (rc == TG_OK) {
+			struct tg_chain_req q = chain_req(c, NULL);
+			rc = tg_session_start(&q, st, &sess, (size_t)idx, "device", &t, NULL, true, &o);
+		}
+	}
+	o.rc = rc;
+	tg_tokens_clear(&t);
+	helper_chain_report(c, "auth", "device", &o, NULL);
 	tg_session_free(sess);
 	tg_store_close(st);
 	return rc;
@@ -232,9 +309,64 @@ static void lockout_audit(struct hctx *c, const char *result, const char *who, i
 	helper_audit_simple(c, "lockout", result, "locked_out", detail, LOG_WARNING);
 }
 
-tg_rc helper_authenticate(struct hctx *c)
+/* The typed credential's decision (token or password). */
+static tg_rc typed_login(struct hctx *c, struct helper_cred *cr)
+{
+	if (cr->kind == HELPER_CRED_PASSWORD)
+		return password_login(c, cr->secret);
+	tg_token *valid = NULL;
+	tg_rc rc = helper_decide_token(c, "auth", cr->secret, TG_OK, &valid);
+	if (rc == TG_OK) {
+		token_session(c, cr->secret, valid);
+		if ((c->keep = strdup(cr->secret)) == NULL)
+			rc = TG_E_NOMEM;
+	}
+	tg_token_free(valid);
+	return rc;
+}
+
+/* The methods in their order: PAM_AUTHTOK (use_first_pass /
+ * try_first_pass), the device flow when it comes first, a prompt for a
+ * token or password (Enter alone: the device flow when it comes later). */
+static tg_rc run_methods(struct hctx *c, const struct methods *m)
 {
 	struct helper_cred cr = { HELPER_CRED_NONE, NULL };
+	bool typed = m->token || m->password, fallback = false;
+	tg_rc rc = TG_OK;
+	if (helper_cred_from_authtok(c, m->token, m->password, &cr)) {
+		rc = cr.secret != NULL ? typed_login(c, &cr) : TG_E_NOMEM;
+		helper_cred_clear(&cr);
+		return rc;
+	}
+	bool device = m->device && (m->device_first || !typed);
+	if (!device && typed) {
+		rc = helper_cred_prompt(c, m->token, m->password, m->device, &cr);
+		device = rc == TG_OK && cr.kind == HELPER_CRED_EMPTY && m->device;
+		if (rc == TG_OK && cr.kind == HELPER_CRED_EMPTY && !device)
+			rc = TG_E_NO_CREDENTIALS;
+	}
+	if (rc == TG_OK && device) {
+		helper_cred_clear(&cr);
+		rc = device_login(c, m, &cr, &fallback);
+		if (fallback && cr.kind == HELPER_CRED_NONE) /* provider unreachable */
+			rc = helper_cred_prompt(c, m->token, m->password, false, &cr);
+		if (fallback && rc == TG_OK && cr.kind == HELPER_CRED_EMPTY)
+			rc = TG_E_NO_CREDENTIALS;
+		if (!fallback) {
+			helper_cred_clear(&cr);
+			return rc;
+		}
+	}
+	if (rc == TG_OK)
+		rc = typed_login(c, &cr);
+	else
+		rc = helper_decide_token(c, "auth", NULL, rc, NULL);
+	helper_cred_clear(&cr);
+	return rc;
+}
+
+tg_rc helper_authenticate(struct hctx *c)
+{
 	tg_rc rc = helper_load_config(c);
 	if (rc != TG_OK)
 		return helper_decide_token(c, "auth", NULL, rc, NULL);
@@ -248,25 +380,11 @@ tg_rc helper_authenticate(struct hctx *c)
 		helper_message(c, TG_STYLE_ERROR, "Too many failed attempts; try again later.");
 		return TG_E_LOCKED_OUT;
 	}
-	bool token_on = method_enabled(c, "token");
-	bool password_on = method_enabled(c, "password");
-	if (!token_on && !password_on)
-		rc = TG_E_NO_CREDENTIALS; /* device: the interactive-login issue */
-	if (rc == TG_OK)
-		rc = helper_get_credential(c, token_on, password_on, &cr);
-	if (rc == TG_OK && cr.kind == HELPER_CRED_PASSWORD) {
-		rc = password_login(c, cr.secret);
-	} else {
-		tg_token *valid = NULL;
-		rc = helper_decide_token(c, "auth", cr.secret, rc, &valid);
-		if (rc == TG_OK) {
-			token_session(c, cr.secret, valid);
-			if ((c->keep = strdup(cr.secret)) == NULL)
-				rc = TG_E_NOMEM;
-		}
-		tg_token_free(valid);
-	}
-	helper_cred_clear(&cr);
+	struct methods m = service_methods(c);
+	if (!m.token && !m.password && !m.device)
+		rc = helper_decide_token(c, "auth", NULL, TG_E_NO_CREDENTIALS, NULL);
+	else
+		rc = run_methods(c, &m);
 	if (rc == TG_OK)
 		tg_lockout_success(&l);
 	else if (counts_as_failure(rc) && tg_lockout_failure(&l, &who, &until))

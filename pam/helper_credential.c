@@ -3,6 +3,7 @@
  * prompts, in pieces when a client cuts long answers) or a password, by
  * the methods the service allows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,21 +67,14 @@ static tg_rc more_pieces(struct hctx *c, char *buf, size_t max_len, size_t first
 	return TG_OK;
 }
 
-static tg_rc from_prompt(struct hctx *c, bool token_on, bool password_on,
-			 struct helper_cred *out)
+/* A non-empty answer: a password, or a token (read in pieces). Takes
+ * ownership of ans. */
+tg_rc helper_cred_from_answer(struct hctx *c, char *ans, bool token_on, bool password_on,
+			      struct helper_cred *out)
 {
 	/* Room for one piece past the cap, to tell "too long" apart. */
 	size_t max_len = helper_max_token_len(c) + 1;
-	const char *label = token_on && password_on ? "Password or token: "
-			  : password_on ? "Password: " : "Token: ";
-	char *ans = NULL;
-	if (helper_prompt(c, TG_STYLE_ECHO_OFF, label, &ans) < 0)
-		return TG_E_NO_CREDENTIALS;
 	size_t n = strlen(ans);
-	if (n == 0) {
-		tg_free_secret(ans);
-		return TG_E_NO_CREDENTIALS;
-	}
 	bool token = token_on && (!password_on || strchr(ans, '.') != NULL || is_cut_length(n));
 	if (!token) {
 		out->kind = HELPER_CRED_PASSWORD;
@@ -105,25 +99,51 @@ static tg_rc from_prompt(struct hctx *c, bool token_on, bool password_on,
 	return TG_OK;
 }
 
-tg_rc helper_get_credential(struct hctx *c, bool token_on, bool password_on,
-			    struct helper_cred *out)
+static tg_rc from_prompt(struct hctx *c, bool token_on, bool password_on, bool device_on,
+			 struct helper_cred *out)
+{
+	const char *label = token_on && password_on ? "Password or token" : password_on ? "Password"
+											: "Token";
+	char prompt[96];
+	snprintf(prompt, sizeof(prompt), "%s%s: ", label,
+		 device_on ? " (Enter for a browser login)" : "");
+	char *ans = NULL;
+	if (helper_prompt(c, TG_STYLE_ECHO_OFF, prompt, &ans) < 0)
+		return TG_E_NO_CREDENTIALS;
+	if (*ans == '\0') {
+		tg_free_secret(ans);
+		out->kind = HELPER_CRED_EMPTY;
+		return TG_OK;
+	}
+	return helper_cred_from_answer(c, ans, token_on, password_on, out);
+}
+
+bool helper_cred_from_authtok(struct hctx *c, bool token_on, bool password_on,
+			      struct helper_cred *out)
 {
 	out->kind = HELPER_CRED_NONE;
 	out->secret = NULL;
 	bool have = c->authtok != NULL && *c->authtok;
 	bool first = (c->flags & (TG_F_USE_FIRST_PASS | TG_F_TRY_FIRST_PASS)) != 0;
-	if (have && first) {
-		bool tok = token_on && (looks_like_token(c->authtok) ||
-					(!password_on && (c->flags & TG_F_USE_FIRST_PASS)));
-		if (tok || password_on) {
-			out->kind = tok ? HELPER_CRED_TOKEN : HELPER_CRED_PASSWORD;
-			out->secret = strdup(c->authtok);
-			return out->secret ? TG_OK : TG_E_NOMEM;
-		}
-	}
-	if (c->flags & (TG_F_USE_FIRST_PASS | TG_F_NO_CONV))
+	if (!have || !first)
+		return false;
+	bool tok = token_on && (looks_like_token(c->authtok) ||
+				(!password_on && (c->flags & TG_F_USE_FIRST_PASS)));
+	if (!tok && !password_on)
+		return false;
+	out->kind = tok ? HELPER_CRED_TOKEN : HELPER_CRED_PASSWORD;
+	out->secret = strdup(c->authtok);
+	return true;
+}
+
+tg_rc helper_cred_prompt(struct hctx *c, bool token_on, bool password_on, bool device_on,
+			 struct helper_cred *out)
+{
+	out->kind = HELPER_CRED_NONE;
+	out->secret = NULL;
+	if ((c->flags & TG_F_USE_FIRST_PASS) || !helper_interactive(c))
 		return TG_E_NO_CREDENTIALS;
-	return from_prompt(c, token_on, password_on, out);
+	return from_prompt(c, token_on, password_on, device_on, out);
 }
 
 void helper_cred_clear(struct helper_cred *cr)

@@ -45,6 +45,7 @@ static int read_request(struct hctx *c)
 	c->service = tg_msg_get_str(&m, TG_T_SERVICE);
 	c->user = tg_msg_get_str(&m, TG_T_USER);
 	c->rhost = tg_msg_get_str(&m, TG_T_RHOST);
+	c->tty = tg_msg_get_str(&m, TG_T_TTY);
 	c->config_path = tg_msg_get_str(&m, TG_T_CONFIG);
 	c->kind = tg_msg_get_str(&m, TG_T_KIND);
 	c->authtok = tg_msg_get_str(&m, TG_T_AUTHTOK);
@@ -80,6 +81,7 @@ static void cleanup(struct hctx *c)
 	free(c->service);
 	free(c->user);
 	free(c->rhost);
+	free(c->tty);
 	free(c->config_path);
 	free(c->kind);
 	tg_free_secret(c->authtok);

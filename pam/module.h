@@ -30,6 +30,7 @@ struct tg_args {
 	unsigned timeout_s;	/* per helper step */
 	const char *helper;	/* compiled-in path (test builds: helper=) */
 	bool require_session;	/* account: no session is a denial */
+	bool noninteractive;	/* never prompt: decide from what is stored */
 	bool have_clock;	/* test builds: clock= */
 	long long clock_offset;
 };
@@ -44,6 +45,7 @@ struct tg_call {
 	const char *rhost;
 	uint64_t start_ns;
 	bool have_conv;
+	const char *tty;	/* PAM_TTY, or NULL */
 	bool silent;		/* PAM_SILENT: no informational messages */
 	bool have_uid;		/* the user has a local account */
 	uid_t uid;

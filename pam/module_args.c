@@ -4,6 +4,8 @@
  *   timeout=SECONDS (each helper step, 1..600, default 30)
  *   require_session (account: a user without a tokengate session is denied
  *   instead of ignored)
+ *   noninteractive (never prompt or poll: decide from what is stored; also
+ *   implied by a missing conversation function and by PAM_TTY "cron")
  * Test builds also take helper=/path and clock=+SECONDS / clock=-SECONDS
  * (the helper's clock is moved, to test grace windows). Unknown arguments are logged and
  * ignored; a malformed value fails closed.
@@ -42,6 +44,8 @@ int tg_args_parse(pam_handle_t *pamh, int argc, const char **argv,
 			a->try_first_pass = true;
 		} else if (strcmp(arg, "require_session") == 0) {
 			a->require_session = true;
+		} else if (strcmp(arg, "noninteractive") == 0) {
+			a->noninteractive = true;
 		} else if (strncmp(arg, "config=", 7) == 0) {
 			if (arg[7] != '/')
 				return bad_arg(pamh, arg);

@@ -151,6 +151,18 @@ out:
 	return rc;
 }
 
+/* How long the helper's next step may take: timeout=, or longer when the
+ * helper announced a longer wait (device polling, bounded by the
+ * helper's own device_timeout), never past 600 s. */
+static uint64_t next_step(const struct tg_msg *m, uint64_t step)
+{
+	uint32_t wait = 0;
+	if (!tg_msg_get_u32(m, TG_T_WAIT, &wait) || wait == 0 || wait > 600)
+		return step;
+	uint64_t ms = (uint64_t)wait * 1000u + 5000u; /* the last poll's round trip */
+	return ms > step ? ms : step;
+}
+
 static void read_result(const struct tg_msg *m, struct tg_outcome *o)
 {
 	uint32_t rc;
@@ -194,7 +206,7 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 			/* The person's typing time is not the helper's. */
 			if (answer_prompt(c, &h, &m, tg_monotonic_ms() + step) < 0)
 				o->failure = "helper_garbage";
-			deadline = tg_monotonic_ms() + step;
+			deadline = tg_monotonic_ms() + next_step(&m, step);
 		} else if (m.type == TG_MSG_RESULT) {
 			read_result(&m, o);
 			done = true;

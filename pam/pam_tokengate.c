@@ -69,11 +69,20 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 	item = NULL;
 	if (pam_get_item(c->pamh, PAM_RHOST, &item) == PAM_SUCCESS)
 		c->rhost = item;
+	item = NULL;
+	if (pam_get_item(c->pamh, PAM_TTY, &item) == PAM_SUCCESS)
+		c->tty = item;
 	if (pam_get_item(c->pamh, PAM_CONV, (const void **)&conv) == PAM_SUCCESS &&
 	    conv != NULL && conv->conv != NULL)
 		c->have_conv = true;
 	local_account(c);
 	return PAM_SUCCESS;
+}
+
+/* Callers whose PAM_TTY says no person is there to answer. */
+static bool no_person(const char *tty)
+{
+	return tty != NULL && strcmp(tty, "cron") == 0;
 }
 
 static void build_request(const struct tg_call *c, uint32_t op, bool authed,
@@ -88,6 +97,8 @@ static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 		flags |= TG_F_TRY_FIRST_PASS;
 	if (!c->have_conv)
 		flags |= TG_F_NO_CONV;
+	if (!c->have_conv || c->args.noninteractive || no_person(c->tty))
+		flags |= TG_F_NONINTERACTIVE;
 	if (authed)
 		flags |= TG_F_AUTHED;
 	if (c->args.require_session)
@@ -99,6 +110,7 @@ static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 	tg_msg_add_str(req, TG_T_SERVICE, c->service);
 	tg_msg_add_str(req, TG_T_USER, c->user);
 	tg_msg_add_str(req, TG_T_RHOST, c->rhost);
+	tg_msg_add_str(req, TG_T_TTY, c->tty);
 	tg_msg_add_str(req, TG_T_CONFIG, c->args.config);
 	tg_msg_add_str(req, TG_T_KIND, c->args.kind);
 	tg_msg_add_str(req, TG_T_AUTHTOK, authtok);

@@ -68,6 +68,7 @@ if ! command -v node >/dev/null 2>&1; then
 elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "identity provider (real oidc-provider on 127.0.0.1)" env B="$B" sh tests/idp/run.sh
 	suite "sessions (store, refresh chain, grace, lockout; real provider)" env B="$B" sh tests/session/run.sh
+	suite "interactive logins (device flow, method order; real provider)" env B="$B" sh tests/session/device.sh
 else
 	skip "identity provider" "needs root or user namespaces for a private /dev/log"
 fi

@@ -10,6 +10,14 @@
 //   POST /test/ttl?at=N access token lifetime in seconds (default 600)
 //   POST /test/revoke?user=NAME  revoke every grant of a user (an admin
 //                       disabling the account): its refresh tokens die
+//   POST /test/device/approve?user_code=C&user=NAME  what the person does at
+//                       the verification page: the device code is bound to
+//                       a grant of NAME (openid offline_access + the hosts
+//                       resource), as the provider's own device_resume does
+//   POST /test/device/deny?user_code=C   the person refuses (access_denied)
+//   POST /test/device/config?interval=N&slow_down=M  send interval N with
+//                       device authorizations; answer the next M token
+//                       requests with slow_down (they must be device polls)
 // Counters: requests per path, "grant:TYPE" per successful grant and
 // "grant_error:TYPE:ERROR" per failed one.
 // Stops by itself after 15 minutes.
@@ -46,6 +54,8 @@ let current = null;
 let issuer = null;
 let atTtl = 600;
 const grantsOf = {}; // user -> grant ids
+let deviceInterval = 0;
+let slowDowns = 0;
 
 function addKey() {
   serial += 1;
@@ -109,6 +119,9 @@ function build() {
     const k = `grant:${ctx.oidc.params.grant_type}`;
     stats[k] = (stats[k] || 0) + 1;
   });
+  provider.on('device_authorization.success', (ctx, body) => {
+    if (deviceInterval) body.interval = deviceInterval; // eslint-disable-line no-param-reassign
+  });
   provider.on('grant.error', (ctx, err) => {
     const k = `grant_error:${ctx.oidc.params && ctx.oidc.params.grant_type}:${err.error}`;
     stats[k] = (stats[k] || 0) + 1;
@@ -127,6 +140,33 @@ async function revokeUser(user) {
   const n = (grantsOf[user] || []).length;
   grantsOf[user] = [];
   return n;
+}
+
+// The verification page's outcome, without the HTML: bind the device code
+// to a grant of the user (approve) or mark it denied.
+async function decideDevice(userCode, user, approve) {
+  const { DeviceCode, Grant } = current;
+  const code = await DeviceCode.findByUserCode(userCode.toUpperCase().replace(/\W/g, ''));
+  if (!code) return { status: 404, body: { error: 'no such user code' } };
+  if (!approve) {
+    code.error = 'access_denied';
+    code.errorDescription = 'the user denied the login';
+  } else {
+    if (!USERS[user]) return { status: 400, body: { error: 'no such user' } };
+    const grant = new Grant({ accountId: user, clientId: code.clientId });
+    grant.addOIDCScope('openid offline_access');
+    grant.addResourceScope(RESOURCE, 'hosts');
+    const grantId = await grant.save();
+    (grantsOf[user] ||= []).push(grantId);
+    code.accountId = user;
+    code.grantId = grantId;
+    code.authTime = Math.floor(Date.now() / 1000);
+    code.scope = 'openid offline_access hosts';
+    code.resource = RESOURCE;
+  }
+  await code.save();
+  stats[`device:${approve ? 'approve' : 'deny'}`] = (stats[`device:${approve ? 'approve' : 'deny'}`] || 0) + 1;
+  return { status: 200, body: { ok: true } };
 }
 
 // The resource-owner password grant, registered as the tests need it.
@@ -182,6 +222,16 @@ const server = http.createServer((req, res) => {
         (e) => json(res, 500, { error: String(e) }));
       return undefined;
     }
+    if ((p === '/test/device/approve' || p === '/test/device/deny') && req.method === 'POST') {
+      decideDevice(q.get('user_code') || '', q.get('user'), p.endsWith('approve'))
+        .then((r) => json(res, r.status, r.body), (e) => json(res, 500, { error: String(e) }));
+      return undefined;
+    }
+    if (p === '/test/device/config' && req.method === 'POST') {
+      deviceInterval = Number(q.get('interval')) || 0;
+      slowDowns = Number(q.get('slow_down')) || 0;
+      return json(res, 200, { interval: deviceInterval, slow_down: slowDowns });
+    }
     if (p === '/test/rotate' && req.method === 'POST') {
       const kid = addKey();
       build();
@@ -190,6 +240,17 @@ const server = http.createServer((req, res) => {
     return json(res, 404, {});
   }
   stats[p] = (stats[p] || 0) + 1;
+  if (p === '/token' && slowDowns > 0) {
+    slowDowns -= 1;
+    const chunks = [];
+    req.on('data', (d) => chunks.push(d));
+    req.on('end', () => {
+      const device = Buffer.concat(chunks).toString().includes('device_code');
+      stats['device:slow_down'] = (stats['device:slow_down'] || 0) + 1;
+      json(res, device ? 400 : 503, device ? { error: 'slow_down' } : { error: 'test misuse' });
+    });
+    return undefined;
+  }
   return handler(req, res);
 });
 

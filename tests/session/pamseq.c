@@ -5,7 +5,9 @@
  *
  *   pamseq SERVICE USER ANSWER
  *
- * Answers every prompt with ANSWER. Prints one line per step with its PAM
+ * Answers every prompt with ANSWER. With PAMSEQ_HOOK set, runs that shell
+ * command before answering each prompt, the prompt's text in PAMSEQ_PROMPT
+ * (a test approves a device login there, as a person would). Prints one line per step with its PAM
  * code name, every message the module showed ("msg: ..."), and the PAM
  * environment ("env: ..."). Exit 0 when every step returned PAM_SUCCESS.
  */
@@ -32,6 +34,10 @@ static int conv_fn(int n, const struct pam_message **msg, struct pam_response **
 			continue;
 		}
 		printf("prompt: %s\n", msg[i]->msg);
+		const char *hook = getenv("PAMSEQ_HOOK");
+		if (hook != NULL && setenv("PAMSEQ_PROMPT", msg[i]->msg, 1) == 0 &&
+		    system(hook) != 0)
+			printf("hook: failed\n");
 		r[i].resp = strdup(answer);
 	}
 	*resp = r;

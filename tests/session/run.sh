@@ -5,136 +5,7 @@
 # offline, lockout, and the auth -> account -> session sequence through the
 # real libpam (pam_wrapper + libpamtest). Users come from nss_wrapper.
 # Bounded: a fixed number of logins, each with short timeouts.
-set -eu
-B=$(cd "${B:-build}" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-TG_IDP_DIR=$(cd "$here/../idp" && pwd)
-if [ "${TG_IN_NS:-}" != 1 ]; then
-	T=$(mktemp -d /tmp/tg-sess.XXXXXX)
-	trap 'rm -rf "$T"' EXIT
-	: > "$T/audit.log"
-	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
-		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
-	exit
-fi
-. "$TG_IDP_DIR/lib.sh"
-
-fail=0 n=0
-ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
-
-[ -d "$TG_IDP_DIR/node_modules/oidc-provider" ] || (cd "$TG_IDP_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1)
-start_behind_proxy "$T/f" || { echo "provider did not start"; cat "$T/f/idp.log"; exit 1; }
-stop_all() {
-	kill "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
-	wait "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
-}
-trap stop_all EXIT
-UP=$(cat "$T/f/upstream")
-mode() { echo "$1" > "$T/f/mode"; }
-mode pass
-stats() { curl -s "$UP/test/stats"; }
-count() { stats | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
-errors() { stats | python3 -c "import json,sys; print(sum(v for k,v in json.load(sys.stdin).items() if k.startswith('grant_error:')))"; }
-reset() { curl -s -X POST "$UP/test/reset" >/dev/null; }
-ttl() { curl -s -X POST "$UP/test/ttl?at=$1" >/dev/null; }
-
-# Users: nss_wrapper gives the application (and so the module) alice and
-# bob; the helper gets the uid from the module.
-cat > "$T/passwd" <<EOF
-alice:x:5001:5001:Alice:/nonexistent:/bin/sh
-bob:x:5002:5002:Bob:/nonexistent:/bin/sh
-EOF
-cat > "$T/group" <<EOF
-alice:x:5001:
-bob:x:5002:
-EOF
-printf 'linux-hosts-secret\n' > "$T/secret"
-chmod 600 "$T/secret"
-mkdir -p "$T/run/5001"
-chown 5001 "$T/run/5001" 2>/dev/null || true
-chmod 700 "$T/run/5001"
-
-cat > "$T/tg.conf" <<CONF
-[global]
-store_dir = $T/store
-cache_dir = $T/cache
-methods = token, password
-http_connect_timeout = 1s
-http_timeout = 2s
-offline_grace = 12h
-export_dir = $T/run
-
-[issuer idp]
-issuer = $PURL
-allow_http_loopback = yes
-audience = linux-hosts
-client_id = linux-hosts
-client_secret_file = $T/secret
-circuit_failures = 50
-
-[service tg_due]
-refresh_ahead = 15m
-
-[service tg_exp]
-leeway = 0s
-
-[service tg_exp_badclient]
-leeway = 0s
-
-[service tg_sudo]
-offline_grace = 1h
-
-[service tg_seq]
-export_token = yes
-
-[service tg_rev]
-revoke_on_logout = yes
-CONF
-chmod 600 "$T/tg.conf"
-sed 's/^circuit_failures = 50$/circuit_failures = 50\nintrospect = yes/' "$T/tg.conf" > "$T/intro.conf"
-chmod 600 "$T/intro.conf"
-printf 'not-the-secret\n' > "$T/badsecret"
-chmod 600 "$T/badsecret"
-sed "s|^client_secret_file = .*|client_secret_file = $T/badsecret|" "$T/tg.conf" > "$T/badclient.conf"
-chmod 600 "$T/badclient.conf"
-mkdir "$T/svc"
-mod=$B/test/pam_tokengate.so
-service() { # name [module args...]
-	_s=$1; shift
-	{
-		printf 'auth required %s config=%s %s\n' "$mod" "$T/tg.conf" "$*"
-		printf 'account required %s config=%s require_session %s\n' "$mod" "$T/tg.conf" "$*"
-		printf 'session required %s config=%s %s\n' "$mod" "$T/tg.conf" "$*"
-	} > "$T/svc/$_s"
-}
-service tg
-service tg_due
-service tg_exp
-service tg_seq
-service tg_rev
-service tg_plus2h clock=+7200
-service tg_plus13h clock=+46800
-service tg_minus1h clock=-3600
-service tg_sudo clock=+7200
-service tg_seq_plus2h clock=+7200
-service tg_idtok kind=id
-sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
-sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp" > "$T/svc/tg_exp_badclient"
-
-pam() { # service user op [answer] -> pamtester's last line
-	_svc=$1 _u=$2 _op=$3
-	printf '%s\n' "${4:-}" | env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
-		PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
-		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		pamtester -v "$_svc" "$_u" "$_op" > "${OUT:-$T/out}" 2>&1 || true
-	tail -1 "${OUT:-$T/out}"
-}
-succeeded() { echo "$r" | grep -q -e 'successfully' -e 'management done'; }
-logged() { sleep 0.1; grep -a -q -- "$1" "$T/audit.log"; }
-logcount() { sleep 0.1; grep -a -c -- "$1" "$T/audit.log" || true; }
-store() { python3 -c "import json,sys; d=json.load(open('$T/store/$1')); print(d.get('$2',''))"; }
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 echo "  provider: $PURL (upstream $UP)"
 
@@ -325,9 +196,7 @@ check "  the 11th attempt (even the right password) is refused without a provide
 
 # ---- the whole sequence through libpamtest ----
 reset
-env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
-	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	"$B/tests/pamseq" tg_seq alice alice-password > "$T/seq" 2>&1 && seq=0 || seq=$?
+seq_run tg_seq alice alice-password > "$T/seq" 2>&1 && seq=0 || seq=$?
 r=$(cat "$T/seq")
 sid=$(sed -n 's/^env: TOKENGATE_SESSION=//p' "$T/seq")
 check "auth -> account -> open_session -> close_session all succeed (libpamtest)" \
@@ -340,9 +209,7 @@ check "  export_token: the access token in the user's own 0600 file under export
 	"[ \"\$(stat -c '%a %u' '$T/run/5001/tokengate-token')\" = '600 5001' ] && [ \"\$(cat '$T/run/5001/tokengate-token')\" = \"\$(store 5001 access_token)\" ]"
 check "  without revoke_on_logout the session stays in the store" \
 	"[ -e '$T/store/5001' ] && [ \"\$(count /token/revocation)\" = 0 ]"
-env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
-	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	"$B/tests/pamseq" tg_rev alice alice-password > "$T/seq2" 2>&1 && seq=0 || seq=$?
+seq_run tg_rev alice alice-password > "$T/seq2" 2>&1 && seq=0 || seq=$?
 r=$(cat "$T/seq2")
 check "revoke_on_logout: closing the last session revokes the refresh token at the provider and purges it" \
 	"[ $seq = 0 ] && [ \"\$(count /token/revocation)\" = 1 ] && [ ! -e '$T/store/5001' ] && logged 'event=session_close result=revoked'"
@@ -350,9 +217,7 @@ check "revoke_on_logout: closing the last session revokes the refresh token at t
 # ---- the sequence while the provider is down, inside grace ----
 r=$(pam tg alice authenticate alice-password)
 mode reset
-env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
-	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	"$B/tests/pamseq" tg_seq_plus2h alice alice-password > "$T/seq3" 2>&1 && seq=0 || seq=$?
+seq_run tg_seq_plus2h alice alice-password > "$T/seq3" 2>&1 && seq=0 || seq=$?
 mode pass
 r=$(cat "$T/seq3")
 check "provider down: the whole sequence runs on grace, and the user is told at each stage" \
