@@ -61,6 +61,8 @@ enum {
 	TG_F_REQUIRE_SESSION = 1u << 5,	/* account: no session is a denial */
 	TG_F_NONINTERACTIVE = 1u << 6,	/* a conversation, but no person (cron):
 					   messages only, never a prompt or a poll */
+	TG_F_SHORT_ANSWERS = 1u << 7,	/* the program cuts answers at 511 bytes
+					   (sudo): no token fits */
 };
 enum {
 	TG_STYLE_ECHO_OFF = 1,

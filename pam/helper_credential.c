@@ -102,8 +102,11 @@ tg_rc helper_cred_from_answer(struct hctx *c, char *ans, bool token_on, bool pas
 static tg_rc from_prompt(struct hctx *c, bool token_on, bool password_on, bool device_on,
 			 struct helper_cred *out)
 {
-	const char *label = token_on && password_on ? "Password or token" : password_on ? "Password"
-											: "Token";
+	/* Under sudo no token fits an answer: ask for what does (a token
+	 * short enough is still taken). */
+	bool offer_token = token_on && !(c->flags & TG_F_SHORT_ANSWERS);
+	const char *label = offer_token && password_on ? "Password or token" : password_on ? "Password"
+											   : "Token";
 	char prompt[96];
 	snprintf(prompt, sizeof(prompt), "%s%s: ", label,
 		 device_on ? " (Enter for a browser login)" : "");
@@ -143,6 +146,13 @@ tg_rc helper_cred_prompt(struct hctx *c, bool token_on, bool password_on, bool d
 	out->secret = NULL;
 	if ((c->flags & TG_F_USE_FIRST_PASS) || !helper_interactive(c))
 		return TG_E_NO_CREDENTIALS;
+	if ((c->flags & TG_F_SHORT_ANSWERS) && !password_on && !device_on) {
+		helper_message(c, TG_STYLE_ERROR,
+			       "Token login is not possible here: this program (sudo) cuts answers at "
+			       "511 bytes and tokens are longer. Ask your administrator for the password "
+			       "or browser login on this service.");
+		return TG_E_NO_CREDENTIALS;
+	}
 	return from_prompt(c, token_on, password_on, device_on, out);
 }
 

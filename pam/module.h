@@ -17,6 +17,7 @@
 
 #define TG_EXPORT __attribute__((visibility("default")))
 #define TG_DATA_AUTH "tokengate_auth"
+#define TG_ENV_AUTH "TOKENGATE_AUTH"	/* the user tokengate authenticated */
 
 enum tg_stage { TG_STAGE_AUTH, TG_STAGE_SETCRED, TG_STAGE_ACCOUNT,
 		TG_STAGE_OPEN_SESSION, TG_STAGE_CLOSE_SESSION };

@@ -3,6 +3,7 @@
  * dispatcher, which gathers the call's context, asks the helper, and maps
  * its answer to a PAM code. Nothing here falls through to PAM_SUCCESS.
  */
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,16 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
+/* Running inside sudo: it reads at most 511 bytes of an answer (no token
+ * fits; a longer one fails the conversation), and Debian 12's sudo calls
+ * every module with PAM_SILENT whatever its administrator wants, so a
+ * refused person would never learn why. */
+static bool inside_sudo(void)
+{
+	const char *p = program_invocation_short_name;
+	return p != NULL && (strcmp(p, "sudo") == 0 || strcmp(p, "sudoedit") == 0);
+}
+
 /* Callers whose PAM_TTY says no person is there to answer. */
 static bool no_person(const char *tty)
 {
@@ -99,6 +110,8 @@ static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 		flags |= TG_F_NO_CONV;
 	if (!c->have_conv || c->args.noninteractive || no_person(c->tty))
 		flags |= TG_F_NONINTERACTIVE;
+	if (inside_sudo())
+		flags |= TG_F_SHORT_ANSWERS;
 	if (authed)
 		flags |= TG_F_AUTHED;
 	if (c->args.require_session)
@@ -135,15 +148,27 @@ static int do_auth(struct tg_call *c)
 	if (code == PAM_SUCCESS) {
 		/* Kept for acct_mgmt and setcred: proof of our own success. */
 		char *keep = o.keep ? o.keep : strdup("");
+		char env[300];
 		o.keep = NULL;
 		if (keep == NULL || pam_set_data(c->pamh, TG_DATA_AUTH, keep,
 						 wipe_kept) != PAM_SUCCESS) {
 			tg_wipe_free(keep);
 			code = PAM_BUF_ERR;
+		} else if (snprintf(env, sizeof(env), "%s=%s", TG_ENV_AUTH, c->user) >=
+				   (int)sizeof(env) ||
+			   pam_putenv(c->pamh, env) != PAM_SUCCESS) {
+			code = PAM_BUF_ERR;
 		}
 	}
 	tg_wipe_free(o.keep);
 	return code;
+}
+
+/* TOKENGATE_AUTH=<user>, put by our successful auth stage. */
+static bool authed_elsewhere(struct tg_call *c)
+{
+	const char *who = pam_getenv(c->pamh, TG_ENV_AUTH);
+	return who != NULL && strcmp(who, c->user) == 0;
 }
 
 static bool authed_here(struct tg_call *c, const char **kept)
@@ -226,7 +251,8 @@ static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
 	struct tg_call c = { .pamh = pamh, .stage = stage,
 			     .start_ns = tg_monotonic_ns() };
 	const void *kept = NULL;
-	c.silent = (flags & PAM_SILENT) != 0;
+	/* PAM_SILENT is honoured, except from sudo, which always sets it */
+	c.silent = (flags & PAM_SILENT) != 0 && !inside_sudo();
 	int rc = gather(&c, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
@@ -236,9 +262,11 @@ static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
 	case TG_STAGE_ACCOUNT:
 		return do_account(&c);
 	case TG_STAGE_SETCRED:
-		/* Success only after our own successful authentication. */
-		return pam_get_data(pamh, TG_DATA_AUTH, &kept) == PAM_SUCCESS
-			       ? PAM_SUCCESS : PAM_IGNORE;
+		/* Success only after our own successful authentication: in
+		 * this process, or (sshd authenticates in a child) carried in
+		 * the PAM environment. */
+		return pam_get_data(pamh, TG_DATA_AUTH, &kept) == PAM_SUCCESS ||
+			       authed_elsewhere(&c) ? PAM_SUCCESS : PAM_IGNORE;
 	case TG_STAGE_OPEN_SESSION:
 		return do_open_session(&c);
 	case TG_STAGE_CLOSE_SESSION:
