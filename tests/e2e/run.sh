@@ -246,7 +246,8 @@ echo "  ssh device login (approved at once): $((t1 - t0)) ms"
 check "sshd: device login - Enter at the prompt, the code approved at the provider while ssh waits: logged in" \
 	"[ $st = 0 ] && grep -q '^hello-alice\$' '$T/ssh.out' && grep -q 'enter the code' '$T/prompts' && [ \"\$(count grant:urn:ietf:params:oauth:grant-type:device_code)\" = 1 ] && logged 'event=auth result=allow reason=ok service=tg-sshd user=alice .*method=device'"
 
-ssh_as bob password
+t0=$(now_ms); ssh_as bob password; t1=$(now_ms)
+echo "  ssh password login: $((t1 - t0)) ms"
 check "sshd: password login (password grant) for bob" \
 	"[ $st = 0 ] && grep -q '^hello-bob\$' '$T/ssh.out' && logged 'event=auth result=allow reason=ok service=tg-sshd user=bob .*method=password'"
 
@@ -288,10 +289,12 @@ su_as() { # user answer
 	ANSWER=$2 timeout -s KILL 60 expect -f "$T/su.exp" "$1" > "$T/su.out" 2>&1 || st=$?
 	r="status $st: $(tr '\n' ' ' < "$T/su.out" | tail -c 300)"
 }
-su_as alice "$(cat "$T/token")"
+t0=$(now_ms); su_as alice "$(cat "$T/token")"; t1=$(now_ms)
+echo "  su token login (expect, whole run): $((t1 - t0)) ms"
 check "su (under expect) with a token: alice's shell runs, audited service=su" \
 	"[ $st = 0 ] && grep -q '^GOT alice' '$T/su.out' && logged 'event=auth result=allow reason=ok service=su user=alice .*method=token'"
-su_as bob bob-password
+t0=$(now_ms); su_as bob bob-password; t1=$(now_ms)
+echo "  su password login (expect, whole run): $((t1 - t0)) ms"
 check "su with the password method" \
 	"[ $st = 0 ] && grep -q '^GOT bob' '$T/su.out' && logged 'event=auth result=allow reason=ok service=su user=bob .*method=password'"
 su_as bob wrong-password
@@ -314,7 +317,8 @@ login_as() {
 	(cd "$T/home/$1" && ANSWER=$2 timeout -s KILL 60 expect -f "$T/login.exp" "$1" > "$T/login.out" 2>&1) || st=$?
 	r="status $st: $(tr '\n' ' ' < "$T/login.out" | tail -c 300)"
 }
-login_as alice "$(cat "$T/token")"
+t0=$(now_ms); login_as alice "$(cat "$T/token")"; t1=$(now_ms)
+echo "  login token login (expect, whole run): $((t1 - t0)) ms"
 check "login (under expect) with a token: a shell for alice, audited service=login" \
 	"grep -q '^GOT alice' '$T/login.out' && logged 'event=auth result=allow reason=ok service=login user=alice .*method=token' && logged 'event=session_open result=allow reason=ok service=login user=alice'"
 login_as bob bob-password
@@ -330,7 +334,8 @@ sudo_as() { # user answer [command]
 		sudo -S -k "$@" > "$T/sudo.out" 2>&1 || st=$?
 	r="status $st: $(tr '\n' ' ' < "$T/sudo.out" | tail -c 300)"
 }
-sudo_as alice alice-password
+t0=$(now_ms); sudo_as alice alice-password; t1=$(now_ms)
+echo "  sudo password login (whole run): $((t1 - t0)) ms"
 check "sudo -S with alice's password: runs as root, audited service=tg-sudo method=password" \
 	"[ $st = 0 ] && grep -q 'hello-root' '$T/sudo.out' && logged 'event=auth result=allow reason=ok service=tg-sudo user=alice .*method=password'"
 check "  sudo asks for the password only (no token fits its 511-byte answers)" \
