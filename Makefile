@@ -45,7 +45,8 @@ LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
 	lib/sig.c lib/policy.c lib/claims.c lib/token.c lib/config.c \
 	lib/config_access.c lib/file.c lib/audit.c lib/http.c lib/cache.c \
 	lib/keysource.c lib/circuit.c lib/oauth.c lib/store.c lib/session.c \
-	lib/verify.c lib/chain.c lib/verifier.c lib/uuid.c lib/lockout.c lib/qr.c
+	lib/verify.c lib/chain.c lib/verifier.c lib/uuid.c lib/lockout.c lib/qr.c \
+	lib/metrics.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 PROTO_OBJ := $(B)/lib/proto.o
 
@@ -55,7 +56,8 @@ HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_prompt.c pam/helper_credential.c pam/helper_session.c \
 	pam/helper_device.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
-	tools/ctl_status.c tools/ctl_session.c
+	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
+	tools/ctl_metrics.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl

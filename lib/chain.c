@@ -80,7 +80,7 @@ static void identity(struct tg_chain_out *o, const json_t *sess)
 
 static tg_rc purge(struct run *r, tg_rc why, const char *detail)
 {
-	tg_store_remove(r->st);
+	tg_store_purge(r->st, r->q->now, tg_reason(why));
 	tg_session_free(*r->sess);
 	*r->sess = NULL;
 	note(r, "store", "purge", why, detail);

@@ -105,6 +105,16 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A failed provider request, by class, for tokengatectl metrics. */
+static void count_error(const tg_config *cfg, tg_http_class cls)
+{
+	char name[64];
+	if (cls == TG_HTTP_OK)
+		return;
+	snprintf(name, sizeof(name), "provider_error:%s", tg_http_class_name(cls));
+	tg_metrics_count(tg_config_value(cfg, NULL, "cache_dir"), name);
+}
+
 /* One attempt: the circuit allowing, a 2xx JSON object. */
 static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms,
 		     struct tg_http_resp *r, json_t **out)
@@ -113,6 +123,7 @@ static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms
 	if (!tg_circuit_allow(&c->circuit, c->q->now)) {
 		r->cls = TG_HTTP_CIRCUIT_OPEN;
 		snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
+		count_error(c->q->cfg, r->cls);
 		return TG_E_IDP_UNREACHABLE;
 	}
 	struct tg_http_opts o = c->http;
@@ -131,6 +142,7 @@ static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms
 	}
 	if (r->cls != TG_HTTP_BAD_URL)
 		tg_circuit_record(&c->circuit, c->q->now, rc == TG_OK);
+	count_error(c->q->cfg, r->cls);
 	return rc;
 }
 
@@ -429,6 +441,7 @@ tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url, const char *f
 	if (!tg_circuit_allow(&c.circuit, q->now)) {
 		r->cls = TG_HTTP_CIRCUIT_OPEN;
 		snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
+		count_error(q->cfg, r->cls);
 		return TG_E_IDP_UNREACHABLE;
 	}
 	/* POSTs are not retried: a grant may have been used already. */
@@ -436,5 +449,6 @@ tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url, const char *f
 	bool provider_ok = r->cls == TG_HTTP_OK || r->cls == TG_HTTP_4XX ||
 			   r->cls == TG_HTTP_BAD_URL;
 	tg_circuit_record(&c.circuit, q->now, provider_ok);
+	count_error(q->cfg, r->cls);
 	return rc;
 }

@@ -199,9 +199,15 @@ tg_rc tg_store_load(tg_store *st, json_t **sess, char *why, size_t whylen)
 	return TG_OK;
 }
 
+static void marker_name(const tg_store *st, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s.revoked", st->name);
+}
+
 tg_rc tg_store_save(tg_store *st, json_t *sess)
 {
 	char *text = json_dumps(sess, JSON_COMPACT);
+	char marker[48];
 	if (text == NULL)
 		return TG_E_NOMEM;
 	size_t len = strlen(text);
@@ -209,7 +215,20 @@ tg_rc tg_store_save(tg_store *st, json_t *sess)
 		 : tg_write_atomically_at(st->dfd, st->name, text, len);
 	tg_wipe(text, len);
 	free(text);
+	marker_name(st, marker, sizeof(marker));
+	if (rc == TG_OK) /* a new session: no longer revoked */
+		unlinkat(st->dfd, marker, 0);
 	return rc;
+}
+
+tg_rc tg_store_purge(tg_store *st, int64_t now, const char *reason)
+{
+	char marker[48], text[160];
+	marker_name(st, marker, sizeof(marker));
+	int n = snprintf(text, sizeof(text), "{\"revoked_at\":%lld,\"reason\":\"%s\"}",
+			 (long long)now, reason);
+	tg_write_atomically_at(st->dfd, marker, text, (size_t)n);
+	return tg_store_remove(st);
 }
 
 tg_rc tg_store_remove(tg_store *st)

@@ -47,6 +47,10 @@ TG_HIDDEN tg_rc tg_store_load(tg_store *st, json_t **sess, char *why, size_t why
 TG_HIDDEN tg_rc tg_store_save(tg_store *st, json_t *sess);
 /* Removes the user's session file (a purge). */
 TG_HIDDEN tg_rc tg_store_remove(tg_store *st);
+/* A purge for a revocation: removes the session and leaves UID.revoked
+ * ({"revoked_at": now, "reason": reason}, a plain word) for status and
+ * cleanup; the next saved session removes it. */
+TG_HIDDEN tg_rc tg_store_purge(tg_store *st, int64_t now, const char *reason);
 /* Releases the lock. */
 TG_HIDDEN void tg_store_close(tg_store *st);
 

@@ -143,6 +143,16 @@ TG_HIDDEN void tg_duration_text(int64_t seconds, bool words, char *buf, size_t l
  * or NULL when it cannot be drawn here (no libqrencode.so.4, too long). */
 TG_HIDDEN char *tg_qr_text(const char *data);
 
+/* Counters for tokengatectl metrics (metrics.c): named slots in
+ * cache_dir/metrics, shared by every process. */
+TG_HIDDEN void tg_metrics_count(const char *cache_dir, const char *name);
+TG_HIDDEN void tg_metrics_decision(const char *cache_dir, const char *event,
+				   const char *result, const char *method);
+TG_HIDDEN size_t tg_metrics_slots(void);
+TG_HIDDEN const char *tg_metrics_slot_name(size_t i);
+/* Reads up to n counters; returns how many the file holds. */
+TG_HIDDEN size_t tg_metrics_read(const char *cache_dir, uint64_t *vals, size_t n);
+
 /* A [service NAME] value, else [global], else the default. */
 TG_HIDDEN const char *tg_config_value(const tg_config *c, const char *service,
 				      const char *key);

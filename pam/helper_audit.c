@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "helper.h"
+#include "tg_internal.h"
 
 void helper_audit_open(void)
 {
@@ -68,6 +69,9 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 				   ? LOG_ERR : LOG_NOTICE;
 	emit(c, a, prio);
 	tg_audit_free(a);
+	if (c->cfg != NULL)
+		tg_metrics_decision(tg_config_value(c->cfg, NULL, "cache_dir"), event,
+				    ok ? "allow" : "deny", r->method);
 }
 
 void helper_audit_simple(const struct hctx *c, const char *event,
@@ -81,6 +85,12 @@ void helper_audit_simple(const struct hctx *c, const char *event,
 	tg_audit_add(a, "detail", detail);
 	emit(c, a, prio);
 	tg_audit_free(a);
+	if (c->cfg != NULL && (!strcmp(event, "grace") || !strcmp(event, "refresh") ||
+			       !strcmp(event, "lockout"))) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s:%s", event, result);
+		tg_metrics_count(tg_config_value(c->cfg, NULL, "cache_dir"), name);
+	}
 }
 
 void helper_debug(const struct hctx *c, const char *msg)

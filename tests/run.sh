@@ -69,6 +69,7 @@ elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "identity provider (real oidc-provider on 127.0.0.1)" env B="$B" sh tests/idp/run.sh
 	suite "sessions (store, refresh chain, grace, lockout; real provider)" env B="$B" sh tests/session/run.sh
 	suite "interactive logins (device flow, method order; real provider)" env B="$B" sh tests/session/device.sh
+	suite "operations (tokengatectl status, metrics, refresh --all, cleanup, revoke)" env B="$B" sh tests/session/ops.sh
 else
 	skip "identity provider" "needs root or user namespaces for a private /dev/log"
 fi

@@ -15,6 +15,8 @@ int ctl_jwks(int argc, char **argv);
 int ctl_status(int argc, char **argv);
 int ctl_refresh(int argc, char **argv);
 int ctl_revoke(int argc, char **argv);
+int ctl_cleanup(int argc, char **argv);
+int ctl_metrics(int argc, char **argv);
 /* Reads a token from a file descriptor (for "-"), up to max bytes, without
  * the final newline. */
 char *ctl_read_token(int fd, size_t max);

@@ -29,6 +29,7 @@ struct sctx {
 	const char *user;
 	int json;
 	int64_t ahead;		/* refresh --ahead; 0: refresh_ahead */
+	bool all;		/* --all: every session file */
 };
 
 static void audit(const struct sctx *c, const char *event, const char *result,
@@ -91,19 +92,61 @@ static struct tg_chain_req chain_req(struct sctx *c, uint32_t uid)
 }
 
 /* Renews one session when due. 0 kept, 1 not. */
+/* The background refresh (--all) after a failure: the next try waits 1,
+ * 2, 4 ... minutes, at most an hour; kept in the session itself. */
+#define BACKOFF_FIRST 60
+#define BACKOFF_MAX 3600
+
+static void note_backoff(tg_store *st, json_t *sess, bool failed, int64_t now)
+{
+	int64_t n = tg_session_int(sess, "bg_failures");
+	if (!failed && n == 0)
+		return;
+	if (!failed) {
+		json_object_del(sess, "bg_failures");
+		json_object_del(sess, "bg_retry_at");
+	} else {
+		int64_t wait = BACKOFF_FIRST;
+		for (int64_t i = 0; i < n && wait < BACKOFF_MAX; i++)
+			wait *= 2;
+		tg_session_set_int(sess, "bg_failures", n + 1);
+		tg_session_set_int(sess, "bg_retry_at", now + (wait < BACKOFF_MAX ? wait : BACKOFF_MAX));
+	}
+	tg_store_save(st, sess);
+}
+
 static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 {
 	struct tg_chain_req q = chain_req(c, uid);
 	struct tg_chain_out o;
+	if (c->all) {
+		/* the timer: only users logged in now, and not while backing off */
+		json_t *open = json_object_get(*sess, "sessions");
+		if (json_array_size(open) == 0)
+			return 0;
+		if (tg_session_int(*sess, "bg_retry_at") > q.now) {
+			printf("%-16s %-8s after %lld failures, next try in %llds\n", c->user, "backoff",
+			       (long long)tg_session_int(*sess, "bg_failures"),
+			       (long long)(tg_session_int(*sess, "bg_retry_at") - q.now));
+			return 0;
+		}
+	}
 	tg_rc rc = tg_chain_run(&q, st, sess, &o);
+	int64_t ahead = c->ahead > 0 ? c->ahead : tg_config_seconds(c->cfg, NULL, "refresh_ahead");
+	/* due, and still not renewed: the token works, the refresh did not */
+	bool stale = rc == TG_OK && strcmp(o.step, "refresh") != 0 && o.ends_in <= ahead;
+	if (c->all && *sess != NULL)
+		note_backoff(st, *sess, rc != TG_OK || stale, q.now);
 	char left[32];
 	tg_duration_text(o.ends_in, false, left, sizeof(left));
-	if (rc == TG_OK)
+	if (stale)
+		printf("%-16s %-8s %s\n", c->user, "failed", o.detail);
+	else if (rc == TG_OK)
 		printf("%-16s %-8s access token valid for %s\n", c->user,
 		       strcmp(o.step, "refresh") == 0 ? "renewed" : o.step, left);
 	else
 		printf("%-16s %-8s %s\n", c->user, tg_reason(rc), o.detail);
-	return rc == TG_OK ? 0 : 1;
+	return rc == TG_OK && !stale ? 0 : 1;
 }
 
 /* Revokes at the provider where possible, always purges here. */
@@ -115,7 +158,7 @@ static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 					  ? "no refresh token to revoke at the provider"
 				  : rv == TG_OK ? "refresh token revoked at the provider"
 						: "the provider did not confirm the revocation";
-	tg_rc rc = tg_store_remove(st);
+	tg_rc rc = tg_store_purge(st, (int64_t)time(NULL), "revoked");
 	char detail[160];
 	snprintf(detail, sizeof(detail), "tokengatectl revoke: %s; session purged", at_provider);
 	audit(c, "store", rc == TG_OK ? "purge" : "error", rc == TG_OK ? "revoked" : "internal",
@@ -218,6 +261,7 @@ static int run(int argc, char **argv, bool refresh)
 	c.json = strcmp(tg_config_audit_format(c.cfg), "json") == 0;
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
 	c.ahead = ahead > 0 ? ahead : 0;
+	c.all = strcmp(who, "--all") == 0;
 	int rc = each(&c, who, refresh ? refresh_one : revoke_one);
 	closelog();
 	tg_config_free(c.cfg);

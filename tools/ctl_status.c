@@ -1,7 +1,8 @@
 /*
  * ctl_status.c - tokengatectl status: per issuer, where its keys come
  * from, how old they are, the circuit, and the last error. --json for
- * machines. (Sessions join with the store.)
+ * machines; then every stored session: its state, health score, token
+ * expiry, grace left and last online check (ctl_health.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctl_health.h"
 #include "keysource.h"
 #include "tokengate.h"
 
@@ -93,6 +95,74 @@ static json_t *as_json(const tg_config *cfg, size_t i, const struct tg_keys_stat
 	return j;
 }
 
+static const char *state_color(const struct ctl_session *v)
+{
+	return v->health >= 80 ? "\033[32m" : v->health >= 10 ? "\033[33m" : "\033[31m";
+}
+
+static void human_sessions(const struct ctl_session *v, size_t n, int64_t now, int color)
+{
+	char e[32], g[32], l[32];
+	const char *on = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+	printf("%ssessions%s  %zu\n", on, off, n);
+	if (n == 0)
+		return;
+	printf("  %-14s %-7s %-12s %6s  %-8s %-14s %-10s %-12s %s\n", "USER", "UID", "STATE", "HEALTH",
+	       "METHOD", "TOKEN EXPIRES", "GRACE LEFT", "LAST ONLINE", "OPEN");
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].state, "revoked") == 0) {
+			span(l, sizeof(l), now - v[i].revoked_at);
+			snprintf(e, sizeof(e), "-");
+			snprintf(g, sizeof(g), "-");
+			strncat(l, " ago", sizeof(l) - strlen(l) - 1);
+		} else {
+			if (v[i].access_exp > now) {
+				span(e, sizeof(e), v[i].access_exp - now);
+				memmove(e + 3, e, strlen(e) + 1);
+				memcpy(e, "in ", 3);
+			} else {
+				span(e, sizeof(e), now - v[i].access_exp);
+				strncat(e, " ago", sizeof(e) - strlen(e) - 1);
+			}
+			if (v[i].grace_left > 0)
+				span(g, sizeof(g), v[i].grace_left);
+			else
+				snprintf(g, sizeof(g), "none");
+			if (v[i].last_online > 0) {
+				span(l, sizeof(l), now - v[i].last_online);
+				strncat(l, " ago", sizeof(l) - strlen(l) - 1);
+			} else {
+				snprintf(l, sizeof(l), "never");
+			}
+		}
+		printf("  %-14s %-7u %s%-12s%s %6d  %-8s %-14s %-10s %-12s %zu\n", v[i].user,
+		       (unsigned)v[i].uid, color ? state_color(&v[i]) : "", v[i].state, off,
+		       v[i].health, v[i].method, e, g, l, v[i].open);
+	}
+}
+
+static json_t *sessions_json(const struct ctl_session *v, size_t n, int64_t now)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_pack("{s:s,s:i,s:s,s:i,s:s,s:s}", "user", v[i].user, "uid",
+				      (json_int_t)v[i].uid, "state", v[i].state, "health",
+				      v[i].health, "method", v[i].method, "issuer", v[i].issuer);
+		if (strcmp(v[i].state, "revoked") == 0) {
+			json_object_set_new(j, "revoked_at", json_integer(v[i].revoked_at));
+		} else {
+			json_object_set_new(j, "access_exp", json_integer(v[i].access_exp));
+			json_object_set_new(j, "expires_in", json_integer(v[i].access_exp - now));
+			json_object_set_new(j, "grace_left", json_integer(v[i].grace_left));
+			json_object_set_new(j, "last_online", json_integer(v[i].last_online));
+			json_object_set_new(j, "refresh_token", json_boolean(v[i].has_refresh));
+			json_object_set_new(j, "open_sessions", json_integer((json_int_t)v[i].open));
+		}
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
 int ctl_status(int argc, char **argv)
 {
 	const char *path = TG_CONFIG_PATH;
@@ -123,15 +193,21 @@ int ctl_status(int argc, char **argv)
 		else
 			human(cfg, i, &st, now, isatty(1));
 	}
+	struct ctl_session *sv = NULL;
+	size_t ns = 0;
+	ctl_sessions_collect(cfg, now, &sv, &ns);
 	if (json) {
-		json_t *doc = json_pack("{s:o}", "issuers", all);
+		json_t *doc = json_pack("{s:o,s:o,s:I}", "issuers", all, "sessions",
+					sessions_json(sv, ns, now), "now", (json_int_t)now);
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
 		json_decref(doc);
 	} else {
 		json_decref(all);
+		human_sessions(sv, ns, now, isatty(1));
 	}
+	free(sv);
 	tg_config_free(cfg);
 	return CTL_OK;
 }

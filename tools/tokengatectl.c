@@ -17,10 +17,12 @@ static void usage(FILE *f)
 	      "  mint     --key PEM --kid KID --iss URL --aud AUD --sub SUB [--user NAME]\n"
 	      "           [--ttl SECONDS] [--alg RS256|ES256] [--typ TYP] [--claim k=v ...]\n"
 	      "  jwks     --key PEM --kid KID [--alg ALG]   print the public JWKS of a key\n"
-	      "  status   [--config FILE] [--json]          issuers: keys, circuit, last error\n"
+	      "  status   [--config FILE] [--json]          issuers and sessions: state, health, grace\n"
 	      "  refresh  [--config FILE] [--ahead DURATION] USER|--all\n"
 	      "                                             renew sessions due within DURATION\n"
 	      "  revoke   [--config FILE] USER|--all        revoke at the provider, purge here\n"
+	      "  cleanup  [--config FILE] [--dry-run]       remove what can never be used again\n"
+	      "  metrics  [--config FILE]                   Prometheus text format\n"
 	      "  version\n"
 	      "\n"
 	      "Exit status: 0 valid/done, 1 rejected (reason code on stderr),\n"
@@ -45,6 +47,10 @@ int main(int argc, char **argv)
 		return ctl_refresh(argc - 1, argv + 1);
 	if (strcmp(cmd, "revoke") == 0)
 		return ctl_revoke(argc - 1, argv + 1);
+	if (strcmp(cmd, "cleanup") == 0)
+		return ctl_cleanup(argc - 1, argv + 1);
+	if (strcmp(cmd, "metrics") == 0)
+		return ctl_metrics(argc - 1, argv + 1);
 	if (strcmp(cmd, "jwks") == 0)
 		return ctl_jwks(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

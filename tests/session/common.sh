@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 TG_IDP_DIR=$(cd "$here/../idp" && pwd)
 if [ "${TG_IN_NS:-}" != 1 ]; then
 	T=$(mktemp -d /tmp/tg-sess.XXXXXX)
-	trap 'rm -rf "$T"' EXIT
+	[ -n "${TG_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 	: > "$T/audit.log"
 	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
 		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
@@ -160,3 +160,6 @@ seq_run() {
 		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
 		"$B/tests/pamseq" "$@"
 }
+# tokengatectl with the test users and config
+ctl() { env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	"$B/tokengatectl" "$@" --config "${CTL_CONF:-$T/tg.conf}" 2>&1; }

@@ -167,8 +167,6 @@ check "a store file open to others is refused (PAM_AUTHINFO_UNAVAIL), not read" 
 chmod 600 "$T/store/5001"
 
 # ---- tokengatectl refresh / revoke ----
-ctl() { env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	"$B/tokengatectl" "$@" --config "$T/tg.conf" 2>&1; }
 r=$(pam tg alice authenticate alice-password)
 reset
 r=$(ctl refresh alice)

@@ -1,0 +1,180 @@
+/*
+ * ctl_cleanup.c - tokengatectl cleanup [--config FILE] [--dry-run]: removes
+ * what can never be used again, and nothing else:
+ *   - sessions whose access token has expired, that hold no refresh token,
+ *     and whose offline grace has ended (and no PAM session is open);
+ *   - the files of uids that no longer exist (session, lock, markers);
+ *   - temporary files of interrupted writes (".NAME.PID.TIME.tmp") older
+ *     than an hour, in store_dir and cache_dir;
+ *   - moved-aside corrupt session files ("UID.corrupt.TIME") and revocation
+ *     markers ("UID.revoked") older than a week.
+ * Each removal is printed and audited (event=cleanup result=remove).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "ctl_health.h"
+
+#ifndef TG_CONFIG_PATH
+#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
+#endif
+
+#define TMP_AGE 3600
+#define KEEP_AGE (7 * 86400)
+
+struct cctx {
+	const tg_config *cfg;
+	bool dry;
+	bool json;
+	int64_t now;
+	unsigned removed;
+};
+
+static void removed(struct cctx *c, const char *dir, const char *name, const char *why)
+{
+	char detail[400];
+	snprintf(detail, sizeof(detail), "%s/%s: %s", dir, name, why);
+	printf("%s %s\n", c->dry ? "would remove" : "removed", detail);
+	c->removed++;
+	if (c->dry)
+		return;
+	tg_audit *a = tg_audit_new("cleanup");
+	tg_audit_add(a, "result", "remove");
+	tg_audit_add(a, "reason", "ok");
+	tg_audit_add(a, "service", "tokengatectl");
+	tg_audit_add(a, "detail", detail);
+	char *line = tg_audit_render(a, c->json);
+	if (line != NULL)
+		syslog(LOG_NOTICE, "%s", line);
+	free(line);
+	tg_audit_free(a);
+}
+
+static bool digits(const char *s, size_t n)
+{
+	if (n == 0 || n > 10)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int64_t age_of(int dfd, const char *name, int64_t now)
+{
+	struct stat sb;
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return -1;
+	return now - (int64_t)sb.st_mtime;
+}
+
+static void unlink_one(struct cctx *c, int dfd, const char *dir, const char *name, const char *why)
+{
+	if (!c->dry && unlinkat(dfd, name, 0) != 0 && errno != ENOENT) {
+		fprintf(stderr, "tokengatectl: cannot remove %s/%s\n", dir, name);
+		return;
+	}
+	removed(c, dir, name, why);
+}
+
+/* An expired session that nothing can renew, removed under the user's
+ * lock (a login may be writing it). */
+static void expired_session(struct cctx *c, const char *dir, uint32_t uid)
+{
+	struct ctl_session v;
+	if (!ctl_session_read(c->cfg, dir, uid, c->now, &v))
+		return;
+	if (strcmp(v.state, "expired") != 0 || v.has_refresh || v.grace_left > 0 || v.open > 0)
+		return;
+	tg_store *st = NULL;
+	char why[256], name[24];
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	if (tg_store_open(dir, uid, 2000, &st, why, sizeof(why)) != TG_OK)
+		return;
+	if (c->dry || tg_store_remove(st) == TG_OK)
+		removed(c, dir, name, "expired session: no refresh token, offline grace over");
+	tg_store_close(st);
+}
+
+/* What kind of store file is this? The uid prefix, and the rest. */
+static void store_entry(struct cctx *c, int dfd, const char *dir, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	size_t len = dot ? (size_t)(dot - name) : strlen(name);
+	if (!digits(name, len))
+		return;
+	uint32_t uid = (uint32_t)strtoul(name, NULL, 10);
+	if (getpwuid((uid_t)uid) == NULL) {
+		unlink_one(c, dfd, dir, name, "the user no longer exists");
+		return;
+	}
+	if (dot == NULL) {
+		expired_session(c, dir, uid);
+	} else if (strncmp(dot, ".corrupt.", 9) == 0) {
+		int64_t t = strtoll(dot + 9, NULL, 10);
+		if (t > 0 && c->now - t > KEEP_AGE)
+			unlink_one(c, dfd, dir, name, "moved-aside corrupt file older than a week");
+	} else if (strcmp(dot, ".revoked") == 0 && age_of(dfd, name, c->now) > KEEP_AGE) {
+		unlink_one(c, dfd, dir, name, "revocation marker older than a week");
+	}
+}
+
+static void sweep(struct cctx *c, const char *dir, bool store)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		if (n[0] == '.' && len > 5 && strcmp(n + len - 4, ".tmp") == 0) {
+			if (age_of(dirfd(d), n, c->now) > TMP_AGE)
+				unlink_one(c, dirfd(d), dir, n, "temporary file of an interrupted write");
+		} else if (store) {
+			store_entry(c, dirfd(d), dir, n);
+		}
+	}
+	closedir(d);
+}
+
+int ctl_cleanup(int argc, char **argv)
+{
+	const char *path = TG_CONFIG_PATH;
+	struct cctx c = { .now = (int64_t)time(NULL) };
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			c.dry = true;
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			path = argv[++i];
+		else {
+			fputs("usage: tokengatectl cleanup [--config FILE] [--dry-run]\n", stderr);
+			return CTL_USAGE;
+		}
+	}
+	tg_config *cfg = NULL;
+	char err[512];
+	if (tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: %s\n", err);
+		return CTL_USAGE;
+	}
+	c.cfg = cfg;
+	c.json = strcmp(tg_config_audit_format(cfg), "json") == 0;
+	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
+	sweep(&c, tg_config_value(cfg, NULL, "store_dir"), true);
+	sweep(&c, tg_config_value(cfg, NULL, "cache_dir"), false);
+	printf("%u file%s %s\n", c.removed, c.removed == 1 ? "" : "s",
+	       c.dry ? "would be removed" : "removed");
+	closelog();
+	tg_config_free(cfg);
+	return CTL_OK;
+}
