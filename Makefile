@@ -11,6 +11,7 @@ libexecdir ?= $(prefix)/libexec
 includedir ?= $(prefix)/include
 sysconfdir ?= /etc
 mandir ?= $(prefix)/share/man
+unitdir ?= $(prefix)/lib/systemd/system
 PAM_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
 pamdir ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/x86_64-linux-gnu)/security
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -161,6 +162,24 @@ install: all
 		install -m 0600 conf/tokengate.conf $(DESTDIR)$(CONFIG_PATH)
 	install -m 0644 docs/pam_tokengate.8 docs/tokengatectl.8 $(DESTDIR)$(mandir)/man8/
 	install -m 0644 docs/tokengate.conf.5 $(DESTDIR)$(mandir)/man5/
+	install -d $(DESTDIR)$(unitdir)
+	install -m 0644 packaging/systemd/tokengate-refresh.service \
+		packaging/systemd/tokengate-refresh.timer \
+		packaging/systemd/tokengate-cleanup.service \
+		packaging/systemd/tokengate-cleanup.timer $(DESTDIR)$(unitdir)/
+
+# The Debian package (packaging/debian): a copy of the tracked tree with
+# debian/ beside it, dpkg-buildpackage, lintian at warning level.
+VERSION := $(shell sed -n 's/^\#define TG_VERSION "\(.*\)"/\1/p' include/tokengate.h)
+deb:
+	@rm -rf $(B)/deb && mkdir -p $(B)/deb/tokengate-$(VERSION)
+	@git ls-files --cached --others --exclude-standard | grep -v '^packaging/debian/' | \
+		tar -cf - -T - | tar -xf - -C $(B)/deb/tokengate-$(VERSION)
+	@cp -r packaging/debian $(B)/deb/tokengate-$(VERSION)/debian
+	cd $(B)/deb/tokengate-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on warning --suppress-tags-from-file packaging/lintian-ignored \
+		$(B)/deb/libpam-tokengate_$(VERSION)_*.deb
+	@ls -l $(B)/deb/*.deb
 
 clean:
 	rm -rf $(B)

@@ -87,6 +87,11 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && command -v node >/dev/null 2>&
 else
 	skip "end to end (sshd, su, login, sudo)" "needs root (CI runs it): setuid programs ignore pam_wrapper"
 fi
+if [ "$(id -u)" = 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+	suite "Debian package (make deb, lintian, install, login, purge; overlays)" env B="$B" sh tests/deb/run.sh
+else
+	skip "Debian package" "needs root and dpkg-buildpackage (CI runs it)"
+fi
 
 printf '\n'
 [ -n "$failures" ] && printf 'failed suites:%s\n' "$failures"

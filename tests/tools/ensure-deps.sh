@@ -8,7 +8,9 @@ libpam0g-dev libssl-dev libjansson-dev libjwt-dev libcrypt-dev libcurl4-openssl-
 libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester clang man-db groff-base
 libqrencode-dev"
 # The end-to-end suite drives the real programs (run as root only).
-[ "$(id -u)" = 0 ] && pkgs="$pkgs openssh-server openssh-client expect sudo login"
+# So does the package test (make deb, lintian, install and purge).
+[ "$(id -u)" = 0 ] && pkgs="$pkgs openssh-server openssh-client expect sudo login
+dpkg-dev debhelper lintian fakeroot"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
