@@ -232,10 +232,11 @@ static tg_rc password_login(struct hctx *c, const char *password)
 	return rc;
 }
 
-/* The device method. Returns TG_E_AGAIN-like outcomes through *fallback:
- * the person typed a credential instead (cr filled), or the provider could
- * not be reached and typed methods may still work (nothing decided, no
- * decision record). Otherwise the decision, recorded. */
+/* The device method. *fallback is set when nothing was decided here (no
+ * decision record): the person typed a credential instead (cr filled), or
+ * the provider could not be reached and a typed method may still work.
+ * Otherwise the decision, recorded. The tokens must name this user: an
+ * approval by another account is user_mismatch. */
 static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper_cred *cr,
 			  bool *fallback)
 {

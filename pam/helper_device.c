@@ -160,6 +160,9 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 	cr->secret = NULL;
 	if (c->start_ns == 0)
 		p.deadline_ms = tg_monotonic_ms() + (uint64_t)(limit > 0 ? limit : 100) * 1000u;
+	if (ms_left(&p) < 1000u) /* an earlier prompt used the whole budget */
+		return fail(&p, TG_E_NO_CREDENTIALS, "device_timeout passed before the device login began",
+			    "Too late for a browser login now; try again.");
 	tg_rc rc = tg_oauth_device_start(&p.k, tg_config_issuer_value(c->cfg, idx, "scope"), &d, &e);
 	if (rc != TG_OK) {
 		snprintf(detail, detail_len, "device authorization: %s",
@@ -167,7 +170,7 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 		return rc == TG_E_IDP_UNREACHABLE || rc == TG_E_TIMEOUT ? TG_E_IDP_UNREACHABLE
 		       : rc == TG_E_NOMEM ? rc : TG_E_CONFIG;
 	}
-	if (d.expires_in > 0 && (uint64_t)d.expires_in * 1000u < p.deadline_ms - tg_monotonic_ms())
+	if (d.expires_in > 0 && (uint64_t)d.expires_in * 1000u < ms_left(&p))
 		p.deadline_ms = tg_monotonic_ms() + (uint64_t)d.expires_in * 1000u;
 	p.interval = d.interval > 0 ? d.interval : 5;
 	const char *typed_label = token_on && password_on ? "password or token"

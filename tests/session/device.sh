@@ -14,7 +14,7 @@ cat > "$T/person.sh" <<HOOK
 #!/bin/sh
 code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\)).*/\1/p')
 [ -n "\$code" ] || exit 0
-decide() { curl -s -X POST "$UP/test/device/\${ACTION:-approve}?user_code=\$code&user=alice" > "$T/person.out"; }
+decide() { curl -s -X POST "$UP/test/device/\${ACTION:-approve}?user_code=\$code&user=\${APPROVER:-alice}" > "$T/person.out"; }
 if [ "\${DELAY:-0}" = 0 ]; then decide; else ( sleep "\$DELAY"; decide ) & fi
 HOOK
 chmod +x "$T/person.sh"
@@ -71,6 +71,17 @@ nobody
 r=$(cat "$T/d4")
 check "denied at the provider (access_denied): PAM_PERM_DENIED, told why, audited not_authorized" \
 	"[ $seq != 0 ] && grep -q 'authenticate returned 6 ' '$T/d4' && grep -q '^msg: The login was denied at the identity provider.' '$T/d4' && logged 'event=auth result=deny reason=not_authorized service=tg_dev user=alice .*method=device'"
+
+# ---- approved by another account ----
+reset
+person approve
+export APPROVER=bob
+seq_run tg_dev alice "" > "$T/d4b" 2>&1 && seq=0 || seq=$?
+unset APPROVER
+nobody
+r=$(cat "$T/d4b")
+check "approved at the provider by another account (bob) for alice's login: refused, user_mismatch, no session for bob's tokens" \
+	"[ $seq != 0 ] && grep -q 'authenticate returned 7 ' '$T/d4b' && [ \"\$(count $DG)\" = 1 ] && logged 'event=auth result=deny reason=user_mismatch service=tg_dev user=alice .*method=device' && [ \"\$(store 5001 sub)\" != bob ]"
 
 # ---- approved later: authorization_pending, polled at the interval ----
 reset
