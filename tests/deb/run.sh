@@ -10,21 +10,12 @@ set -eu
 B=$(cd "${B:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 TG_IDP_DIR=$(cd "$here/../idp" && pwd)
+. "$here/../tools/suite.sh"
 if [ "${TG_IN_NS:-}" != 1 ]; then
 	make --no-print-directory -s deb > "$B/deb.log" 2>&1 || { tail -30 "$B/deb.log"; exit 1; }
-	T=$(mktemp -d /tmp/tg-deb.XXXXXX)
-	trap 'rm -rf "$T"' EXIT
-	: > "$T/audit.log"
-	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
-		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
-	exit
 fi
+private_log_ns tg-deb
 . "$TG_IDP_DIR/lib.sh"
-
-fail=0 n=0
-ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
 
 deb=$(ls "$B"/deb/libpam-tokengate_*_*.deb)
 echo "  package: $(basename "$deb"), $(stat -c %s "$deb") bytes, $(dpkg-deb -c "$deb" | grep -vc '/$') files"
@@ -89,5 +80,4 @@ check "dpkg --purge: every file of the package is gone, config and sessions too"
 check "  the PAM stack no longer names it, and dpkg no longer knows it" \
 	"! grep -rq pam_tokengate /etc/pam.d/common-* && ! dpkg -s libpam-tokengate > /dev/null 2>&1"
 
-echo "  $n checks, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

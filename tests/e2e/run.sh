@@ -13,23 +13,11 @@ set -eu
 B=$(cd "${B:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 TG_IDP_DIR=$(cd "$here/../idp" && pwd)
-if [ "${TG_IN_NS:-}" != 1 ]; then
-	T=$(mktemp -d /tmp/tg-e2e.XXXXXX)
-	chmod 755 "$T"
-	[ -n "${TG_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
-	: > "$T/audit.log"
-	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
-		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
-	exit
-fi
+. "$here/../tools/suite.sh"
+# the test users' home directories are below T
+private_log_ns tg-e2e 755
 . "$TG_IDP_DIR/lib.sh"
-
-fail=0 n=0
-ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
-logged() { sleep 0.2; grep -a -q -- "$1" "$T/audit.log"; }
-now_ms() { date +%s%3N; }
+LOG_SETTLE=0.2 # records from sshd's and sudo's children
 
 # ---- the private world ----
 mount -t tmpfs -o mode=755 tg-run /run
@@ -361,5 +349,4 @@ check "no secret reached the audit log (tokens, passwords, refresh tokens)" \
 
 stop_all
 trap - EXIT
-echo "  $n checks, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

@@ -6,20 +6,10 @@
 set -eu
 B=$(cd "${B:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-if [ "${TG_IN_NS:-}" != 1 ]; then
-	T=$(mktemp -d /tmp/tg-idp.XXXXXX)
-	trap 'rm -rf "$T"' EXIT
-	: > "$T/audit.log"
-	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
-		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
-	exit
-fi
+. "$here/../tools/suite.sh"
+private_log_ns tg-idp
 
 ctl=$B/tokengatectl
-fail=0 n=0
-ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
 
 [ -d "$here/node_modules/oidc-provider" ] || (cd "$here" && npm ci --no-audit --no-fund >/dev/null 2>&1)
 mkdir "$T/idp"
@@ -66,7 +56,6 @@ login() { # service token [env...] -> prints pamtester's last line
 		PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
 		pamtester "$_svc" "$user" authenticate 2>&1 | tail -1
 }
-logged() { sleep 0.1; grep -a -q -- "$1" "$T/audit.log"; }
 
 echo "  provider: $URL"
 tok=$(mint k1)

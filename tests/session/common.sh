@@ -7,20 +7,9 @@ set -eu
 B=$(cd "${B:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 TG_IDP_DIR=$(cd "$here/../idp" && pwd)
-if [ "${TG_IN_NS:-}" != 1 ]; then
-	T=$(mktemp -d /tmp/tg-sess.XXXXXX)
-	[ -n "${TG_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
-	: > "$T/audit.log"
-	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
-		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
-	exit
-fi
+. "$here/../tools/suite.sh"
+private_log_ns tg-sess
 . "$TG_IDP_DIR/lib.sh"
-
-fail=0 n=0
-ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
 
 [ -d "$TG_IDP_DIR/node_modules/oidc-provider" ] || (cd "$TG_IDP_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1)
 start_behind_proxy "$T/f" || { echo "provider did not start"; cat "$T/f/idp.log"; exit 1; }
@@ -149,8 +138,6 @@ pam() { # service user op [answer] -> pamtester's last line
 	tail -1 "${OUT:-$T/out}"
 }
 succeeded() { echo "$r" | grep -q -e 'successfully' -e 'management done'; }
-logged() { sleep 0.1; grep -a -q -- "$1" "$T/audit.log"; }
-logcount() { sleep 0.1; grep -a -c -- "$1" "$T/audit.log" || true; }
 store() { python3 -c "import json,sys; d=json.load(open('$T/store/$1')); print(d.get('$2',''))"; }
 
 # The whole auth -> account -> session sequence through libpamtest:

@@ -18,23 +18,27 @@ decide() { curl -s -X POST "$UP/test/device/\${ACTION:-approve}?user_code=\$code
 if [ "\${DELAY:-0}" = 0 ]; then decide; else ( sleep "\$DELAY"; decide ) & fi
 HOOK
 chmod +x "$T/person.sh"
-person() { # ACTION [DELAY]: the hook for the next login
-	export PAMSEQ_HOOK="$T/person.sh" ACTION="$1" DELAY="${2:-0}"
+# login NAME SERVICE ANSWER [ACTION [DELAY]]: one auth -> session sequence,
+# the person doing ACTION (approve, deny) at the prompt after DELAY seconds;
+# output in $T/NAME and $r, status in $seq, duration in $ms
+login() {
+	_out=$T/$1 _svc=$2 _ans=$3
+	if [ $# -ge 4 ]; then
+		export PAMSEQ_HOOK="$T/person.sh" ACTION="$4" DELAY="${5:-0}"
+	fi
+	_t0=$(now_ms)
+	seq_run "$_svc" alice "$_ans" > "$_out" 2>&1 && seq=0 || seq=$?
+	ms=$(($(now_ms) - _t0))
+	unset PAMSEQ_HOOK ACTION DELAY
+	r=$(cat "$_out")
 }
-nobody() { unset PAMSEQ_HOOK ACTION DELAY; }
-now_ms() { date +%s%3N; }
 DG=grant:urn:ietf:params:oauth:grant-type:device_code
 PENDING=grant_error:urn:ietf:params:oauth:grant-type:device_code:authorization_pending
 
 # ---- device first: approved while the prompt waits, then Enter ----
 reset
-person approve
-t0=$(now_ms)
-seq_run tg_dev alice "" > "$T/d1" 2>&1 && seq=0 || seq=$?
-t1=$(now_ms)
-nobody
-r=$(cat "$T/d1")
-echo "  device login (approved, then Enter): $((t1 - t0)) ms"
+login d1 tg_dev "" approve
+echo "  device login (approved, then Enter): $ms ms"
 check "device login (methods = device, token): approved at the provider, auth -> account -> session succeed" \
 	"[ $seq = 0 ] && grep -q '^prompt: To log in, open this address' '$T/d1'"
 check "  the prompt has the address with the code, the code alone, a QR code, and the typed alternative" \
@@ -49,82 +53,58 @@ check "  account and session stages ran from that session" \
 # ---- a token typed at the device prompt instead ----
 tok=$(store 5001 access_token)
 reset
-seq_run tg_dev alice "$tok" > "$T/d2" 2>&1 && seq=0 || seq=$?
-r=$(cat "$T/d2")
+login d2 tg_dev "$tok"
 check "a token typed at the device prompt logs in by the token method (no device grant)" \
 	"[ $seq = 0 ] && [ \"\$(count $DG)\" = 0 ] && logged 'event=auth result=allow reason=ok service=tg_dev user=alice .*method=token'"
 
 # ---- token first; Enter alone asks for the device login ----
 reset
-person approve
-seq_run tg_devlate alice "" > "$T/d3" 2>&1 && seq=0 || seq=$?
-nobody
-r=$(cat "$T/d3")
+login d3 tg_devlate "" approve
 check "methods = token, device: Enter alone at 'Token (Enter for a browser login)' starts the device login" \
 	"[ $seq = 0 ] && grep -q '^prompt: Token (Enter for a browser login): ' '$T/d3' && [ \"\$(count $DG)\" = 1 ] && logged 'service=tg_devlate user=alice .*method=device'"
 
 # ---- denied at the provider ----
 reset
-person deny
-seq_run tg_dev alice "" > "$T/d4" 2>&1 && seq=0 || seq=$?
-nobody
-r=$(cat "$T/d4")
+login d4 tg_dev "" deny
 check "denied at the provider (access_denied): PAM_PERM_DENIED, told why, audited not_authorized" \
 	"[ $seq != 0 ] && grep -q 'authenticate returned 6 ' '$T/d4' && grep -q '^msg: The login was denied at the identity provider.' '$T/d4' && logged 'event=auth result=deny reason=not_authorized service=tg_dev user=alice .*method=device'"
 
 # ---- approved by another account ----
 reset
-person approve
 export APPROVER=bob
-seq_run tg_dev alice "" > "$T/d4b" 2>&1 && seq=0 || seq=$?
+login d4b tg_dev "" approve
 unset APPROVER
-nobody
-r=$(cat "$T/d4b")
 check "approved at the provider by another account (bob) for alice's login: refused, user_mismatch, no session for bob's tokens" \
 	"[ $seq != 0 ] && grep -q 'authenticate returned 7 ' '$T/d4b' && [ \"\$(count $DG)\" = 1 ] && logged 'event=auth result=deny reason=user_mismatch service=tg_dev user=alice .*method=device' && [ \"\$(store 5001 sub)\" != bob ]"
 
 # ---- approved later: authorization_pending, polled at the interval ----
 reset
 devconf 1
-person approve 2
-t0=$(now_ms)
-seq_run tg_dev alice "" > "$T/d5" 2>&1 && seq=0 || seq=$?
-t1=$(now_ms)
-nobody
-r=$(cat "$T/d5")
-echo "  device login approved 2 s after Enter (interval 1 s): $((t1 - t0)) ms, $(count $PENDING) pending polls"
+login d5 tg_dev "" approve 2
+echo "  device login approved 2 s after Enter (interval 1 s): $ms ms, $(count $PENDING) pending polls"
 check "approved 2 s after Enter: authorization_pending polls at the provider's interval, then success" \
 	"[ $seq = 0 ] && [ \"\$(count $PENDING)\" -ge 1 ] && [ \"\$(count $PENDING)\" -le 4 ] && [ \"\$(count $DG)\" = 1 ] && grep -q '^msg: Waiting for the approval (at most ' '$T/d5'"
 
 # ---- slow_down adds 5 s to the interval ----
 reset
 devconf 1 1
-person approve
-t0=$(now_ms)
-seq_run tg_dev alice "" > "$T/d6" 2>&1 && seq=0 || seq=$?
-t1=$(now_ms)
-nobody
-r=$(cat "$T/d6")
-echo "  device login after one slow_down (interval 1 s -> 6 s): $((t1 - t0)) ms"
+login d6 tg_dev "" approve
+echo "  device login after one slow_down (interval 1 s -> 6 s): $ms ms"
 check "slow_down: the next poll waits interval + 5 s (6 s here), then success" \
-	"[ $seq = 0 ] && [ \"\$(count device:slow_down)\" = 1 ] && [ \"\$(count $DG)\" = 1 ] && [ $((t1 - t0)) -ge 6000 ] && [ $((t1 - t0)) -lt 9000 ]"
+	"[ $seq = 0 ] && [ \"\$(count device:slow_down)\" = 1 ] && [ \"\$(count $DG)\" = 1 ] && [ $ms -ge 6000 ] && [ $ms -lt 9000 ]"
 
 # ---- nobody approves: device_timeout ----
 reset
 devconf 1
-t0=$(now_ms)
-seq_run tg_devshort alice "" > "$T/d7" 2>&1 && seq=0 || seq=$?
-t1=$(now_ms)
-r=$(cat "$T/d7")
-echo "  unapproved device login with device_timeout 4s: $((t1 - t0)) ms"
+login d7 tg_devshort ""
+echo "  unapproved device login with device_timeout 4s: $ms ms"
 check "not approved: the login ends at device_timeout (4 s) with a message, PAM_AUTH_ERR" \
-	"[ $seq != 0 ] && [ $((t1 - t0)) -lt 6500 ] && grep -q 'authenticate returned 7 ' '$T/d7' && grep -q '^msg: The login was not approved within 4s; try again.' '$T/d7' && logged 'event=auth result=deny reason=no_credentials service=tg_devshort user=alice .*method=device'"
+	"[ $seq != 0 ] && [ $ms -lt 6500 ] && grep -q 'authenticate returned 7 ' '$T/d7' && grep -q '^msg: The login was not approved within 4s; try again.' '$T/d7' && logged 'event=auth result=deny reason=no_credentials service=tg_devshort user=alice .*method=device'"
 devconf 0
 
 # ---- no person: never prompt, never poll; the store decides ----
 reset
-seq_run tg_devcron alice "" > "$T/d8" 2>&1 && seq=0 || seq=$?
-r=$(cat "$T/d8")
+login d8 tg_devcron ""
 check "noninteractive (as cron): no prompt, no device authorization, no credential -> refused" \
 	"[ $seq != 0 ] && ! grep -q '^prompt:' '$T/d8' && [ \"\$(count /device/auth)\" = 0 ]"
 r=$(pam tg_devcron alice acct_mgmt)
@@ -134,13 +114,11 @@ check "  the account stage decides from the stored session alone" \
 # ---- provider down: the device method cannot start, the token still works ----
 reset
 mode reset
-seq_run tg_dev alice "$tok" > "$T/d9" 2>&1 && seq=0 || seq=$?
+login d9 tg_dev "$tok"
 mode pass
-r=$(cat "$T/d9")
 check "provider down: device login cannot start (audited), the token prompt follows and the token logs in offline" \
 	"grep -q '^prompt: Token: ' '$T/d9' && logged 'event=device result=error reason=idp_unreachable service=tg_dev' && logged 'event=auth result=allow reason=ok service=tg_dev user=alice .*method=token'"
 
 stop_all
 trap - EXIT
-echo "  $n checks, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end

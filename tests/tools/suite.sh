@@ -1,0 +1,33 @@
+# tests/tools/suite.sh - sourced by the shell suites once B (the build
+# directory) and here (the suite's own directory, one below tests/) are set:
+# the private /dev/log namespace they run in, and the check helpers.
+
+# private_log_ns PREFIX [MODE]: outside the namespace, makes T (chmod MODE
+# when given; removed at exit unless TG_KEEP is set), runs "$0" again inside
+# tests/tools/with-devlog.sh with every syslog record appended to
+# $T/audit.log, and exits with its status. Inside, it returns at once.
+private_log_ns() {
+	[ "${TG_IN_NS:-}" != 1 ] || return 0
+	T=$(mktemp -d "/tmp/$1.XXXXXX")
+	[ -z "${2:-}" ] || chmod "$2" "$T"
+	[ -n "${TG_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
+	: > "$T/audit.log"
+	LOGSINK=$B/tests/logsink sh "$here/../tools/with-devlog.sh" "$T/audit.log" \
+		env TG_IN_NS=1 T="$T" B="$B" sh "$0"
+	exit
+}
+
+fail=0 n=0
+ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
+# check NAME CONDITION: CONDITION is eval'ed; on failure $r is shown
+check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
+# the sink writes asynchronously: give it LOG_SETTLE seconds
+logged() { sleep "${LOG_SETTLE:-0.1}"; grep -a -q -- "$1" "$T/audit.log"; }
+logcount() { sleep "${LOG_SETTLE:-0.1}"; grep -a -c -- "$1" "$T/audit.log" || true; }
+now_ms() { date +%s%3N; }
+# the closing count; the suite's status
+suite_end() {
+	echo "  $n checks, $fail failed"
+	[ "$fail" -eq 0 ]
+}
