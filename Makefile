@@ -58,7 +58,7 @@ HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_device.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
 	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
-	tools/ctl_metrics.c
+	tools/ctl_metrics.c tools/ctl_common.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl

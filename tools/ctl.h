@@ -5,6 +5,15 @@
 #ifndef TG_CTL_H
 #define TG_CTL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tokengate.h"
+
+#ifndef TG_CONFIG_PATH
+#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
+#endif
+
 #define CTL_OK 0
 #define CTL_REJECTED 1
 #define CTL_USAGE 2
@@ -17,6 +26,14 @@ int ctl_refresh(int argc, char **argv);
 int ctl_revoke(int argc, char **argv);
 int ctl_cleanup(int argc, char **argv);
 int ctl_metrics(int argc, char **argv);
+/* The configuration at path, or NULL after printing why (exit CTL_USAGE). */
+tg_config *ctl_load_config(const char *path);
+/* "[--config FILE] [FLAG]" (flag NULL: none; *flag_on tells whether it was
+ * given), then the configuration; NULL after printing usage or the error. */
+tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const char *flag,
+			     bool *flag_on);
+/* Is s[0..n) a store file's uid part (1-10 digits)? */
+bool ctl_uid_name(const char *s, size_t n);
 /* Reads a token from a file descriptor (for "-"), up to max bytes, without
  * the final newline. */
 char *ctl_read_token(int fd, size_t max);

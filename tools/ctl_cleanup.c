@@ -24,9 +24,6 @@
 #include "ctl.h"
 #include "ctl_health.h"
 
-#ifndef TG_CONFIG_PATH
-#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
-#endif
 
 #define TMP_AGE 3600
 #define KEEP_AGE (7 * 86400)
@@ -57,16 +54,6 @@ static void removed(struct cctx *c, const char *dir, const char *name, const cha
 		syslog(LOG_NOTICE, "%s", line);
 	free(line);
 	tg_audit_free(a);
-}
-
-static bool digits(const char *s, size_t n)
-{
-	if (n == 0 || n > 10)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
 }
 
 static int64_t age_of(int dfd, const char *name, int64_t now)
@@ -110,7 +97,7 @@ static void store_entry(struct cctx *c, int dfd, const char *dir, const char *na
 {
 	const char *dot = strchr(name, '.');
 	size_t len = dot ? (size_t)(dot - name) : strlen(name);
-	if (!digits(name, len))
+	if (!ctl_uid_name(name, len))
 		return;
 	uint32_t uid = (uint32_t)strtoul(name, NULL, 10);
 	if (getpwuid((uid_t)uid) == NULL) {
@@ -149,24 +136,12 @@ static void sweep(struct cctx *c, const char *dir, bool store)
 
 int ctl_cleanup(int argc, char **argv)
 {
-	const char *path = TG_CONFIG_PATH;
 	struct cctx c = { .now = (int64_t)time(NULL) };
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			c.dry = true;
-		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			path = argv[++i];
-		else {
-			fputs("usage: tokengatectl cleanup [--config FILE] [--dry-run]\n", stderr);
-			return CTL_USAGE;
-		}
-	}
-	tg_config *cfg = NULL;
-	char err[512];
-	if (tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err)) != TG_OK) {
-		fprintf(stderr, "tokengatectl: %s\n", err);
+	tg_config *cfg = ctl_simple_config(argc, argv,
+					   "tokengatectl cleanup [--config FILE] [--dry-run]",
+					   "--dry-run", &c.dry);
+	if (cfg == NULL)
 		return CTL_USAGE;
-	}
 	c.cfg = cfg;
 	c.json = strcmp(tg_config_audit_format(cfg), "json") == 0;
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);

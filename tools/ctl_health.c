@@ -19,20 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "ctl_health.h"
 #include "keysource.h"
 
 #define LOCK_WAIT_MS 2000u
-
-static bool all_digits(const char *s, size_t n)
-{
-	if (n == 0 || n > 10)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
 
 static bool provider_failing(const tg_config *cfg, const char *issuer)
 {
@@ -74,17 +65,25 @@ static void classify(const tg_config *cfg, const json_t *s, int64_t now, struct 
 	}
 }
 
+/* A fresh view of uid, with its user name when the user exists. */
+static void start_view(struct ctl_session *v, uint32_t uid)
+{
+	memset(v, 0, sizeof(*v));
+	v->uid = uid;
+	struct passwd *pw = getpwuid((uid_t)uid);
+	snprintf(v->user, sizeof(v->user), "%s", pw ? pw->pw_name : "?");
+	v->user_exists = pw != NULL;
+	snprintf(v->method, sizeof(v->method), "-");
+	snprintf(v->issuer, sizeof(v->issuer), "-");
+}
+
 bool ctl_session_read(const tg_config *cfg, const char *dir, uint32_t uid, int64_t now,
 		     struct ctl_session *v)
 {
 	tg_store *st = NULL;
 	json_t *s = NULL;
 	char why[256];
-	memset(v, 0, sizeof(*v));
-	v->uid = uid;
-	struct passwd *pw = getpwuid((uid_t)uid);
-	snprintf(v->user, sizeof(v->user), "%s", pw ? pw->pw_name : "?");
-	v->user_exists = pw != NULL;
+	start_view(v, uid);
 	if (tg_store_open(dir, uid, LOCK_WAIT_MS, &st, why, sizeof(why)) != TG_OK)
 		return false;
 	tg_rc rc = tg_store_load(st, &s, why, sizeof(why));
@@ -127,7 +126,7 @@ int ctl_sessions_collect(const tg_config *cfg, int64_t now, struct ctl_session *
 		const char *dot = strchr(e->d_name, '.');
 		size_t len = dot ? (size_t)(dot - e->d_name) : strlen(e->d_name);
 		bool marker = dot != NULL && strcmp(dot, ".revoked") == 0;
-		if (!all_digits(e->d_name, len) || (dot != NULL && !marker))
+		if (!ctl_uid_name(e->d_name, len) || (dot != NULL && !marker))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -147,13 +146,7 @@ int ctl_sessions_collect(const tg_config *cfg, int64_t now, struct ctl_session *
 		snprintf(live, sizeof(live), "%u", (unsigned)uid);
 		if (faccessat(dirfd(d), live, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue; /* a newer session stands */
-		memset(v, 0, sizeof(*v));
-		v->uid = uid;
-		struct passwd *pw = getpwuid((uid_t)uid);
-		snprintf(v->user, sizeof(v->user), "%s", pw ? pw->pw_name : "?");
-		v->user_exists = pw != NULL;
-		snprintf(v->method, sizeof(v->method), "-");
-		snprintf(v->issuer, sizeof(v->issuer), "-");
+		start_view(v, uid);
 		v->state = "revoked";
 		v->revoked_at = revoked_at(dir, e->d_name);
 		(*n)++;

@@ -15,9 +15,6 @@
 #include "keysource.h"
 #include "tg_internal.h"
 
-#ifndef TG_CONFIG_PATH
-#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
-#endif
 
 struct family {
 	const char *prefix;	/* slot name prefix */
@@ -124,21 +121,10 @@ static void sessions(const tg_config *cfg, int64_t now)
 
 int ctl_metrics(int argc, char **argv)
 {
-	const char *path = TG_CONFIG_PATH;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			path = argv[++i];
-		else {
-			fputs("usage: tokengatectl metrics [--config FILE]\n", stderr);
-			return CTL_USAGE;
-		}
-	}
-	tg_config *cfg = NULL;
-	char err[512];
-	if (tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err)) != TG_OK) {
-		fprintf(stderr, "tokengatectl: %s\n", err);
+	tg_config *cfg = ctl_simple_config(argc, argv, "tokengatectl metrics [--config FILE]",
+					   NULL, NULL);
+	if (cfg == NULL)
 		return CTL_USAGE;
-	}
 	int64_t now = (int64_t)time(NULL);
 	counters(tg_config_value(cfg, NULL, "cache_dir"));
 	issuers(cfg, now);

@@ -8,7 +8,6 @@
  * Each user's entry is locked exactly as a login locks it. Every action is
  * an audit record (ident tokengate, service=tokengatectl).
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -20,9 +19,6 @@
 #include "chain.h"
 #include "ctl.h"
 
-#ifndef TG_CONFIG_PATH
-#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
-#endif
 
 struct sctx {
 	tg_config *cfg;
@@ -187,16 +183,6 @@ static int on_entry(struct sctx *c, uint32_t uid, action_fn fn)
 	return r;
 }
 
-static bool all_digits(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 10)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
 /* Runs fn for USER, or for every session file with --all. */
 static int each(struct sctx *c, const char *who, action_fn fn)
 {
@@ -215,7 +201,7 @@ static int each(struct sctx *c, const char *who, action_fn fn)
 	int failed = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (!all_digits(e->d_name))
+		if (!ctl_uid_name(e->d_name, strlen(e->d_name)))
 			continue;
 		unsigned long uid = strtoul(e->d_name, NULL, 10);
 		struct passwd *pw = getpwuid((uid_t)uid);
@@ -252,12 +238,9 @@ static int run(int argc, char **argv, bool refresh)
 			refresh ? "refresh" : "revoke", refresh ? " [--ahead DURATION]" : "");
 		return CTL_USAGE;
 	}
-	char err[512] = "";
-	struct sctx c = { .cfg = NULL };
-	if (tg_config_load(config, NULL, NULL, &c.cfg, err, sizeof(err)) != TG_OK) {
-		fprintf(stderr, "tokengatectl: %s\n", err);
+	struct sctx c = { .cfg = ctl_load_config(config) };
+	if (c.cfg == NULL)
 		return CTL_USAGE;
-	}
 	c.json = strcmp(tg_config_audit_format(c.cfg), "json") == 0;
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
 	c.ahead = ahead > 0 ? ahead : 0;

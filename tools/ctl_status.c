@@ -17,9 +17,6 @@
 #include "keysource.h"
 #include "tokengate.h"
 
-#ifndef TG_CONFIG_PATH
-#define TG_CONFIG_PATH "/etc/security/tokengate.conf"
-#endif
 
 static void span(char *buf, size_t n, int64_t s)
 {
@@ -165,24 +162,11 @@ static json_t *sessions_json(const struct ctl_session *v, size_t n, int64_t now)
 
 int ctl_status(int argc, char **argv)
 {
-	const char *path = TG_CONFIG_PATH;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			path = argv[++i];
-		else {
-			fputs("usage: tokengatectl status [--config FILE] [--json]\n", stderr);
-			return CTL_USAGE;
-		}
-	}
-	tg_config *cfg = NULL;
-	char err[512];
-	if (tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err)) != TG_OK) {
-		fprintf(stderr, "tokengatectl: %s\n", err);
+	bool json = false;
+	tg_config *cfg = ctl_simple_config(argc, argv, "tokengatectl status [--config FILE] [--json]",
+					   "--json", &json);
+	if (cfg == NULL)
 		return CTL_USAGE;
-	}
 	int64_t now = (int64_t)time(NULL);
 	json_t *all = json_array();
 	for (size_t i = 0; i < tg_config_issuer_count(cfg); i++) {

@@ -1,0 +1,49 @@
+/*
+ * ctl_common.c - what several tokengatectl subcommands share: the
+ * "[--config FILE] [--FLAG]" command line and loading the configuration,
+ * and telling a store file's uid name apart.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+tg_config *ctl_load_config(const char *path)
+{
+	tg_config *cfg = NULL;
+	char err[512] = "";
+	if (tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: %s\n", err);
+		return NULL;
+	}
+	return cfg;
+}
+
+tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const char *flag,
+			     bool *flag_on)
+{
+	const char *path = TG_CONFIG_PATH;
+	if (flag_on != NULL)
+		*flag_on = false;
+	for (int i = 1; i < argc; i++) {
+		if (flag != NULL && strcmp(argv[i], flag) == 0) {
+			*flag_on = true;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else {
+			fprintf(stderr, "usage: %s\n", usage);
+			return NULL;
+		}
+	}
+	return ctl_load_config(path);
+}
+
+bool ctl_uid_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 10)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
