@@ -93,6 +93,13 @@ device_timeout = 4s
 
 [service tg_devcron]
 methods = device, token
+
+[service tg_dev_t2]
+methods = device, token
+
+[service tg_devlate_1s]
+methods = token, device
+device_timeout = 1s
 CONF
 chmod 600 "$T/tg.conf"
 sed 's/^circuit_failures = 50$/circuit_failures = 50\nintrospect = yes/' "$T/tg.conf" > "$T/intro.conf"
@@ -126,6 +133,8 @@ service tg_dev
 service tg_devlate
 service tg_devshort
 service tg_devcron noninteractive
+service tg_dev_t2 timeout=2
+service tg_devlate_1s
 sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
 sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp" > "$T/svc/tg_exp_badclient"
 

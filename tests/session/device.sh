@@ -85,6 +85,14 @@ echo "  device login approved 2 s after Enter (interval 1 s): $ms ms, $(count $P
 check "approved 2 s after Enter: authorization_pending polls at the provider's interval, then success" \
 	"[ $seq = 0 ] && [ \"\$(count $PENDING)\" -ge 1 ] && [ \"\$(count $PENDING)\" -le 4 ] && [ \"\$(count $DG)\" = 1 ] && grep -q '^msg: Waiting for the approval (at most ' '$T/d5'"
 
+# ---- a poll longer than the module's timeout= (2 s here) ----
+reset
+devconf 1
+login d5t tg_dev_t2 "" approve 4
+check "polling outlasts the module's timeout=2: the helper announces its wait, the login succeeds after ~4 s" \
+	"[ $seq = 0 ] && [ $ms -ge 3500 ] && [ \"\$(count $DG)\" = 1 ] && ! grep -a -q 'helper_timeout' '$T/audit.log'"
+devconf 0
+
 # ---- slow_down adds 5 s to the interval ----
 reset
 devconf 1 1
@@ -101,6 +109,13 @@ echo "  unapproved device login with device_timeout 4s: $ms ms"
 check "not approved: the login ends at device_timeout (4 s) with a message, PAM_AUTH_ERR" \
 	"[ $seq != 0 ] && [ $ms -lt 6500 ] && grep -q 'authenticate returned 7 ' '$T/d7' && grep -q '^msg: The login was not approved within 4s; try again.' '$T/d7' && logged 'event=auth result=deny reason=no_credentials service=tg_devshort user=alice .*method=device'"
 devconf 0
+
+# ---- the typed prompt used the whole device_timeout: no device login ----
+reset
+export PAMSEQ_HOOK="sleep 1.5"
+login d7b tg_devlate_1s ""
+check "Enter after device_timeout (1 s) had passed at the token prompt: refused at once, no device authorization" \
+	"[ $seq != 0 ] && grep -q '^msg: Too late for a browser login now; try again.' '$T/d7b' && [ \"\$(count /device/auth)\" = 0 ] && logged 'event=auth result=deny reason=no_credentials service=tg_devlate_1s user=alice .*method=device'"
 
 # ---- no person: never prompt, never poll; the store decides ----
 reset
