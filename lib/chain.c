@@ -224,7 +224,8 @@ static tg_rc step_password(struct run *r)
 	if (idx < 0)
 		return say(r->o, TG_E_CONFIG, "no issuer with a client_id for the password method");
 	struct tg_keys_req k = keys_req(r->q, (size_t)idx);
-	tg_rc rc = tg_oauth_password(&k, r->q->user, r->q->password, NULL, &t, &e);
+	tg_rc rc = tg_oauth_password(&k, r->q->user, r->q->password,
+				     tg_config_issuer_value(r->q->cfg, (size_t)idx, "scope"), &t, &e);
 	if (rc == TG_OK) {
 		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "password", &t, NULL, true,
 				      r->o);
@@ -236,8 +237,16 @@ static tg_rc step_password(struct run *r)
 		r->o->unreachable = true;
 		return rc;
 	}
-	if (rc == TG_E_REVOKED) /* invalid_grant: wrong user name or password */
-		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
+	/* invalid_grant: wrong user name or password. A 400 or 403 without
+	 * an OAuth error code is Glewlwyd's answer to a wrong password (and
+	 * to a user without the scope, or a wrong client secret): the body
+	 * is empty, so the detail says what came back. */
+	if (rc == TG_E_REVOKED || (rc == TG_E_NOT_AUTHORIZED && e.error[0] == '\0')) {
+		char detail[sizeof(r->o->detail)];
+		snprintf(detail, sizeof(detail), "the provider refused the password%s%.200s%s",
+			 e.error[0] ? "" : " (", e.error[0] ? "" : e.detail, e.error[0] ? "" : ")");
+		return say(r->o, TG_E_BAD_PASSWORD, detail);
+	}
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
 }
 

@@ -191,11 +191,16 @@ static bool parse_ec(const json_t *jwk, struct tg_key *key, const char **cause)
 	*cause = "ec_bad_encoding";
 	x = member_bytes(jwk, "x", &xlen);
 	y = member_bytes(jwk, "y", &ylen);
-	if (x == NULL || y == NULL || xlen != 32 || ylen != 32)
+	/* RFC 7518 6.2.1.2: each coordinate is the full 32 bytes. Glewlwyd
+	 * 2.7 drops leading zero bytes (1 key in 128); a shorter coordinate
+	 * is still one unambiguous number, so it is padded back. Longer ones
+	 * and empty ones are refused; the curve check below has the last word. */
+	if (x == NULL || y == NULL || xlen == 0 || ylen == 0 || xlen > 32 || ylen > 32)
 		goto out;
+	memset(point, 0, sizeof(point));
 	point[0] = 0x04;
-	memcpy(point + 1, x, 32);
-	memcpy(point + 33, y, 32);
+	memcpy(point + 1 + (32 - xlen), x, xlen);
+	memcpy(point + 33 + (32 - ylen), y, ylen);
 	*cause = "ec_point_not_on_curve";
 	bld = OSSL_PARAM_BLD_new();
 	if (bld == NULL ||

@@ -73,6 +73,15 @@ elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 else
 	skip "identity provider" "needs root or user namespaces for a private /dev/log"
 fi
+# The second real provider; `make check` as root installs it (ensure-deps).
+if ! command -v glewlwyd >/dev/null 2>&1 || [ ! -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ]; then
+	skip "interop: Glewlwyd" "glewlwyd is not installed (as root, make check installs it)"
+elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
+	suite "interop: Glewlwyd 2.7 (second real provider: password, device, refresh, revoke, ES256)" \
+		env B="$B" sh tests/interop/glewlwyd.sh
+else
+	skip "interop: Glewlwyd" "needs root or user namespaces for a private /dev/log"
+fi
 if command -v "${CLANG:-clang}" >/dev/null 2>&1; then
 	suite "fuzz (bounded)" sh -c "make --no-print-directory -s fuzz-build && FUZZ_SECONDS=\${FUZZ_SECONDS:-8} B='$B' sh tests/fuzz/run.sh b64url json jwt jwks config"
 else

@@ -9,8 +9,9 @@ libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester clang man-
 libqrencode-dev"
 # The end-to-end suite drives the real programs (run as root only).
 # So does the package test (make deb, lintian, install and purge).
+# So does the interop suite's second OpenID provider, Glewlwyd.
 [ "$(id -u)" = 0 ] && pkgs="$pkgs openssh-server openssh-client expect sudo login
-dpkg-dev debhelper lintian fakeroot"
+dpkg-dev debhelper lintian fakeroot glewlwyd"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -25,5 +26,21 @@ fi
 echo "tokengate: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# The services these packages bring (sshd, Glewlwyd on every address at
+# port 4593) are never started: the suites run their own, on 127.0.0.1.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+fi
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null && rc=0 || rc=$?
+[ -z "$policy" ] || rm -f "$policy"
+if dpkg-query -W -f='${Status}' glewlwyd 2>/dev/null | grep -q 'ok installed'; then
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now glewlwyd >/dev/null 2>&1 || true
+	fi
+	update-rc.d glewlwyd disable >/dev/null 2>&1 || true
+fi
+exit "$rc"

@@ -206,6 +206,71 @@ static void test_key_policy_skips_unsafe_keys(void **state)
 	assert_non_null(strstr(skip_causes, "k-enc:use_not_sig"));
 }
 
+/* x or y of an EC key as base64url, with its leading zero bytes dropped
+ * (drop = 1) as Glewlwyd 2.7 writes them, or with one zero byte too many
+ * (drop = -1). */
+static char *ec_coord(EVP_PKEY *k, const char *name, int drop)
+{
+	BIGNUM *v = NULL;
+	unsigned char buf[33] = { 0 };
+	assert_int_equal(EVP_PKEY_get_bn_param(k, name, &v), 1);
+	int len = drop == 1 ? BN_bn2bin(v, buf) : BN_bn2binpad(v, buf + (drop < 0), 32) + (drop < 0);
+	BN_free(v);
+	return tg_b64url_encode(buf, (size_t)len);
+}
+
+static void test_ec_coordinates_without_leading_zeros(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = NULL;
+	BIGNUM *x = NULL, *y = NULL;
+	for (int i = 0; i < 5000 && k == NULL; i++) { /* 1 key in 128 */
+		EVP_PKEY *c = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		assert_non_null(c);
+		EVP_PKEY_get_bn_param(c, OSSL_PKEY_PARAM_EC_PUB_X, &x);
+		EVP_PKEY_get_bn_param(c, OSSL_PKEY_PARAM_EC_PUB_Y, &y);
+		if (BN_num_bytes(x) < 32 || BN_num_bytes(y) < 32)
+			k = c;
+		else
+			EVP_PKEY_free(c);
+		BN_free(x);
+		BN_free(y);
+		x = y = NULL;
+	}
+	assert_non_null(k);
+	const char *sx = OSSL_PKEY_PARAM_EC_PUB_X, *sy = OSSL_PKEY_PARAM_EC_PUB_Y;
+	for (int drop = 1; drop >= -1; drop -= 2) {
+		char *ex = ec_coord(k, sx, drop), *ey = ec_coord(k, sy, drop);
+		json_t *set = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s}]}", "keys", "kty", "EC",
+					"kid", "k-short-ec", "crv", "P-256", "x", ex, "y", ey);
+		char *text = json_dumps(set, JSON_COMPACT);
+		tg_jwks *ks = NULL;
+		int before = skipped;
+		skip_causes[0] = '\0';
+		assert_rc(tg_jwks_parse(text, strlen(text), on_skip, NULL, &ks), TG_OK);
+		if (drop == 1) { /* shorter: padded back, and it verifies */
+			assert_int_equal(tg_jwks_count(ks), 1);
+			char *t = good(k, "ES256", "k-short-ec");
+			tg_policy *p = policy(TG_KIND_ACCESS);
+			tg_token *tok = NULL;
+			assert_rc(tg_token_validate(p, ks, t, strlen(t), &tok), TG_OK);
+			tg_token_free(tok);
+			tg_policy_free(p);
+			free(t);
+		} else { /* longer than the curve: refused */
+			assert_int_equal(tg_jwks_count(ks), 0);
+			assert_non_null(strstr(skip_causes, "k-short-ec:ec_bad_encoding"));
+		}
+		skipped = before;
+		tg_jwks_free(ks);
+		free(text);
+		json_decref(set);
+		free(ex);
+		free(ey);
+	}
+	EVP_PKEY_free(k);
+}
+
 static void test_alg_none_any_case(void **state)
 {
 	(void)state;
@@ -781,6 +846,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_tokens_pass),
 		cmocka_unit_test(test_key_policy_skips_unsafe_keys),
+		cmocka_unit_test(test_ec_coordinates_without_leading_zeros),
 		cmocka_unit_test(test_alg_none_any_case),
 		cmocka_unit_test(test_hs256_with_rsa_public_key),
 		cmocka_unit_test(test_refused_header_is_reported),
