@@ -19,6 +19,7 @@ struct run {
 	long idx;		/* the session's issuer, -1 none */
 	bool stored_valid;	/* the stored access token still works */
 	tg_rc refresh_rc;	/* how the refresh grant failed (TG_OK: not tried) */
+	char refresh_why[128];	/* and what came back */
 	int64_t stored_exp;
 };
 
@@ -168,6 +169,8 @@ static tg_rc step_refresh(struct run *r)
 		if (unreachable(rc))
 			r->o->unreachable = true;
 		r->refresh_rc = rc;
+		snprintf(r->refresh_why, sizeof(r->refresh_why), "%s: %.100s", tg_reason(rc),
+			 e.detail[0] ? e.detail : e.error);
 		note(r, "refresh", "error", rc, e.detail[0] ? e.detail : e.error);
 		return rc;
 	}
@@ -324,7 +327,11 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 		tg_duration_text(r.stored_exp - q->now, false, left, sizeof(left));
 		o->step = "stored";
 		o->ends_in = r.stored_exp - q->now;
-		snprintf(o->detail, sizeof(o->detail), "not renewed; the session ends in %s", left);
+		if (r.refresh_rc != TG_OK)
+			snprintf(o->detail, sizeof(o->detail),
+				 "not renewed (%s); the session ends in %s", r.refresh_why, left);
+		else
+			snprintf(o->detail, sizeof(o->detail), "not renewed; the session ends in %s", left);
 		return o->rc = TG_OK;
 	}
 	if (o->unreachable)

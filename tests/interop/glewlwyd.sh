@@ -26,16 +26,7 @@ fi
 G=http://127.0.0.1:$port/api
 glog() { sleep 0.1; grep -c -- "$1" "$T/g/glewlwyd.log" || true; }
 
-cat > "$T/passwd" <<EOF
-alice:x:5001:5001:Alice:/nonexistent:/bin/sh
-bob:x:5002:5002:Bob:/nonexistent:/bin/sh
-carol:x:5003:5003:Carol:/nonexistent:/bin/sh
-EOF
-cat > "$T/group" <<EOF
-alice:x:5001:
-bob:x:5002:
-carol:x:5003:
-EOF
+nss_users alice:5001 bob:5002 carol:5003
 printf 'linux-hosts-secret\n' > "$T/secret"
 printf 'not-the-secret\n' > "$T/badsecret"
 chmod 600 "$T/secret" "$T/badsecret"

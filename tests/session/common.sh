@@ -29,14 +29,7 @@ ttl() { curl -s -X POST "$UP/test/ttl?at=$1" >/dev/null; }
 
 # Users: nss_wrapper gives the application (and so the module) alice and
 # bob; the helper gets the uid from the module.
-cat > "$T/passwd" <<EOF
-alice:x:5001:5001:Alice:/nonexistent:/bin/sh
-bob:x:5002:5002:Bob:/nonexistent:/bin/sh
-EOF
-cat > "$T/group" <<EOF
-alice:x:5001:
-bob:x:5002:
-EOF
+nss_users alice:5001 bob:5002
 printf 'linux-hosts-secret\n' > "$T/secret"
 chmod 600 "$T/secret"
 mkdir -p "$T/run/5001"

@@ -6,8 +6,7 @@
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 echo "  provider: $PURL (upstream $UP)"
-echo "carol:x:5003:5003:Carol:/nonexistent:/bin/sh" >> "$T/passwd"
-echo "carol:x:5003:" >> "$T/group"
+nss_users alice:5001 bob:5002 carol:5003
 # a circuit that opens after 2 failures, for the grace state
 sed -e 's/^circuit_failures = 50$/circuit_failures = 2\ncircuit_cooldown = 1s/' \
 	-e 's/^offline_grace = 12h$/offline_grace = 12h\nleeway = 0s/' "$T/tg.conf" > "$T/ops.conf"

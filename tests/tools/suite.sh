@@ -17,6 +17,17 @@ private_log_ns() {
 	exit
 }
 
+# nss_users NAME:UID ...: $T/passwd and $T/group for nss_wrapper (the
+# users exist only for the programs run with NSS_WRAPPER_PASSWD/GROUP)
+nss_users() {
+	: > "$T/passwd"
+	: > "$T/group"
+	for _u in "$@"; do
+		printf '%s:x:%s:%s:%s:/nonexistent:/bin/sh\n' "${_u%%:*}" "${_u#*:}" "${_u#*:}" "${_u%%:*}" >> "$T/passwd"
+		printf '%s:x:%s:\n' "${_u%%:*}" "${_u#*:}" >> "$T/group"
+	done
+}
+
 fail=0 n=0
 ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
