@@ -244,10 +244,12 @@ static tg_rc step_password(struct run *r)
 	 * an OAuth error code is Glewlwyd's answer to a wrong password (and
 	 * to a user without the scope, or a wrong client secret): the body
 	 * is empty, so the detail says what came back. */
+	if (rc == TG_E_REVOKED && e.error[0] != '\0')
+		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
 	if (rc == TG_E_REVOKED || (rc == TG_E_NOT_AUTHORIZED && e.error[0] == '\0')) {
 		char detail[sizeof(r->o->detail)];
-		snprintf(detail, sizeof(detail), "the provider refused the password%s%.200s%s",
-			 e.error[0] ? "" : " (", e.error[0] ? "" : e.detail, e.error[0] ? "" : ")");
+		snprintf(detail, sizeof(detail), "the provider refused the password (%.200s)",
+			 e.detail);
 		return say(r->o, TG_E_BAD_PASSWORD, detail);
 	}
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
