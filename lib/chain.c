@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chain.h"
 #include "oauth.h"
@@ -51,12 +52,21 @@ static struct tg_keys_req keys_req(const struct tg_chain_req *q, size_t idx)
 
 /* A token of the session under the rules of its kind ("access" for
  * everything the token endpoint gives). */
+/* The time now, on the caller's clock: q->now was taken before any
+ * request went out. */
+static int64_t current_time(const struct tg_chain_req *q)
+{
+	int64_t t = (int64_t)time(NULL) + q->clock_offset;
+	return t > q->now ? t : q->now;
+}
+
 static tg_rc validate_access(const struct tg_chain_req *q, size_t idx, const char *kind,
 			     const char *tok, tg_token **t, const char **detail)
 {
 	struct tg_check_req c = {
 		.cfg = q->cfg, .idx = idx, .service = q->service, .user = q->user,
-		.kind = kind ? kind : "access", .now = q->now, .event = q->event, .skip = q->skip,
+		.kind = kind ? kind : "access", .now = current_time(q), .event = q->event,
+		.skip = q->skip,
 		.ud = q->ud,
 	};
 	return tg_issuer_validate(&c, tok, t, detail);

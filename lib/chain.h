@@ -33,6 +33,11 @@ struct tg_chain_req {
 	const char *user;
 	uint32_t uid;
 	int64_t now;
+	int64_t clock_offset;	/* the caller's clock minus the system clock (the
+				   test build's clock=); tokens are checked at
+				   the current time, not at now: a grant that
+				   crosses a second must not make its own token
+				   "not valid yet" (leeway = 0s) */
 	const char *password;	/* typed just now, or NULL */
 	int64_t refresh_ahead;	/* seconds; 0: the service's refresh_ahead */
 	tg_keys_event_fn event;

@@ -168,8 +168,9 @@ static struct tg_chain_req chain_req(struct hctx *c, const char *password)
 {
 	struct tg_chain_req q = {
 		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
-		.now = helper_now(c), .password = password, .event = helper_on_keys_event,
-		.skip = helper_on_skipped_key, .note = helper_on_note, .ud = c,
+		.now = helper_now(c), .clock_offset = c->clock_offset, .password = password,
+		.event = helper_on_keys_event, .skip = helper_on_skipped_key, .note = helper_on_note,
+		.ud = c,
 	};
 	return q;
 }

@@ -104,7 +104,7 @@ static tg_rc walk(struct hctx *c, struct tg_store *st, json_t **sess, struct tg_
 {
 	struct tg_chain_req q = {
 		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
-		.now = helper_now(c), .event = helper_on_keys_event,
+		.now = helper_now(c), .clock_offset = c->clock_offset, .event = helper_on_keys_event,
 		.skip = helper_on_skipped_key, .note = helper_on_note, .ud = c,
 	};
 	return tg_chain_run(&q, st, sess, o);
@@ -242,7 +242,8 @@ static size_t forget_session(json_t *sess, const char *id)
 static void revoke_at_provider(struct hctx *c, const json_t *sess)
 {
 	struct tg_chain_req q = { .cfg = c->cfg, .now = helper_now(c),
-				  .event = helper_on_keys_event, .ud = c };
+				  .clock_offset = c->clock_offset, .event = helper_on_keys_event,
+				  .ud = c };
 	tg_rc rc = tg_session_revoke(&q, sess);
 	if (rc == TG_E_NO_CREDENTIALS)
 		return;

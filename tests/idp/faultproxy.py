@@ -6,7 +6,8 @@
 Listens on 127.0.0.1 (port written to OUTDIR/proxy-port), forwards to the
 URL in OUTDIR/upstream, and misbehaves as OUTDIR/mode says, read on every
 request: pass, hang, reset, 500, 502, 503, 429, garbage, truncated, bigbody
-(10 MB), drip (one byte every 0.2 s), wrongtype (text/html), and for POSTs
+(10 MB), drip (one byte every 0.2 s), wrongtype (text/html), slow (forwards
+after 1.2 s, so the provider answers in the next second), and for POSTs
 only emptyerror (400, empty body) and htmlerror (400, an HTML page). Requests seen
 are counted in OUTDIR/proxy-count. Stops by itself after 15 minutes; a hang
 lasts at most 30 s.
@@ -109,6 +110,8 @@ class Handler(socketserver.BaseRequestHandler):
             return reply(sock, 400, "text/html", b"<html><body>Bad Request</body></html>")
         if mode == "garbage":
             return sock.sendall(b"\x00\x01\x02 this is not HTTP at all\r\n\r\n")
+        if mode == "slow":
+            time.sleep(1.2)
         status, ctype, body = forward(*req)
         if mode == "truncated":
             head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
