@@ -256,6 +256,13 @@ static tg_rc step_password(struct run *r)
 	 * is empty, so the detail says what came back. */
 	if (rc == TG_E_REVOKED && e.error[0] != '\0')
 		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
+	if (e.error[0] == '\0' && e.status != 400 && e.status != 403 &&
+	    (rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED)) {
+		/* 404, 405, ...: the endpoint, not the person, is wrong */
+		char detail[sizeof(r->o->detail)];
+		snprintf(detail, sizeof(detail), "the token endpoint answered %.200s", e.detail);
+		return say(r->o, TG_E_CONFIG, detail);
+	}
 	if (rc == TG_E_REVOKED || (rc == TG_E_NOT_AUTHORIZED && e.error[0] == '\0')) {
 		char detail[sizeof(r->o->detail)];
 		snprintf(detail, sizeof(detail), "the provider refused the password (%.200s)",

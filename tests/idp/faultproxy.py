@@ -8,7 +8,8 @@ URL in OUTDIR/upstream, and misbehaves as OUTDIR/mode says, read on every
 request: pass, hang, reset, 500, 502, 503, 429, garbage, truncated, bigbody
 (10 MB), drip (one byte every 0.2 s), wrongtype (text/html), slow (forwards
 after 1.2 s, so the provider answers in the next second), and for POSTs
-only emptyerror (400, empty body) and htmlerror (400, an HTML page). Requests seen
+only emptyerror (400, empty body), htmlerror (400, an HTML page) and notfound
+(404, empty body). Requests seen
 are counted in OUTDIR/proxy-count. Stops by itself after 15 minutes; a hang
 lasts at most 30 s.
 """
@@ -108,6 +109,8 @@ class Handler(socketserver.BaseRequestHandler):
             return reply(sock, 400, "text/plain", b"")
         if mode == "htmlerror" and method_is_post(req):
             return reply(sock, 400, "text/html", b"<html><body>Bad Request</body></html>")
+        if mode == "notfound" and method_is_post(req):
+            return reply(sock, 404, "text/plain", b"")
         if mode == "garbage":
             return sock.sendall(b"\x00\x01\x02 this is not HTTP at all\r\n\r\n")
         if mode == "slow":

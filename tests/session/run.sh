@@ -22,6 +22,11 @@ check "  no secret in the audit log" "! grep -a -q -e 'alice-password' -e \"\$(s
 r=$(pam tg alice authenticate wrong-password)
 check "wrong password is refused (PAM_AUTH_ERR) with reason=bad_password" \
 	"echo '$r' | grep -q 'Authentication failure' && logged 'event=auth result=deny reason=bad_password'"
+mode notfound
+r=$(pam tg bob authenticate bob-password)
+mode pass
+check "a token endpoint answering an empty 404: a configuration error (no bad_password, no lockout count)" \
+	"! succeeded && logged 'event=auth result=deny reason=internal service=tg user=bob .*the token endpoint answered HTTP 404 with an empty body' && ! logged 'reason=bad_password service=tg user=bob'"
 
 reset
 r=$(pam tg alice acct_mgmt)
