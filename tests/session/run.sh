@@ -86,8 +86,21 @@ while [ $i -lt 50 ]; do
 done
 # shellcheck disable=SC2086
 wait $pids
+# pam_wrapper picks its /tmp/pam.X directory by lstat, then mkdir: two
+# processes starting at the same moment can collide, and pam_start fails
+# before tokengate is reached ("Initialization failure"). Those, and only
+# those, run again one by one; the rest stayed concurrent.
+again=0
+for f in "$T"/sf.*.out; do
+	if grep -q 'PWRAP_ERROR.*config dir' "$f" && grep -q 'Initialization failure' "$f"; then
+		i=${f##*/sf.}; i=${i%.out}
+		r=$(OUT="$f" pam tg alice acct_mgmt); echo "$r" > "$T/sf.$i"
+		again=$((again + 1))
+	fi
+done
+[ "$again" = 0 ] || echo "  ($again of the 50 hit pam_wrapper's directory race before reaching tokengate; run again)"
 ok50=$(cat "$T"/sf.[0-9] "$T"/sf.[0-9][0-9] | grep -c 'management done' || true)
-check "single flight: 50 concurrent acct_mgmt with a refresh due all succeed" "[ '$ok50' = 50 ]"
+check "single flight: 50 concurrent acct_mgmt with a refresh due all succeed" "[ '$ok50' = 50 ] && [ $again -le 10 ]"
 [ "$ok50" = 50 ] || for f in "$T"/sf.*.out; do grep -q 'management done' "$f" || cat "$f"; done
 check "  the provider received exactly 1 refresh grant" "[ \"\$(count grant:refresh_token)\" = 1 ] && [ \"\$(errors)\" = 0 ]"
 
