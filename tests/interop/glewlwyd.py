@@ -13,6 +13,7 @@ suite: Debian's Glewlwyd (C, sqlite backend), on 127.0.0.1.
 
 Only the standard library; every request is bounded by a timeout.
 """
+import base64
 import gzip
 import http.cookiejar
 import json
@@ -61,7 +62,6 @@ def call(op, method, url, body=None, form=None, auth=None):
         data = urllib.parse.urlencode(form).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     if auth is not None:
-        import base64
         headers["Authorization"] = "Basic " + base64.b64encode(
             ("%s:%s" % auth).encode()).decode()
     req = urllib.request.Request(url, data=data, headers=headers, method=method)

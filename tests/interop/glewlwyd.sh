@@ -30,7 +30,7 @@ nss_users alice:5001 bob:5002 carol:5003
 printf 'linux-hosts-secret\n' > "$T/secret"
 printf 'not-the-secret\n' > "$T/badsecret"
 chmod 600 "$T/secret" "$T/badsecret"
-# What an administrator writes for Glewlwyd (docs/PROVIDERS.md): the scope
+# What an administrator writes for Glewlwyd (docs/ADMIN.md): the scope
 # named after the hosts is both what is asked for and the audience.
 cat > "$T/tg.conf" <<CONF
 [global]
