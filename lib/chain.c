@@ -50,8 +50,6 @@ static struct tg_keys_req keys_req(const struct tg_chain_req *q, size_t idx)
 	return k;
 }
 
-/* A token of the session under the rules of its kind ("access" for
- * everything the token endpoint gives). */
 /* The time now, on the caller's clock: q->now was taken before any
  * request went out. */
 static int64_t current_time(const struct tg_chain_req *q)
@@ -60,6 +58,8 @@ static int64_t current_time(const struct tg_chain_req *q)
 	return t > q->now ? t : q->now;
 }
 
+/* A token of the session under the rules of its kind ("access" for
+ * everything the token endpoint gives). */
 static tg_rc validate_access(const struct tg_chain_req *q, size_t idx, const char *kind,
 			     const char *tok, tg_token **t, const char **detail)
 {
@@ -178,10 +178,10 @@ static tg_rc step_refresh(struct run *r)
 		tg_tokens_clear(&t);
 		if (unreachable(rc))
 			r->o->unreachable = true;
+		const char *why = e.detail[0] ? e.detail : e.error;
 		r->refresh_rc = rc;
-		snprintf(r->refresh_why, sizeof(r->refresh_why), "%s: %.100s", tg_reason(rc),
-			 e.detail[0] ? e.detail : e.error);
-		note(r, "refresh", "error", rc, e.detail[0] ? e.detail : e.error);
+		snprintf(r->refresh_why, sizeof(r->refresh_why), "%s: %.100s", tg_reason(rc), why);
+		note(r, "refresh", "error", rc, why);
 		return rc;
 	}
 	/* Validate locally (nothing is sent anywhere), then store the rotated
@@ -250,24 +250,22 @@ static tg_rc step_password(struct run *r)
 		r->o->unreachable = true;
 		return rc;
 	}
-	/* invalid_grant: wrong user name or password. A 400 or 403 without
-	 * an OAuth error code is Glewlwyd's answer to a wrong password (and
-	 * to a user without the scope, or a wrong client secret): the body
-	 * is empty, so the detail says what came back. */
-	if (rc == TG_E_REVOKED && e.error[0] != '\0')
+	/* invalid_grant: a wrong user name or password. Without an error
+	 * code (Glewlwyd's empty bodies) a 400 or 403 is one too (or a user
+	 * without the scope, or a wrong client secret), any other 4xx the
+	 * endpoint's fault: the detail says what came back. */
+	char detail[sizeof(r->o->detail)];
+	bool bare = e.error[0] == '\0' && e.status >= 400;
+	if (rc == TG_E_REVOKED && !bare)
 		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
-	if (e.error[0] == '\0' && e.status != 400 && e.status != 403 &&
-	    (rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED)) {
-		/* 404, 405, ...: the endpoint, not the person, is wrong */
-		char detail[sizeof(r->o->detail)];
-		snprintf(detail, sizeof(detail), "the token endpoint answered %.200s", e.detail);
-		return say(r->o, TG_E_CONFIG, detail);
-	}
-	if (rc == TG_E_REVOKED || (rc == TG_E_NOT_AUTHORIZED && e.error[0] == '\0')) {
-		char detail[sizeof(r->o->detail)];
+	if (bare && (rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED)) {
 		snprintf(detail, sizeof(detail), "the provider refused the password (%.200s)",
 			 e.detail);
 		return say(r->o, TG_E_BAD_PASSWORD, detail);
+	}
+	if (bare && rc == TG_E_CONFIG) {
+		snprintf(detail, sizeof(detail), "the token endpoint answered %.200s", e.detail);
+		return say(r->o, rc, detail);
 	}
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
 }

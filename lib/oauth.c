@@ -165,8 +165,10 @@ static tg_rc error_rc(const struct tg_http_resp *r, struct tg_oauth_err *e)
 		return TG_E_NO_CREDENTIALS;
 	if (*c)
 		return TG_E_CONFIG; /* invalid_client, unauthorized_client, ... */
-	return r->status == 401 ? TG_E_CONFIG : r->status == 403 ? TG_E_NOT_AUTHORIZED
-								 : TG_E_REVOKED;
+	/* No error code (Glewlwyd's empty bodies): 400 is a refused grant,
+	 * 403 not authorized; 401, 404, 405 ...: the client or endpoint. */
+	return r->status == 400 ? TG_E_REVOKED : r->status == 403 ? TG_E_NOT_AUTHORIZED
+								  : TG_E_CONFIG;
 }
 
 /* POST form to the named endpoint; *json receives a 2xx JSON body. */

@@ -36,7 +36,8 @@ struct tg_oauth_err {
  * (access_denied, 403); TG_E_EXPIRED (expired_token); TG_E_NO_CREDENTIALS
  * (authorization_pending, slow_down: err->error tells which); TG_E_CONFIG
  * (invalid_client, unauthorized_client, unsupported_grant_type,
- * invalid_request, invalid_scope, 401, no such endpoint); TG_E_MALFORMED (a
+ * invalid_request, invalid_scope, no such endpoint, and any 4xx but 400
+ * and 403 without an error code); TG_E_MALFORMED (a
  * success that is not a valid token response); TG_E_IDP_UNREACHABLE. */
 TG_HIDDEN tg_rc tg_oauth_refresh(const struct tg_keys_req *q, const char *refresh_token,
 				 struct tg_tokens *t, struct tg_oauth_err *e);

@@ -277,6 +277,10 @@ for m in emptyerror htmlerror; do
 	check "token endpoint answering 400 with $m: handled as a refused grant" \
 		"grep -qx rc=revoked '$T/o.out' && grep -q 'HTTP 400 with' '$T/o.out'"
 done
+echo notfound > "$T/f/mode"
+"$B/tests/oauthctl" "$T/fo.conf" idp refresh some-token > "$T/o.out" 2>/dev/null
+check "token endpoint answering an empty 404: a configuration error, not a revocation (no session purged)" \
+	"grep -qx rc=internal '$T/o.out' && grep -q 'HTTP 404 with an empty body' '$T/o.out'"
 echo pass > "$T/f/mode"
 rm -rf "$T/fcache"
 r=$(login tg_f "$ftok")
