@@ -68,29 +68,9 @@ device_timeout = 30s
 CONF
 sed "s|^client_secret_file = .*|client_secret_file = $T/badsecret|" "$T/tg.conf" > "$T/bad.conf"
 chmod 600 "$T/tg.conf" "$T/bad.conf"
-mkdir "$T/svc"
-mod=$B/test/pam_tokengate.so
-for s in gw_tok gw_pw gw_dev; do
-	{
-		printf 'auth required %s config=%s\n' "$mod" "$T/tg.conf"
-		printf 'account required %s config=%s require_session\n' "$mod" "$T/tg.conf"
-		printf 'session required %s config=%s\n' "$mod" "$T/tg.conf"
-	} > "$T/svc/$s"
-done
+for s in gw_tok gw_pw gw_dev; do service "$s"; done
 sed "s|config=$T/tg.conf|config=$T/bad.conf|" "$T/svc/gw_pw" > "$T/svc/gw_pw_badclient"
 
-wrap() {
-	env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" "$@"
-}
-pam() { # service user op [answer] -> pamtester's last line; output in $T/out
-	printf '%s\n' "${4:-}" | wrap pamtester -v "$1" "$2" "$3" > "$T/out" 2>&1 || true
-	tail -1 "$T/out"
-}
-ok_pam() { echo "$r" | grep -q 'successfully'; }
-ctl() { env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	"$B/tokengatectl" "$@" --config "$T/tg.conf" 2>&1; }
-store() { python3 -c "import json; print(json.load(open('$T/store/$1')).get('$2', ''))"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', ''))"; }
 tok() { $GW token "$port" "$@" | field access_token; } # PLUGIN CLIENT USER PASSWORD SCOPE
 
@@ -103,28 +83,28 @@ check "discovery (issuer $G/oidc) and JWKS: tokengatectl validate accepts a Glew
 	"echo \"\$r\" | grep -q '^valid'"
 r=$(pam gw_tok alice authenticate "$at")
 check "token login through libpam with a Glewlwyd access token: PAM_SUCCESS, audited" \
-	"ok_pam && logged 'event=auth result=allow reason=ok service=gw_tok user=alice .*method=token'"
+	"succeeded && logged 'event=auth result=allow reason=ok service=gw_tok user=alice .*method=token'"
 jwks_before=$(stat -c '%Y.%i' "$T"/cache/*jwks* 2>/dev/null || true)
 r=$(pam gw_tok alice authenticate "$(tok oidc linux-hosts alice alice-pw-1 linux-hosts)")
 check "  Glewlwyd sends its JWKS with Cache-Control: no-store; tokengate keeps it for jwks_min_ttl: a second login fetches nothing" \
-	"ok_pam && [ -n '$jwks_before' ] && [ \"\$(stat -c '%Y.%i' '$T'/cache/*jwks*)\" = '$jwks_before' ]"
+	"succeeded && [ -n '$jwks_before' ] && [ \"\$(stat -c '%Y.%i' '$T'/cache/*jwks*)\" = '$jwks_before' ]"
 r=$(ctl status)
 check "tokengatectl status: one usable key, kept 5m despite max-age 0 (no-store), the circuit closed" \
 	"echo \"\$r\" | grep -A4 '^issuer glewlwyd ' | grep -q 'keys *1 usable, .*ttl 5m (max-age 0)' && echo \"\$r\" | grep -A4 '^issuer glewlwyd ' | grep -q 'circuit *closed'"
 at_ec=$(tok oidc-ec linux-hosts alice alice-pw-1 linux-hosts)
 r=$(pam gw_tok alice authenticate "$at_ec")
 check "a second issuer at the same provider, ES256 (the oidc-ec plugin): token login succeeds" \
-	"ok_pam && logged 'event=auth result=allow reason=ok service=gw_tok user=alice .*iss=$G/oidc-ec .*alg=ES256'"
+	"succeeded && logged 'event=auth result=allow reason=ok service=gw_tok user=alice .*iss=$G/oidc-ec .*alg=ES256'"
 
 # ---- tokens that must not log in ----
 other=$(tok oidc other-app alice alice-pw-1 openid)
 r=$(pam gw_tok alice authenticate "$other")
 check "alice's token for another client (aud \"openid\", Glewlwyd's scope-list audience): refused, bad_audience" \
-	"! ok_pam && logged 'event=auth result=deny reason=bad_audience service=gw_tok user=alice'"
+	"! succeeded && logged 'event=auth result=deny reason=bad_audience service=gw_tok user=alice'"
 bobs=$(tok oidc linux-hosts bob bob-pw-2 linux-hosts)
 r=$(pam gw_tok alice authenticate "$bobs")
 check "bob's token offered for alice: refused, user_mismatch" \
-	"! ok_pam && logged 'event=auth result=deny reason=user_mismatch service=gw_tok user=alice'"
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=gw_tok user=alice'"
 
 # ---- the device method: a person approves at Glewlwyd while the login waits ----
 cat > "$T/person.sh" <<HOOK
@@ -135,7 +115,7 @@ $GW approve "$port" oidc linux-hosts alice alice-pw-1 linux-hosts "\$code" > "$T
 HOOK
 chmod +x "$T/person.sh"
 t0=$(now_ms)
-PAMSEQ_HOOK=$T/person.sh wrap "$B/tests/pamseq" gw_dev alice "" > "$T/dev" 2>&1 && seq=0 || seq=$?
+PAMSEQ_HOOK=$T/person.sh seq_run gw_dev alice "" > "$T/dev" 2>&1 && seq=0 || seq=$?
 ms=$(($(now_ms) - t0))
 r=$(cat "$T/dev" "$T/person.out" 2>/dev/null)
 echo "  device login at Glewlwyd (approved, then Enter): $ms ms"
@@ -148,20 +128,20 @@ GRANTED="Refresh token generated for client 'linux-hosts' granted by user 'alice
 grants=$(glog "$GRANTED")
 r=$(pam gw_pw alice authenticate alice-pw-1)
 check "password login (password grant at Glewlwyd): PAM_SUCCESS, a session with a refresh token" \
-	"ok_pam && [ -n \"\$(store 5001 refresh_token)\" ] && [ \"\$(store 5001 method)\" = password ] && logged 'event=auth result=allow reason=ok service=gw_pw user=alice .*method=password'"
+	"succeeded && [ -n \"\$(store 5001 refresh_token)\" ] && [ \"\$(store 5001 method)\" = password ] && logged 'event=auth result=allow reason=ok service=gw_pw user=alice .*method=password'"
 check "  Glewlwyd saw exactly one grant for alice from client linux-hosts" \
 	"[ \"\$(glog \"\$GRANTED\")\" = $((grants + 1)) ]"
 r=$(pam gw_pw alice acct_mgmt)
 check "  the account stage accepts the stored session" "echo \"\$r\" | grep -q 'management done'"
 r=$(pam gw_pw alice authenticate wrong-password)
 check "a wrong password: Glewlwyd answers an empty 403; refused as bad_password, the audit says what came back" \
-	"! ok_pam && logged 'event=auth result=deny reason=bad_password service=gw_pw user=alice .*HTTP 403 with an empty body'"
+	"! succeeded && logged 'event=auth result=deny reason=bad_password service=gw_pw user=alice .*HTTP 403 with an empty body'"
 r=$(pam gw_pw carol authenticate carol-pw-3)
 check "carol, who lacks the linux-hosts scope at Glewlwyd: refused, no session stored" \
-	"! ok_pam && [ ! -e '$T/store/5003' ] && logged 'event=auth result=deny reason=bad_password service=gw_pw user=carol'"
+	"! succeeded && [ ! -e '$T/store/5003' ] && logged 'event=auth result=deny reason=bad_password service=gw_pw user=carol'"
 r=$(pam gw_pw_badclient bob authenticate bob-pw-2)
 check "a wrong client secret (Glewlwyd: empty 400): refused, no crash, no session for bob" \
-	"! ok_pam && [ ! -e '$T/store/5002' ] && logged 'event=auth result=deny reason=bad_password service=gw_pw_badclient user=bob .*HTTP 400 with an empty body'"
+	"! succeeded && [ ! -e '$T/store/5002' ] && logged 'event=auth result=deny reason=bad_password service=gw_pw_badclient user=bob .*HTTP 400 with an empty body'"
 
 old_at=$(store 5001 access_token)
 r=$(ctl refresh --ahead 2h alice)
@@ -182,9 +162,9 @@ check "  Glewlwyd refuses the revoked refresh token from now on (HTTP $code)" "[
 # ---- Glewlwyd gone ----
 kill "$GPID"; wait "$GPID" 2>/dev/null || true
 r=$(pam gw_tok alice authenticate "$at")
-check "Glewlwyd stopped: a token login still succeeds from the cached keys" "ok_pam"
+check "Glewlwyd stopped: a token login still succeeds from the cached keys" "succeeded"
 r=$(pam gw_pw alice authenticate alice-pw-1)
 check "  a password login inside the offline grace succeeds, audited as grace" \
-	"ok_pam && logged 'event=auth result=allow reason=ok service=gw_pw user=alice .*grace'"
+	"succeeded && logged 'event=auth result=allow reason=ok service=gw_pw user=alice .*grace'"
 
 suite_end

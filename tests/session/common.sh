@@ -101,16 +101,6 @@ printf 'not-the-secret\n' > "$T/badsecret"
 chmod 600 "$T/badsecret"
 sed "s|^client_secret_file = .*|client_secret_file = $T/badsecret|" "$T/tg.conf" > "$T/badclient.conf"
 chmod 600 "$T/badclient.conf"
-mkdir "$T/svc"
-mod=$B/test/pam_tokengate.so
-service() { # name [module args...]
-	_s=$1; shift
-	{
-		printf 'auth required %s config=%s %s\n' "$mod" "$T/tg.conf" "$*"
-		printf 'account required %s config=%s require_session %s\n' "$mod" "$T/tg.conf" "$*"
-		printf 'session required %s config=%s %s\n' "$mod" "$T/tg.conf" "$*"
-	} > "$T/svc/$_s"
-}
 service tg
 service tg_due
 service tg_exp
@@ -131,24 +121,3 @@ service tg_devlate_1s
 sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
 sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp" > "$T/svc/tg_exp_badclient"
 
-pam() { # service user op [answer] -> pamtester's last line
-	_svc=$1 _u=$2 _op=$3
-	printf '%s\n' "${4:-}" | env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
-		PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
-		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		pamtester -v "$_svc" "$_u" "$_op" > "${OUT:-$T/out}" 2>&1 || true
-	tail -1 "${OUT:-$T/out}"
-}
-succeeded() { echo "$r" | grep -q -e 'successfully' -e 'management done'; }
-store() { python3 -c "import json,sys; d=json.load(open('$T/store/$1')); print(d.get('$2',''))"; }
-
-# The whole auth -> account -> session sequence through libpamtest:
-# pamseq SERVICE USER ANSWER > file; PAMSEQ_HOOK runs at each prompt.
-seq_run() {
-	env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		"$B/tests/pamseq" "$@"
-}
-# tokengatectl with the test users and config
-ctl() { env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	"$B/tokengatectl" "$@" --config "${CTL_CONF:-$T/tg.conf}" 2>&1; }

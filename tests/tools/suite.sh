@@ -28,6 +28,39 @@ nss_users() {
 	done
 }
 
+# PAM through pam_wrapper for the users of nss_users, with the test build
+# of the module and $T/tg.conf. service NAME [module args...] writes a
+# service with auth, account (require_session) and session lines.
+service() {
+	mkdir -p "$T/svc"
+	_s=$1; shift
+	_m=$B/test/pam_tokengate.so
+	{
+		printf 'auth required %s config=%s %s\n' "$_m" "$T/tg.conf" "$*"
+		printf 'account required %s config=%s require_session %s\n' "$_m" "$T/tg.conf" "$*"
+		printf 'session required %s config=%s %s\n' "$_m" "$T/tg.conf" "$*"
+	} > "$T/svc/$_s"
+}
+# the wrappers' environment for a command
+wrapped() {
+	env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" \
+		NSS_WRAPPER_GROUP="$T/group" "$@"
+}
+pam() { # service user op [answer] -> pamtester's last line; output in ${OUT:-$T/out}
+	printf '%s\n' "${4:-}" | wrapped pamtester -v "$1" "$2" "$3" > "${OUT:-$T/out}" 2>&1 || true
+	tail -1 "${OUT:-$T/out}"
+}
+succeeded() { echo "$r" | grep -q -e 'successfully' -e 'management done'; }
+# The whole auth -> account -> session sequence through libpamtest:
+# pamseq SERVICE USER ANSWER > file; PAMSEQ_HOOK runs at each prompt.
+seq_run() { wrapped "$B/tests/pamseq" "$@"; }
+# tokengatectl with the test users and config
+ctl() { env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	"$B/tokengatectl" "$@" --config "${CTL_CONF:-$T/tg.conf}" 2>&1; }
+# store UID KEY: a member of the user's session file
+store() { python3 -c "import json,sys; d=json.load(open('$T/store/$1')); print(d.get('$2',''))"; }
+
 fail=0 n=0
 ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
