@@ -32,6 +32,9 @@ for e in "$hostdev"/* "$hostdev"/.[!.]*; do
 		touch "/dev/$n" && mount --bind "$e" "/dev/$n"
 	fi
 done
+# every node is bound on its own now: the staging point can go (it is in
+# the host's /tmp, and would stay behind empty)
+{ umount -l "$hostdev" && rmdir "$hostdev"; } || true
 "$sink" /dev/log "$log" > "$log.ready" &
 sinkpid=$!
 i=0
