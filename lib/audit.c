@@ -48,12 +48,16 @@ static void puts_(struct buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid; *cpp gets
+ * the code point so that the caller can escape the dangerous valid ones.
+ */
+static size_t utf8_decode(const unsigned char *s, size_t avail, unsigned *cpp)
 {
 	unsigned c = s[0];
 	size_t n;
 	unsigned min, cp;
+	*cpp = c;
 	if (c < 0x80)
 		return 1;
 	if ((c & 0xe0) == 0xc0) { n = 2; min = 0x80; cp = c & 0x1f; }
@@ -69,9 +73,32 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*cpp = cp;
 	return n;
 }
 
+/*
+ * Valid non-ASCII code points that are escaped all the same, because a log
+ * viewer, terminal or SIEM may act on them: C1 controls (U+009B is CSI, U+0085
+ * NEL ends a line), U+2028/2029 end a line in some readers (and in JavaScript
+ * strings), and bidi controls reorder what is shown, so that a value could
+ * appear to hold "result=allow". Zero-width characters and U+FEFF (BOM/ZWNBSP)
+ * do no harm to the format but make two different values look the same.
+ * All are in the BMP, so one \uXXXX is a complete JSON escape for each.
+ */
+static int escaped_cp(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f)	/* C1 controls */
+	    || cp == 0x061c			/* ARABIC LETTER MARK */
+	    || (cp >= 0x200b && cp <= 0x200d)	/* zero width space, ZWNJ, ZWJ */
+	    || (cp >= 0x200e && cp <= 0x200f)	/* LRM, RLM */
+	    || (cp >= 0x2028 && cp <= 0x2029)	/* line/paragraph separator */
+	    || (cp >= 0x202a && cp <= 0x202e)	/* LRE, RLE, PDF, LRO, RLO */
+	    || (cp >= 0x2066 && cp <= 0x2069)	/* LRI, RLI, FSI, PDI */
+	    || cp == 0xfeff;			/* BOM, zero width no-break space */
+}
+
+/* Any non-ASCII byte quotes the value, so escaped code points are quoted too. */
 static int needs_quotes(const char *v)
 {
 	if (*v == '\0')
@@ -82,22 +109,32 @@ static int needs_quotes(const char *v)
 	return 0;
 }
 
-/* Escapes one value; json selects JSON string rules. */
+/*
+ * Escapes one value; json selects JSON string rules. Escapes in logfmt: \xNN
+ * is one byte (an ASCII control, or a byte of invalid UTF-8), \uXXXX one valid
+ * code point from escaped_cp(), so a reader can tell the two apart. JSON only
+ * has \uXXXX; invalid bytes become \ufffd there.
+ */
 static void put_value(struct buf *b, const char *v, int json)
 {
 	const unsigned char *p = (const unsigned char *)v;
 	size_t len = strlen(v), used = 0;
 	int quote = json || needs_quotes(v);
-	char tmp[8];
+	char tmp[16];
 	if (quote)
 		puts_(b, "\"");
 	while (used < len) {
-		if (used >= VALUE_CAP) {
+		unsigned char c = p[used];
+		unsigned cp;
+		size_t n = utf8_decode(p + used, len - used, &cp);
+		/*
+		 * The cap counts input bytes and takes whole characters only, so
+		 * neither a UTF-8 sequence nor an escape is ever cut in half.
+		 */
+		if (used + (n ? n : 1) > VALUE_CAP) {
 			puts_(b, "...");
 			break;
 		}
-		unsigned char c = p[used];
-		size_t n = utf8_len(p + used, len - used);
 		if (n == 0) { /* invalid UTF-8: show the byte, never pass it */
 			snprintf(tmp, sizeof(tmp), json ? "\\ufffd" : "\\x%02x", c);
 			puts_(b, tmp);
@@ -105,7 +142,12 @@ static void put_value(struct buf *b, const char *v, int json)
 			continue;
 		}
 		if (n > 1) {
-			put(b, (const char *)p + used, n);
+			if (escaped_cp(cp)) {
+				snprintf(tmp, sizeof(tmp), "\\u%04x", cp);
+				puts_(b, tmp);
+			} else {
+				put(b, (const char *)p + used, n);
+			}
 			used += n;
 			continue;
 		}
