@@ -71,8 +71,10 @@ typedef struct tg_config tg_config;
 
 /* Loads a tokengate.conf. The file must be a regular file owned by root or
  * by the caller, not writable by group or others, at most 64 KiB. On error,
- * err receives "FILE:LINE: what is wrong". Warnings (unknown keys) are
- * reported through warn_fn and are not fatal. */
+ * err receives "FILE:LINE: what is wrong". Unknown keys and sections, and
+ * keys in the wrong kind of section, are errors (fail closed: a misspelt
+ * allowed_groups must never allow everyone); warn_fn is kept for
+ * warnings that are not fatal, and none is reported today. */
 typedef void (*tg_warn_fn)(void *ud, const char *msg);
 TG_API tg_rc tg_config_load(const char *path, tg_warn_fn warn_fn, void *ud,
 			    tg_config **out, char *err, size_t errlen);

@@ -1,9 +1,12 @@
 /*
  * config.c - tokengate.conf: INI sections [global], [issuer NAME] and
  * [service NAME], "key = value" lines, '#' comments. Every value is checked
- * against its type when read; errors name the file and line. Unknown keys
- * are a warning (DESIGN section 12); unknown sections, malformed values and
- * repeated keys are errors.
+ * against its type when read; errors name the file and line. Everything that
+ * is not understood is an error, so a typo fails closed (DESIGN section 12):
+ * unknown sections, unknown keys, keys in a kind of section they do not
+ * belong to, malformed values and repeated keys. The parser goes on after a
+ * problem so that tokengatectl check-config can list every one; a load
+ * reports the first.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -13,7 +16,7 @@
 
 #include "config_internal.h"
 
-#define CONFIG_MAX_BYTES (64u * 1024u)
+#define CONFIG_MAX_BYTES TG_CONFIG_MAX_BYTES
 #define LINE_MAX_BYTES 1024u
 
 enum vtype { T_STR, T_PATH, T_DUR, T_BOOL, T_INT, T_LIST, T_KIND, T_METHODS,
@@ -74,27 +77,31 @@ static const struct keydef {
 struct parser {
 	const char *name;
 	unsigned line;
-	char *err;
+	char *err;		/* the first problem */
 	size_t errlen;
-	tg_warn_fn warn;
+	tg_warn_fn problem;	/* check-config: every problem, or NULL */
 	void *ud;
+	unsigned nproblems;
 };
 
+/* Records one problem at ps->line (0: a whole-file rule) and goes on. */
 static tg_rc fail(struct parser *ps, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static tg_rc fail(struct parser *ps, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[320], full[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (ps->err == NULL || ps->errlen == 0)
-		return TG_E_CONFIG;
-	if (ps->line == 0) /* a whole-file rule */
-		snprintf(ps->err, ps->errlen, "%s: %s", ps->name, msg);
+	if (ps->line == 0)
+		snprintf(full, sizeof(full), "%s: %s", ps->name, msg);
 	else
-		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->name, ps->line, msg);
+		snprintf(full, sizeof(full), "%s:%u: %s", ps->name, ps->line, msg);
+	if (ps->nproblems++ == 0 && ps->err != NULL && ps->errlen > 0)
+		snprintf(ps->err, ps->errlen, "%s", full);
+	if (ps->problem != NULL)
+		ps->problem(ps->ud, full);
 	return TG_E_CONFIG;
 }
 
@@ -104,6 +111,62 @@ static const struct keydef *find_key(const char *key)
 		if (strcmp(keydefs[i].key, key) == 0)
 			return &keydefs[i];
 	return NULL;
+}
+
+/* Edit distance, for "did you mean"; keys are short (64 bytes at most). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65];
+	if (la > 64 || lb > 64)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key of this kind of section closest to key, if close enough. */
+static const char *suggest(const char *key, unsigned kind)
+{
+	const char *best = NULL;
+	size_t bestd = 3; /* two edits at most */
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t d = distance(key, keydefs[i].key);
+		if ((keydefs[i].sections & kind) && d < bestd && 2 * d <= strlen(key)) {
+			bestd = d;
+			best = keydefs[i].key;
+		}
+	}
+	return best;
+}
+
+static const char *kind_name(unsigned kind)
+{
+	return kind == S_GLOBAL ? "[global]" : kind == S_ISSUER ? "[issuer NAME]"
+					      : "[service NAME]";
+}
+
+/* "[global]", "[issuer corp]", "[service sudo]". */
+static void section_label(const struct tg_section *s, char *buf, size_t len)
+{
+	if (s->name == NULL)
+		snprintf(buf, len, "[global]");
+	else
+		snprintf(buf, len, "[%s %s]", s->kind == S_ISSUER ? "issuer" : "service",
+			 s->name);
 }
 
 static bool valid_name(const char *s)
@@ -202,10 +265,23 @@ static struct tg_section *add_section(tg_config *c, int kind, const char *name)
 	return s;
 }
 
+static void clear_kv(struct tg_section *s)
+{
+	for (size_t j = 0; j < s->nkv; j++)
+		free(s->kv[j].value);
+	free(s->kv);
+	s->kv = NULL;
+	s->nkv = 0;
+}
+
+/* A header starts a section. On a problem *cur becomes NULL (an unknown
+ * section: its keys cannot be judged and are skipped) or the scratch
+ * section (a repeated one: its keys are checked, then dropped). */
 static tg_rc section_header(struct parser *ps, tg_config *c, char *line,
-			    struct tg_section **cur)
+			    struct tg_section **cur, struct tg_section *scratch)
 {
 	size_t n = strlen(line);
+	*cur = NULL;
 	if (line[n - 1] != ']')
 		return fail(ps, "section header must end with ']'");
 	line[n - 1] = '\0';
@@ -232,14 +308,23 @@ static tg_rc section_header(struct parser *ps, tg_config *c, char *line,
 		return fail(ps, "unknown section [%s%s%s]; expected [global], "
 				"[issuer NAME] or [service NAME]",
 			    p, name ? " " : "", name ? name : "");
-	for (size_t i = 0; i < c->nsec; i++)
+	for (size_t i = 0; i < c->nsec; i++) {
 		if (c->sec[i].kind == kind && !c->sec[i].implicit &&
 		    ((name == NULL && c->sec[i].name == NULL) ||
-		     (name && c->sec[i].name && !strcmp(name, c->sec[i].name))))
+		     (name && c->sec[i].name && !strcmp(name, c->sec[i].name)))) {
+			clear_kv(scratch);
+			scratch->kind = kind;
+			scratch->name = c->sec[i].name;
+			*cur = scratch;
 			return fail(ps, "section [%s%s%s] appears twice", p,
 				    name ? " " : "", name ? name : "");
+		}
+	}
 	*cur = add_section(c, kind, name);
-	return *cur ? TG_OK : TG_E_NOMEM;
+	if (*cur == NULL)
+		return TG_E_NOMEM;
+	(*cur)->line = ps->line;
+	return TG_OK;
 }
 
 static tg_rc key_value(struct parser *ps, struct tg_section *cur, char *line)
@@ -257,33 +342,46 @@ static tg_rc key_value(struct parser *ps, struct tg_section *cur, char *line)
 	if (*key == '\0')
 		return fail(ps, "missing key before '='");
 
+	if (cur == NULL)
+		return TG_OK; /* inside an unknown section, already reported */
+
+	char where[96];
+	section_label(cur, where, sizeof(where));
 	const struct keydef *kd = find_key(key);
-	if (kd == NULL || !(kd->sections & (unsigned)cur->kind)) {
-		if (ps->warn != NULL) {
-			char msg[320];
-			snprintf(msg, sizeof(msg), "%s:%u: unknown key '%.64s' ignored",
-				 ps->name, ps->line, key);
-			ps->warn(ps->ud, msg);
-		}
-		return TG_OK;
+	if (kd == NULL) {
+		const char *near = suggest(key, (unsigned)cur->kind);
+		return fail(ps, "unknown key '%.64s' in %s%s%s%s", key, where,
+			    near ? " (did you mean " : "", near ? near : "",
+			    near ? "?)" : "");
 	}
-	const char *why = NULL;
-	if (!check_value(kd->type, val, &why))
-		return fail(ps, "%s %s", kd->key, why);
+	if (!(kd->sections & (unsigned)cur->kind)) {
+		char only[64] = "";
+		for (unsigned k = S_GLOBAL; k <= S_SERVICE; k <<= 1)
+			if (kd->sections & k)
+				snprintf(only + strlen(only), sizeof(only) - strlen(only),
+					 "%s%s", only[0] ? " or " : "", kind_name(k));
+		return fail(ps, "key '%s' does not belong in %s (only in %s)", kd->key,
+			    where, only);
+	}
 	for (size_t i = 0; i < cur->nkv; i++)
 		if (strcmp(cur->kv[i].key, kd->key) == 0)
 			return fail(ps, "%s is set twice in this section", kd->key);
+	const char *why = NULL;
+	bool good = check_value(kd->type, val, &why);
 	struct tg_kv *nkv = realloc(cur->kv, (cur->nkv + 1) * sizeof(*nkv));
 	if (nkv == NULL)
 		return TG_E_NOMEM;
 	cur->kv = nkv;
+	/* A malformed value is kept as present without a value: the file is
+	 * refused anyway, and the whole-file rules then do not also call the
+	 * key missing. */
 	cur->kv[cur->nkv].key = kd->key;
-	cur->kv[cur->nkv].value = strdup(val);
+	cur->kv[cur->nkv].value = good ? strdup(val) : NULL;
 	cur->kv[cur->nkv].line = ps->line;
-	if (cur->kv[cur->nkv].value == NULL)
+	if (good && cur->kv[cur->nkv].value == NULL)
 		return TG_E_NOMEM;
 	cur->nkv++;
-	return TG_OK;
+	return good ? TG_OK : fail(ps, "%s %s", kd->key, why);
 }
 
 /* Strips a comment: '#' at the start or after whitespace. */
@@ -300,42 +398,54 @@ static void strip(char *line)
 		*--e = '\0';
 }
 
+/* Is this line free of NUL and control bytes (tabs and CR allowed)? */
+static tg_rc check_bytes(struct parser *ps, const char *line, size_t n)
+{
+	if (strlen(line) != n)
+		return fail(ps, "NUL byte in line");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 && line[i] != '\t' && line[i] != '\r')
+			return fail(ps, "control character in line");
+	return TG_OK;
+}
+
+/* Every line, problems recorded and skipped; only TG_E_NOMEM stops it. */
 static tg_rc parse_lines(struct parser *ps, tg_config *c, const char *buf,
 			 size_t len)
 {
 	struct tg_section *cur = add_section(c, S_GLOBAL, NULL);
+	struct tg_section scratch = { 0 };
 	char line[LINE_MAX_BYTES + 1];
 	size_t pos = 0;
+	tg_rc rc = TG_OK;
 	if (cur == NULL)
 		return TG_E_NOMEM;
 	cur->implicit = true;
-	while (pos < len) {
+	while (pos < len && rc != TG_E_NOMEM) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		ps->line++;
-		if (n > LINE_MAX_BYTES)
-			return fail(ps, "line longer than %u bytes", LINE_MAX_BYTES);
+		if (n > LINE_MAX_BYTES) {
+			pos += n + (nl ? 1 : 0);
+			fail(ps, "line longer than %u bytes", LINE_MAX_BYTES);
+			continue;
+		}
 		memcpy(line, buf + pos, n);
 		line[n] = '\0';
 		pos += n + (nl ? 1 : 0);
-		if (strlen(line) != n)
-			return fail(ps, "NUL byte in line");
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)line[i] < 0x20 && line[i] != '\t' &&
-			    line[i] != '\r')
-				return fail(ps, "control character in line");
+		if (check_bytes(ps, line, n) != TG_OK)
+			continue;
 		strip(line);
 		char *p = line;
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p == '\0')
 			continue;
-		tg_rc rc = *p == '[' ? section_header(ps, c, p, &cur)
-				     : key_value(ps, cur, p);
-		if (rc != TG_OK)
-			return rc;
+		rc = *p == '[' ? section_header(ps, c, p, &cur, &scratch)
+			       : key_value(ps, cur, p);
 	}
-	return TG_OK;
+	clear_kv(&scratch);
+	return rc == TG_E_NOMEM ? rc : TG_OK;
 }
 
 const char *tg_section_get(const struct tg_section *s, const char *key)
@@ -388,9 +498,18 @@ const char *tg_config_service_get(const tg_config *c, const char *service,
 	return v ? v : tg_config_global(c, key);
 }
 
+/* Was key given in s (even with a malformed value)? */
+static bool present(const struct tg_section *s, const char *key)
+{
+	for (size_t i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0)
+			return true;
+	return false;
+}
+
 /* Whole-file rules: at least one issuer, each with an issuer URL, and the
- * members each token kind needs. */
-static tg_rc check_semantics(struct parser *ps, tg_config *c)
+ * members each token kind needs. Problems name the section's header line. */
+static void check_semantics(struct parser *ps, tg_config *c)
 {
 	size_t n = 0;
 	const struct tg_section *s;
@@ -401,49 +520,69 @@ static tg_rc check_semantics(struct parser *ps, tg_config *c)
 		const char *lb = tg_section_get(s, "allow_http_loopback");
 		if (lb != NULL)
 			tg_parse_bool(lb, &loop);
-		if (url == NULL)
-			return fail(ps, "[issuer %s] has no issuer URL", s->name);
-		if (!strncmp(url, "http://", 7) && !loop)
-			return fail(ps, "[issuer %s] issuer is http:// without "
-					"allow_http_loopback = yes", s->name);
-		if (kind && !strcmp(kind, "id") && !tg_section_get(s, "client_id"))
-			return fail(ps, "[issuer %s] token_kind = id needs client_id",
-				    s->name);
-		if ((!kind || !strcmp(kind, "access")) &&
-		    !tg_section_get(s, "audience"))
-			return fail(ps, "[issuer %s] needs audience", s->name);
+		ps->line = s->line;
+		if (!present(s, "issuer"))
+			fail(ps, "[issuer %s] has no issuer URL", s->name);
+		if (url && !strncmp(url, "http://", 7) && !loop && !(lb == NULL &&
+		    present(s, "allow_http_loopback")))
+			fail(ps, "[issuer %s] issuer is http:// without "
+				 "allow_http_loopback = yes", s->name);
+		if (kind == NULL && present(s, "token_kind"))
+			continue; /* malformed, already reported */
+		if (kind && !strcmp(kind, "id") && !present(s, "client_id"))
+			fail(ps, "[issuer %s] token_kind = id needs client_id", s->name);
+		if ((!kind || !strcmp(kind, "access")) && !present(s, "audience"))
+			fail(ps, "[issuer %s] needs audience", s->name);
 	}
+	ps->line = 0;
 	if (n == 0)
-		return fail(ps, "no [issuer NAME] section");
-	return TG_OK;
+		fail(ps, "no [issuer NAME] section");
 }
 
-tg_rc tg_config_parse(const char *name, const char *buf, size_t len,
-		      tg_warn_fn warn_fn, void *ud, tg_config **out, char *err,
-		      size_t errlen)
+/* The parser behind both: every problem goes to ps (the first into its
+ * err, each to its problem callback); a configuration only without any. */
+static tg_rc parse_all(struct parser *ps, const char *buf, size_t len, tg_config **out)
 {
-	struct parser ps = { name ? name : "(config)", 0, err, errlen, warn_fn, ud };
 	*out = NULL;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
+	if (ps->err != NULL && ps->errlen > 0)
+		ps->err[0] = '\0';
 	if (len > CONFIG_MAX_BYTES)
-		return fail(&ps, "file larger than %u bytes", CONFIG_MAX_BYTES);
+		return fail(ps, "file larger than %u bytes", CONFIG_MAX_BYTES);
 	tg_config *c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return TG_E_NOMEM;
-	tg_rc rc = parse_lines(&ps, c, buf, len);
-	if (rc == TG_OK) {
-		ps.line = 0;
-		rc = check_semantics(&ps, c);
+	if (c == NULL || parse_lines(ps, c, buf, len) == TG_E_NOMEM) {
+		ps->line = 0;
+		fail(ps, "out of memory");
+	} else {
+		check_semantics(ps, c);
 	}
-	if (rc != TG_OK) {
-		if (rc == TG_E_NOMEM)
-			fail(&ps, "out of memory");
+	if (ps->nproblems > 0) {
 		tg_config_free(c);
 		return TG_E_CONFIG;
 	}
 	*out = c;
 	return TG_OK;
+}
+
+/* warn_fn is no longer called: nothing in a configuration is only a
+ * warning now (unknown keys are errors). It stays for the API. */
+tg_rc tg_config_parse(const char *name, const char *buf, size_t len,
+		      tg_warn_fn warn_fn, void *ud, tg_config **out, char *err,
+		      size_t errlen)
+{
+	struct parser ps = { name ? name : "(config)", 0, err, errlen, NULL, NULL, 0 };
+	(void)warn_fn;
+	(void)ud;
+	return parse_all(&ps, buf, len, out);
+}
+
+unsigned tg_config_problems(const char *name, const char *buf, size_t len,
+			    tg_warn_fn problem_fn, void *ud)
+{
+	struct parser ps = { name ? name : "(config)", 0, NULL, 0, problem_fn, ud, 0 };
+	tg_config *c = NULL;
+	parse_all(&ps, buf, len, &c);
+	tg_config_free(c);
+	return ps.nproblems;
 }
 
 tg_rc tg_config_load(const char *path, tg_warn_fn warn_fn, void *ud,
@@ -466,9 +605,7 @@ void tg_config_free(tg_config *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->nsec; i++) {
-		for (size_t j = 0; j < c->sec[i].nkv; j++)
-			free(c->sec[i].kv[j].value);
-		free(c->sec[i].kv);
+		clear_kv(&c->sec[i]);
 		free(c->sec[i].name);
 	}
 	free(c->sec);

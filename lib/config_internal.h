@@ -1,10 +1,13 @@
 /*
- * config_internal.h - the parsed configuration, for config*.c only.
+ * config_internal.h - the parsed configuration, for config*.c only (and
+ * tg_config_problems for tokengatectl check-config).
  */
 #ifndef TG_CONFIG_INTERNAL_H
 #define TG_CONFIG_INTERNAL_H
 
 #include "tg_internal.h"
+
+#define TG_CONFIG_MAX_BYTES (64u * 1024u) /* a larger file is refused */
 
 struct tg_kv {
 	const char *key;	/* points into the static key table */
@@ -16,6 +19,7 @@ struct tg_section {
 	int kind;		/* S_GLOBAL, S_ISSUER, S_SERVICE */
 	char *name;		/* NULL for [global] */
 	bool implicit;		/* the lines before any section header */
+	unsigned line;		/* of the header; 0 for the implicit one */
 	struct tg_kv *kv;
 	size_t nkv;
 };
@@ -33,5 +37,12 @@ TG_HIDDEN const struct tg_section *tg_config_service(const tg_config *c,
 						     const char *name);
 TG_HIDDEN const char *tg_config_service_get(const tg_config *c,
 					    const char *service, const char *key);
+
+/* Every problem in a configuration, in file order, each through problem_fn
+ * as "FILE:LINE: message" ("FILE: message" for whole-file rules), where
+ * tg_config_parse would stop at the first. Returns how many: 0 means the
+ * buffer is a valid configuration. No file checks (the caller reads). */
+TG_HIDDEN unsigned tg_config_problems(const char *name, const char *buf, size_t len,
+				      tg_warn_fn problem_fn, void *ud);
 
 #endif

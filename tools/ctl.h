@@ -26,10 +26,15 @@ int ctl_refresh(int argc, char **argv);
 int ctl_revoke(int argc, char **argv);
 int ctl_cleanup(int argc, char **argv);
 int ctl_metrics(int argc, char **argv);
+int ctl_check_config(int argc, char **argv);
 /* The configuration at path, or NULL after printing why (exit CTL_USAGE). */
 tg_config *ctl_load_config(const char *path);
 /* "[--config FILE] [FLAG]" (flag NULL: none; *flag_on tells whether it was
- * given), then the configuration; NULL after printing usage or the error. */
+ * given): the config path (TG_CONFIG_PATH by default), or NULL after
+ * printing usage. */
+const char *ctl_config_path(int argc, char **argv, const char *usage, const char *flag,
+			    bool *flag_on);
+/* The same, then the configuration; NULL after printing usage or the error. */
 tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const char *flag,
 			     bool *flag_on);
 /* Is s[0..n) a store file's uid part (1-10 digits)? */

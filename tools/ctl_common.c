@@ -19,8 +19,8 @@ tg_config *ctl_load_config(const char *path)
 	return cfg;
 }
 
-tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const char *flag,
-			     bool *flag_on)
+const char *ctl_config_path(int argc, char **argv, const char *usage, const char *flag,
+			    bool *flag_on)
 {
 	const char *path = TG_CONFIG_PATH;
 	if (flag_on != NULL)
@@ -35,7 +35,14 @@ tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const cha
 			return NULL;
 		}
 	}
-	return ctl_load_config(path);
+	return path;
+}
+
+tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const char *flag,
+			     bool *flag_on)
+{
+	const char *path = ctl_config_path(argc, argv, usage, flag, flag_on);
+	return path ? ctl_load_config(path) : NULL;
 }
 
 bool ctl_uid_name(const char *s, size_t n)

@@ -23,6 +23,8 @@ static void usage(FILE *f)
 	      "  revoke   [--config FILE] USER|--all        revoke at the provider, purge here\n"
 	      "  cleanup  [--config FILE] [--dry-run]       remove what can never be used again\n"
 	      "  metrics  [--config FILE]                   Prometheus text format\n"
+	      "  check-config [--config FILE]               every problem in the file, as\n"
+	      "                                             FILE:LINE: message (exit 1 if any)\n"
 	      "  version\n"
 	      "\n"
 	      "Exit status: 0 valid/done, 1 rejected (reason code on stderr),\n"
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
 		return ctl_metrics(argc - 1, argv + 1);
 	if (strcmp(cmd, "jwks") == 0)
 		return ctl_jwks(argc - 1, argv + 1);
+	if (strcmp(cmd, "check-config") == 0)
+		return ctl_check_config(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("tokengatectl %s\n", tg_version());
 		return CTL_OK;

@@ -1,5 +1,6 @@
 /* test_config.c - tokengate.conf parsing and the policy built from it. */
 #include "testutil.h"
+#include "config_internal.h"
 #include "tg_internal.h"
 
 static const char good[] =
@@ -103,7 +104,7 @@ static void test_errors_name_file_and_line(void **state)
 {
 	(void)state;
 	expect_error("[global]\nleeway = soon\n" ISSUER, "test.conf:2: leeway must be a duration");
-	expect_error(ISSUER "leeway = 5m\njwks_min_ttl = never\n", "test.conf:5: jwks_min_ttl");
+	expect_error(ISSUER "algorithms = RS256\njwks_min_ttl = never\n", "test.conf:5: jwks_min_ttl");
 }
 
 static void test_errors(void **state)
@@ -141,15 +142,150 @@ static void test_errors(void **state)
 	expect_error(longline, "test.conf:1: line longer");
 }
 
-static void test_unknown_key_warns(void **state)
+/* Rule 10: a typo fails closed. A misspelt allowed_groups must never let
+ * everyone in, so an unknown key or section refuses the whole file, with
+ * its file and line, and nothing goes to the warning callback. */
+static void test_unknown_key_in_issuer(void **state)
+{
+	(void)state;
+	expect_error(ISSUER "alowed_groups = admins\n",
+		     "test.conf:4: unknown key 'alowed_groups' in [issuer a]");
+	expect_error(ISSUER "alowed_groups = admins\n", "did you mean allowed_groups?");
+	assert_int_equal(warnings, 0);
+}
+
+static void test_unknown_key_in_service(void **state)
+{
+	(void)state;
+	expect_error(ISSUER "\n[service sudo]\nallowed_groups = admins\nalowed_groups = devs\n",
+		     "test.conf:7: unknown key 'alowed_groups' in [service sudo]");
+	expect_error(ISSUER "[service sudo]\nofline_grace = 1h\n",
+		     "test.conf:5: unknown key 'ofline_grace' in [service sudo]");
+	/* known, but not in this kind of section */
+	expect_error(ISSUER "[service sudo]\njwks_file = /etc/tokengate/a.jwks\n",
+		     "test.conf:5: key 'jwks_file' does not belong in [service sudo] "
+		     "(only in [issuer NAME])");
+	expect_error(ISSUER "[service sudo]\nstore_dir = /var/lib/x\n",
+		     "test.conf:5: key 'store_dir' does not belong in [service sudo]");
+	assert_int_equal(warnings, 0);
+}
+
+static void test_unknown_key_in_global(void **state)
+{
+	(void)state;
+	expect_error("[global]\nlewway = 30s\n" ISSUER,
+		     "test.conf:2: unknown key 'lewway' in [global]");
+	/* the lines before any header are [global] too */
+	expect_error("methds = token\n" ISSUER, "test.conf:1: unknown key 'methds' in [global]");
+	expect_error("[global]\naudience = x\n" ISSUER,
+		     "test.conf:2: key 'audience' does not belong in [global] (only in [issuer NAME])");
+	expect_error(ISSUER "leeway = 5m\n",
+		     "test.conf:4: key 'leeway' does not belong in [issuer a] "
+		     "(only in [global] or [service NAME])");
+	assert_int_equal(warnings, 0);
+}
+
+static void test_unknown_section(void **state)
+{
+	(void)state;
+	expect_error(ISSUER "\n[servce sudo]\nallowed_groups = admins\n",
+		     "test.conf:5: unknown section [servce sudo]");
+	expect_error("[globals]\n" ISSUER, "test.conf:1: unknown section [globals]");
+	expect_error(ISSUER "[service]\n", "test.conf:4: unknown section [service]");
+	expect_error(ISSUER "[global x]\n", "test.conf:4: unknown section [global x]");
+}
+
+/* Keys valid in several kinds of section stay valid in each. */
+static void test_shared_keys_still_load(void **state)
 {
 	(void)state;
 	tg_config *c = NULL;
-	char err[256];
-	assert_rc(parse(ISSUER "allowed_grups = admins\n", err, sizeof(err), &c), TG_OK);
-	assert_int_equal(warnings, 1);
-	assert_non_null(strstr(last_warning, "test.conf:4: unknown key 'allowed_grups'"));
+	char err[256] = "";
+	const char *text = "[global]\nmethods = token\noffline_grace = 2h\nleeway = 30s\n"
+	       "[issuer a]\nissuer = https://i\naudience = x\ntoken_kind = id\n"
+	       "client_id = c\nallowed_groups = admins\n"
+	       "[service sudo]\nmethods = password\noffline_grace = 1h\nleeway = 10s\n"
+	       "token_kind = access\nallowed_groups = wheel\nqr = yes\n";
+	assert_rc(parse(text, err, sizeof(err), &c), TG_OK);
+	assert_string_equal(tg_config_methods(c, "sudo"), "password");
+	assert_int_equal(warnings, 0);
 	tg_config_free(c);
+}
+
+static char problems[8][512];
+static unsigned nproblems;
+static void on_problem(void *ud, const char *msg)
+{
+	(void)ud;
+	if (nproblems < 8)
+		snprintf(problems[nproblems], sizeof(problems[0]), "%s", msg);
+	nproblems++;
+}
+
+/* check-config's mode: every problem, in file order, where a load stops
+ * at (and reports) the first. */
+static void test_every_problem(void **state)
+{
+	(void)state;
+	const char *text = "[global]\n"		      /* 1 */
+			   "lewway = 30s\n"		      /* 2 */
+			   "[issuer a]\n"		      /* 3 */
+			   "issuer = https://i\n"	      /* 4 */
+			   "alowed_groups = admins\n"	      /* 5 */
+			   "[isuer b]\n"		      /* 6 */
+			   "whatever = 1\n"		      /* 7: not judged */
+			   "[service sudo]\n"		      /* 8 */
+			   "offline_grace = soon\n"	      /* 9 */
+			   "offline_grace = 1h\n";	      /* 10 */
+	nproblems = 0;
+	assert_int_equal(tg_config_problems("t.conf", text, strlen(text), on_problem, NULL), 6);
+	assert_int_equal(nproblems, 6);
+	assert_non_null(strstr(problems[0], "t.conf:2: unknown key 'lewway' in [global]"));
+	assert_non_null(strstr(problems[1], "t.conf:5: unknown key 'alowed_groups' in [issuer a]"));
+	assert_non_null(strstr(problems[2], "t.conf:6: unknown section [isuer b]"));
+	assert_non_null(strstr(problems[3], "t.conf:9: offline_grace must be a duration"));
+	assert_non_null(strstr(problems[4], "t.conf:10: offline_grace is set twice"));
+	/* the whole-file rules name the section's header line */
+	assert_non_null(strstr(problems[5], "t.conf:3: [issuer a] needs audience"));
+
+	tg_config *c = (tg_config *)1;
+	char err[256] = "";
+	assert_rc(tg_config_parse("t.conf", text, strlen(text), NULL, NULL, &c, err,
+				  sizeof(err)), TG_E_CONFIG);
+	assert_null(c);
+	assert_string_equal(err, problems[0]);
+
+	nproblems = 0;
+	assert_int_equal(tg_config_problems("t.conf", good, strlen(good), on_problem, NULL), 0);
+	assert_int_equal(nproblems, 0);
+	nproblems = 0;
+	assert_int_equal(tg_config_problems("t.conf", "", 0, on_problem, NULL), 1);
+	assert_string_equal(problems[0], "t.conf: no [issuer NAME] section");
+}
+
+/* A malformed value is one problem, not also a missing key. */
+static void test_no_echo_problems(void **state)
+{
+	(void)state;
+	const char *text = "[issuer a]\nissuer = ftp://i\ntoken_kind = acess\n"
+			   "[issuer b]\nissuer = http://127.0.0.1\nallow_http_loopback = maybe\n"
+			   "audience = x\n";
+	nproblems = 0;
+	assert_int_equal(tg_config_problems("t.conf", text, strlen(text), on_problem, NULL), 3);
+	assert_non_null(strstr(problems[0], "t.conf:2: issuer must be"));
+	assert_non_null(strstr(problems[1], "t.conf:3: token_kind must be access or id"));
+	assert_non_null(strstr(problems[2], "t.conf:6: allow_http_loopback must be yes or no"));
+}
+
+/* A repeated section's keys are still checked. */
+static void test_repeated_section_keys_checked(void **state)
+{
+	(void)state;
+	const char *text = ISSUER "[issuer a]\nalowed_groups = x\n";
+	nproblems = 0;
+	assert_int_equal(tg_config_problems("t.conf", text, strlen(text), on_problem, NULL), 2);
+	assert_non_null(strstr(problems[0], "t.conf:4: section [issuer a] appears twice"));
+	assert_non_null(strstr(problems[1], "t.conf:5: unknown key 'alowed_groups' in [issuer a]"));
 }
 
 static void test_durations(void **state)
@@ -181,7 +317,14 @@ int main(void)
 		cmocka_unit_test(test_policy_per_service),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_unknown_key_warns),
+		cmocka_unit_test(test_unknown_key_in_issuer),
+		cmocka_unit_test(test_unknown_key_in_service),
+		cmocka_unit_test(test_unknown_key_in_global),
+		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_shared_keys_still_load),
+		cmocka_unit_test(test_every_problem),
+		cmocka_unit_test(test_no_echo_problems),
+		cmocka_unit_test(test_repeated_section_keys_checked),
 		cmocka_unit_test(test_durations),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -1,0 +1,124 @@
+#!/bin/sh
+# tests/config/check_config.sh - tokengatectl check-config: a good file is
+# "FILE: ok" (exit 0); a file with problems lists every one of them as
+# FILE:LINE: message (exit 1) where a load stops at the first; a missing
+# file or a bad command line is exit 2. Run by tests/run.sh.
+set -u
+B=${B:-build}
+ctl=$B/tokengatectl
+T=$(mktemp -d /tmp/tg-checkconf.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+chmod 700 "$T"
+fails=0
+n=0
+ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
+no() { n=$((n + 1)); fails=$((fails + 1)); printf 'not ok %d - %s\n' "$n" "$1"; [ -f "$T/out" ] && sed 's/^/#   /' "$T/out"; }
+check() { # description command...: runs it, output in $T/out, status in $rc
+	d=$1; shift
+	"$@" > "$T/out" 2> "$T/err"
+	rc=$?
+}
+
+cat > "$T/good.conf" <<'CONF'
+# every kind of section, and keys valid in several of them
+[global]
+methods = token, password
+offline_grace = 12h
+qr = no
+
+[issuer corp]
+issuer = https://idp.example.com/realms/corp
+audience = linux-hosts
+client_id = linux-hosts
+groups_claim = realm_access.roles
+allowed_groups = admins devs
+
+[service sudo]
+methods = password
+offline_grace = 1h
+allowed_groups = admins
+CONF
+# two different problems: a misspelt key (line 5), an unknown section (line 7)
+cat > "$T/bad.conf" <<'CONF'
+[issuer corp]
+issuer = https://idp.example.com/realms/corp
+audience = linux-hosts
+# the typo that must never allow everyone
+alowed_groups = admins
+
+[servce sudo]
+allowed_groups = admins
+CONF
+chmod 600 "$T/good.conf" "$T/bad.conf"
+
+check good "$ctl" check-config --config "$T/good.conf"
+if [ $rc = 0 ] && [ "$(cat "$T/out")" = "$T/good.conf: ok" ]; then
+	ok "a good file: exit 0, '$T/good.conf: ok'"
+else
+	no "a good file: exit 0 and 'FILE: ok' (exit $rc)"
+fi
+
+check bad "$ctl" check-config --config "$T/bad.conf"
+if [ $rc = 1 ]; then ok "a file with two problems: exit 1"; else no "a file with two problems: exit 1 (exit $rc)"; fi
+if grep -qxF "$T/bad.conf:5: unknown key 'alowed_groups' in [issuer corp] (did you mean allowed_groups?)" "$T/out"; then
+	ok "the misspelt key, with its line: bad.conf:5"
+else
+	no "the misspelt key, with its line: bad.conf:5"
+fi
+if grep -q "^$T/bad.conf:7: unknown section \[servce sudo\]" "$T/out"; then
+	ok "the unknown section, with its line: bad.conf:7"
+else
+	no "the unknown section, with its line: bad.conf:7"
+fi
+if [ "$(wc -l < "$T/out")" -eq 2 ]; then ok "exactly those two lines"; else no "exactly those two lines"; fi
+
+# What the helper does with the same file: refuse it at the first problem.
+check load "$ctl" validate --config "$T/bad.conf" --issuer corp x.y.z
+if [ $rc = 2 ] && grep -qF "$T/bad.conf:5: unknown key 'alowed_groups'" "$T/err"; then
+	ok "a load refuses the same file at its first problem (exit 2, file:line)"
+else
+	no "a load refuses the same file at its first problem (exit $rc: $(cat "$T/err"))"
+fi
+
+# A file the helper refuses for its mode is a problem too, and still read.
+cp "$T/bad.conf" "$T/open.conf"
+chmod 620 "$T/open.conf"
+check mode "$ctl" check-config --config "$T/open.conf"
+if [ $rc = 1 ] && grep -qx "$T/open.conf: writable by group or others" "$T/out" &&
+   [ "$(wc -l < "$T/out")" -eq 3 ]; then
+	ok "a group-writable file: that problem plus the two in its lines"
+else
+	no "a group-writable file: that problem plus the two in its lines (exit $rc)"
+fi
+
+check missing "$ctl" check-config --config "$T/missing.conf"
+if [ $rc = 2 ] && grep -q 'missing.conf: No such file' "$T/err"; then
+	ok "--config with a missing file: exit 2"
+else
+	no "--config with a missing file: exit 2 (exit $rc)"
+fi
+# the compiled-in default (/etc/security/tokengate.conf), when it is absent
+if [ ! -e /etc/security/tokengate.conf ]; then
+	check default "$ctl" check-config
+	if [ $rc = 2 ] && grep -q 'No such file' "$T/err"; then
+		ok "plain check-config with no file at the default path: exit 2"
+	else
+		no "plain check-config with no file at the default path: exit 2 (exit $rc)"
+	fi
+else
+	ok "# skip plain check-config: /etc/security/tokengate.conf exists here"
+fi
+check usage "$ctl" check-config --verbose
+if [ $rc = 2 ] && grep -q '^usage: tokengatectl check-config' "$T/err"; then
+	ok "an unknown option: usage, exit 2"
+else
+	no "an unknown option: usage, exit 2 (exit $rc)"
+fi
+
+# The shipped example must stay valid.
+cp conf/tokengate.conf "$T/shipped.conf" && chmod 600 "$T/shipped.conf"
+check shipped "$ctl" check-config --config "$T/shipped.conf"
+if [ $rc = 0 ]; then ok "conf/tokengate.conf: ok"; else no "conf/tokengate.conf: ok (exit $rc)"; fi
+
+printf '%d checks, %d failed\n' "$n" "$fails"
+[ "$fails" -eq 0 ]
