@@ -9,11 +9,13 @@
  * can never pick one), CURLOPT_NOSIGNAL, no redirects, no compression.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -63,7 +65,7 @@ const char *tg_http_class_name(tg_http_class c)
 {
 	static const char *const names[] = {
 		"ok", "network", "timeout", "tls", "http_4xx", "http_429", "http_5xx",
-		"malformed", "too_big", "bad_url", "unavailable", "circuit_open",
+		"malformed", "too_big", "bad_url", "unavailable", "circuit_open", "local",
 	};
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unknown";
 }
@@ -72,6 +74,38 @@ bool tg_http_retryable(tg_http_class c)
 {
 	return c == TG_HTTP_NETWORK || c == TG_HTTP_TIMEOUT || c == TG_HTTP_429 ||
 	       c == TG_HTTP_5XX;
+}
+
+tg_rc tg_http_class_rc(tg_http_class c)
+{
+	switch (c) {
+	case TG_HTTP_OK:
+		return TG_OK;
+	case TG_HTTP_NETWORK:
+	case TG_HTTP_TIMEOUT:
+	case TG_HTTP_429:
+	case TG_HTTP_5XX:
+	case TG_HTTP_CIRCUIT_OPEN:
+		return TG_E_IDP_UNREACHABLE;
+	case TG_HTTP_4XX:
+	case TG_HTTP_BAD_URL:
+		return TG_E_CONFIG;
+	case TG_HTTP_TLS:	/* a provider we cannot authenticate: no grace */
+	case TG_HTTP_MALFORMED:
+	case TG_HTTP_TOO_BIG:
+		return TG_E_MALFORMED;
+	case TG_HTTP_UNAVAILABLE:
+	case TG_HTTP_LOCAL:
+		break;
+	}
+	return TG_E_INTERNAL;
+}
+
+int tg_http_circuit_verdict(tg_http_class c)
+{
+	if (c == TG_HTTP_OK || c == TG_HTTP_4XX)
+		return 1;
+	return tg_http_retryable(c) ? -1 : 0;
 }
 
 /* The host part of an http(s) URL is a loopback literal. */
@@ -123,7 +157,24 @@ struct sink {
 	struct tg_http_resp *r;
 	size_t cap, max;
 	bool overflow;
+	bool nomem;		/* a local failure, not the provider's */
+	int socket_errno;	/* socket() failed here (EMFILE, ENOBUFS, ...) */
 };
+
+/* libcurl opens its sockets through this, so a socket that could not even
+ * be created (descriptors used up, no buffers) is known to be ours, not
+ * the network's. */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct sink *s = ud;
+	(void)purpose;
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0) {
+		s->socket_errno = errno;
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -138,8 +189,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 		while (cap < s->r->len + n + 1)
 			cap *= 2;
 		char *nb = malloc(cap);
-		if (nb == NULL)
+		if (nb == NULL) {
+			s->nomem = true;
 			return 0;
+		}
 		if (s->r->body != NULL) {
 			memcpy(nb, s->r->body, s->r->len);
 			tg_wipe(s->r->body, s->cap);
@@ -192,20 +245,47 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static tg_http_class classify(CURLcode rc, long status, bool overflow)
+/* A connect or transfer that failed because of this process, not the
+ * network: no descriptors, no memory, no thread for the resolver. The
+ * caller's resource limits must never look like an outage. */
+static bool local_errno(long e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS || e == EAGAIN ||
+	       e == EPERM || e == EACCES || e == EINTR || e == EFBIG || e == EADDRNOTAVAIL;
+}
+
+static tg_http_class classify(CURLcode rc, long status, bool overflow, long os_errno,
+			      bool local_failure)
 {
 	if (overflow)
 		return TG_HTTP_TOO_BIG;
+	if (local_failure)
+		return TG_HTTP_LOCAL;
 	switch (rc) {
 	case CURLE_OK:
 		break;
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_FAILED_INIT:
+	case CURLE_WRITE_ERROR:		/* our write callback gave up (not the cap) */
+	case CURLE_READ_ERROR:
+	case CURLE_ABORTED_BY_CALLBACK:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_UNKNOWN_OPTION:
+	case CURLE_FUNCTION_NOT_FOUND:
+	case CURLE_INTERFACE_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CERTPROBLEM:	/* a local certificate file */
+	case CURLE_SSL_CACERT_BADFILE:	/* ca_file unreadable */
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SEND_FAIL_REWIND:
+		return TG_HTTP_LOCAL;
 	case CURLE_OPERATION_TIMEDOUT:
 		return TG_HTTP_TIMEOUT;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 		return TG_HTTP_TLS;
@@ -217,7 +297,9 @@ static tg_http_class classify(CURLcode rc, long status, bool overflow)
 	case CURLE_UNSUPPORTED_PROTOCOL:	/* "HTTP/0.9": not HTTP at all */
 		return TG_HTTP_MALFORMED;
 	default:
-		return TG_HTTP_NETWORK;
+		/* refused, reset, unreachable, DNS: unless the system call
+		 * failed for a reason of this process */
+		return local_errno(os_errno) ? TG_HTTP_LOCAL : TG_HTTP_NETWORK;
 	}
 	if (status == 429)
 		return TG_HTTP_429;
@@ -251,6 +333,8 @@ static void set_options(CURL *h, const struct tg_http_opts *o, const char *url,
 	cu.setopt(h, CURLOPT_WRITEDATA, s);
 	cu.setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	cu.setopt(h, CURLOPT_HEADERDATA, s->r);
+	cu.setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	cu.setopt(h, CURLOPT_OPENSOCKETDATA, s);
 }
 
 tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
@@ -267,13 +351,18 @@ tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
 	if (!load_curl()) {
 		r->cls = TG_HTTP_UNAVAILABLE;
 		snprintf(r->error, sizeof(r->error), "cannot load %s", TG_CURL_SONAME);
-		return TG_E_INTERNAL;
+		return tg_http_class_rc(r->cls);
 	}
 	CURL *h = cu.init();
-	if (h == NULL)
-		return TG_E_NOMEM;
-	struct sink s = { r, 0, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false };
-	struct curl_slist *hdrs = cu.slist_append(NULL, "Accept: application/json");
+	struct curl_slist *hdrs = h ? cu.slist_append(NULL, "Accept: application/json") : NULL;
+	if (hdrs == NULL) {
+		if (h != NULL)
+			cu.cleanup(h);
+		r->cls = TG_HTTP_LOCAL;
+		snprintf(r->error, sizeof(r->error), "libcurl: out of memory");
+		return tg_http_class_rc(r->cls);
+	}
+	struct sink s = { r, 0, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false, false, 0 };
 	set_options(h, o, url, &s, strncmp(url, "http://", 7) == 0);
 	cu.setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (form != NULL) {
@@ -285,15 +374,23 @@ tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
 		cu.setopt(h, CURLOPT_PASSWORD, basic_pass ? basic_pass : "");
 	}
 	CURLcode rc = cu.perform(h);
+	long os_errno = 0;
 	cu.getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	r->cls = classify(rc, r->status, s.overflow);
-	if (rc != CURLE_OK)
+	cu.getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	if (rc != CURLE_OK && s.socket_errno != 0)
+		os_errno = s.socket_errno;
+	r->cls = classify(rc, r->status, s.overflow, os_errno, s.nomem || (rc != CURLE_OK && s.socket_errno != 0));
+	if (r->cls == TG_HTTP_LOCAL && os_errno != 0)
+		snprintf(r->error, sizeof(r->error), "%s (%s)", cu.strerror(rc), strerror((int)os_errno));
+	else if (s.nomem)
+		snprintf(r->error, sizeof(r->error), "out of memory for the response");
+	else if (rc != CURLE_OK)
 		snprintf(r->error, sizeof(r->error), "%s", cu.strerror(rc));
 	else if (r->cls != TG_HTTP_OK)
 		snprintf(r->error, sizeof(r->error), "HTTP %ld", r->status);
 	cu.slist_free_all(hdrs);
 	cu.cleanup(h);
-	return r->cls == TG_HTTP_OK ? TG_OK : TG_E_IDP_UNREACHABLE;
+	return tg_http_class_rc(r->cls);
 }
 
 void tg_http_resp_free(struct tg_http_resp *r)

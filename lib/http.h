@@ -23,6 +23,7 @@ typedef enum tg_http_class {
 	TG_HTTP_BAD_URL,	/* refused by policy before any request */
 	TG_HTTP_UNAVAILABLE,	/* libcurl could not be loaded */
 	TG_HTTP_CIRCUIT_OPEN,	/* not sent: the provider is known to be down */
+	TG_HTTP_LOCAL,		/* failed here: memory, descriptors, a callback */
 } tg_http_class;
 
 struct tg_http_opts {
@@ -54,6 +55,15 @@ TG_HIDDEN void tg_http_resp_free(struct tg_http_resp *r);
 TG_HIDDEN const char *tg_http_class_name(tg_http_class c);
 /* Worth retrying: network, timeout, 429, 5xx. */
 TG_HIDDEN bool tg_http_retryable(tg_http_class c);
+/* The one classification of a request's outcome (DESIGN section 3): only a
+ * request that was sent and met a network error, a timeout, a 429 or a 5xx
+ * (or the open circuit those opened) is TG_E_IDP_UNREACHABLE, the one code
+ * that may lead to grace. Local failures are TG_E_INTERNAL, a policy or
+ * endpoint problem TG_E_CONFIG, a garbled answer TG_E_MALFORMED. */
+TG_HIDDEN tg_rc tg_http_class_rc(tg_http_class c);
+/* What the outcome tells the circuit breaker: 1 the provider answered,
+ * -1 it failed (the classes above), 0 nothing about the provider. */
+TG_HIDDEN int tg_http_circuit_verdict(tg_http_class c);
 /* Is url acceptable: https, or http to a loopback literal when allowed. */
 TG_HIDDEN bool tg_http_url_allowed(const char *url, bool allow_http_loopback);
 

@@ -115,7 +115,8 @@ static void count_error(const tg_config *cfg, tg_http_class cls)
 	tg_metrics_count(tg_config_value(cfg, NULL, "cache_dir"), name);
 }
 
-/* One attempt: the circuit allowing, a 2xx JSON object. */
+/* One attempt: the circuit allowing, a 2xx JSON object. The circuit hears
+ * only what tg_http_circuit_verdict says is the provider's doing. */
 static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms,
 		     struct tg_http_resp *r, json_t **out)
 {
@@ -124,7 +125,7 @@ static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms
 		r->cls = TG_HTTP_CIRCUIT_OPEN;
 		snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
 		count_error(c->q->cfg, r->cls);
-		return TG_E_IDP_UNREACHABLE;
+		return tg_http_class_rc(r->cls);
 	}
 	struct tg_http_opts o = c->http;
 	o.max_body = max;
@@ -133,17 +134,15 @@ static tg_rc attempt(struct ctx *c, const char *url, size_t max, long timeout_ms
 	if (rc == TG_OK && !r->json) {
 		r->cls = TG_HTTP_MALFORMED;
 		snprintf(r->error, sizeof(r->error), "Content-Type is not JSON");
-		rc = TG_E_IDP_UNREACHABLE;
-	}
-	if (rc == TG_OK && tg_json_parse_object(r->body, r->len, max, 16, out) != TG_OK) {
+	} else if (rc == TG_OK && tg_json_parse_object(r->body, r->len, max, 16, out) != TG_OK) {
 		r->cls = TG_HTTP_MALFORMED;
 		snprintf(r->error, sizeof(r->error), "not a JSON object");
-		rc = TG_E_IDP_UNREACHABLE;
 	}
-	if (r->cls != TG_HTTP_BAD_URL)
-		tg_circuit_record(&c->circuit, c->q->now, rc == TG_OK);
+	int verdict = tg_http_circuit_verdict(r->cls);
+	if (verdict != 0)
+		tg_circuit_record(&c->circuit, c->q->now, verdict > 0);
 	count_error(c->q->cfg, r->cls);
-	return rc;
+	return tg_http_class_rc(r->cls);
 }
 
 /* GET url, retrying what is worth retrying with full-jitter backoff (or
@@ -152,8 +151,10 @@ static tg_rc get_json(struct ctx *c, const char *url, size_t max,
 		      struct tg_http_resp *r, json_t **out)
 {
 	long deadline = now_ms() + c->budget_ms;
-	tg_rc rc = TG_E_IDP_UNREACHABLE;
+	tg_rc rc = TG_E_TIMEOUT;
 	*out = NULL;
+	memset(r, 0, sizeof(*r));
+	r->cls = TG_HTTP_TIMEOUT;
 	for (unsigned n = 0; n < 3; n++) {
 		long left = deadline - now_ms();
 		if (left <= 0)
@@ -192,7 +193,7 @@ static tg_rc discover(struct ctx *c, json_t **out, char *why, size_t whylen)
 		snprintf(why, whylen, "discovery: issuer is not %s", iss);
 		json_decref(*out);
 		*out = NULL;
-		rc = TG_E_IDP_UNREACHABLE;
+		rc = TG_E_CONFIG;
 	} else {
 		struct tg_cache_entry de = { .fetched_at = c->q->now, .max_age = r.max_age,
 					     .url = url, .body = r.body, .len = r.len };
@@ -214,7 +215,7 @@ static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t 
 	const char *juri = json_string_value(json_object_get(d, "jwks_uri"));
 	if (!tg_http_url_allowed(juri, c->http.allow_http_loopback)) {
 		snprintf(why, whylen, "discovery: jwks_uri missing or not https");
-		rc = TG_E_IDP_UNREACHABLE;
+		rc = TG_E_CONFIG;
 		goto out;
 	}
 	snprintf(url, sizeof(url), "%s", juri);
@@ -222,7 +223,8 @@ static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t 
 	if (rc != TG_OK || !json_is_array(json_object_get(k, "keys"))) {
 		snprintf(why, whylen, "jwks: %s (%s)", tg_http_class_name(r.cls),
 			 rc == TG_OK ? "no keys array" : r.error);
-		rc = TG_E_IDP_UNREACHABLE;
+		if (rc == TG_OK)
+			rc = TG_E_MALFORMED;
 		goto out;
 	}
 	got->fetched_at = c->q->now;
@@ -284,7 +286,10 @@ static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e,
 		return FETCH;
 	if (fresh)
 		return USE;
-	return within_stale(c, e) ? USE_STALE : UNUSABLE;
+	/* Past max_stale nothing is usable: ask again (the circuit keeps an
+	 * outage from being hammered), so the answer says why, not an old
+	 * attempt whose cause is unknown. */
+	return within_stale(c, e) ? USE_STALE : FETCH;
 }
 
 static void note_stale(const struct ctx *c, const struct tg_cache_entry *e,
@@ -325,7 +330,7 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 
 	tg_jwks *cached = read_cached(&c, &e);
 	enum plan plan = decide(&c, &e, cached);
-	tg_rc rc = TG_E_IDP_UNREACHABLE;
+	tg_rc rc = TG_E_INTERNAL;
 	int lock = -1;
 	if (plan == FETCH) {
 		/* One fetch at a time across processes; with keys in hand,
@@ -339,6 +344,7 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 			plan = decide(&c, &e, cached);
 		} else {
 			snprintf(why, sizeof(why), "another process is fetching the keys");
+			rc = TG_E_TIMEOUT; /* local contention, not the provider */
 			plan = !cached ? UNUSABLE
 			     : q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e) ? USE
 			     : within_stale(&c, &e) ? USE_STALE : UNUSABLE;
@@ -354,7 +360,7 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 			*fetched = true;
 			rc = use_entry(&c, &got, out);
 		} else {
-			event(&c, "jwks_fetch", "error", TG_E_IDP_UNREACHABLE, why);
+			event(&c, "jwks_fetch", "error", rc, why);
 			struct tg_cache_entry le = { .fetched_at = q->now, .max_age = -1,
 						     .body = why, .len = strlen(why) };
 			tg_cache_write(c.dir, c.lasterr, &le);
@@ -370,8 +376,8 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 		*out = cached;	/* parsed once, handed over */
 		cached = NULL;
 		rc = TG_OK;
-	} else if (plan == UNUSABLE) {
-		rc = TG_E_IDP_UNREACHABLE;
+	} else if (plan == UNUSABLE && rc == TG_OK) {
+		rc = TG_E_INTERNAL;
 	}
 	tg_jwks_free(cached);
 	tg_cache_entry_clear(&e);
@@ -442,13 +448,13 @@ tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url, const char *f
 		r->cls = TG_HTTP_CIRCUIT_OPEN;
 		snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
 		count_error(q->cfg, r->cls);
-		return TG_E_IDP_UNREACHABLE;
+		return tg_http_class_rc(r->cls);
 	}
 	/* POSTs are not retried: a grant may have been used already. */
 	tg_rc rc = tg_http_request(&c.http, url, form, user, pass, r);
-	bool provider_ok = r->cls == TG_HTTP_OK || r->cls == TG_HTTP_4XX ||
-			   r->cls == TG_HTTP_BAD_URL;
-	tg_circuit_record(&c.circuit, q->now, provider_ok);
+	int verdict = tg_http_circuit_verdict(r->cls);
+	if (verdict != 0)
+		tg_circuit_record(&c.circuit, q->now, verdict > 0);
 	count_error(q->cfg, r->cls);
 	return rc;
 }

@@ -142,7 +142,7 @@ static tg_rc error_rc(const struct tg_http_resp *r, struct tg_oauth_err *e)
 	if (r->cls != TG_HTTP_4XX) {
 		snprintf(e->detail, sizeof(e->detail), "%s (%s)", tg_http_class_name(r->cls),
 			 r->error);
-		return TG_E_IDP_UNREACHABLE;
+		return tg_http_class_rc(r->cls); /* unreachable only if the provider's doing */
 	}
 	if (r->len > 0 && tg_json_parse_object(r->body, r->len, 64 * 1024, 8, &j) == TG_OK) {
 		const char *err = json_string_value(json_object_get(j, "error"));

@@ -119,7 +119,7 @@ static tg_rc poll_tokens(struct poll *p, const char *device_code, struct tg_toke
 			unreachable = 0;
 			continue;
 		}
-		if (rc == TG_E_IDP_UNREACHABLE || rc == TG_E_TIMEOUT) {
+		if (rc == TG_E_IDP_UNREACHABLE) {
 			if (++unreachable < MAX_UNREACHABLE)
 				continue;
 			return fail(p, TG_E_IDP_UNREACHABLE, e.detail[0] ? e.detail : "provider unreachable while polling",
@@ -167,8 +167,9 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 	if (rc != TG_OK) {
 		snprintf(detail, detail_len, "device authorization: %s",
 			 e.error[0] ? e.error : e.detail[0] ? e.detail : tg_reason(rc));
-		return rc == TG_E_IDP_UNREACHABLE || rc == TG_E_TIMEOUT ? TG_E_IDP_UNREACHABLE
-		       : rc == TG_E_NOMEM ? rc : TG_E_CONFIG;
+		/* only the provider's doing may lead to a typed login with grace */
+		return rc == TG_E_IDP_UNREACHABLE || rc == TG_E_NOMEM || rc == TG_E_INTERNAL ||
+			       rc == TG_E_MALFORMED ? rc : TG_E_CONFIG;
 	}
 	if (d.expires_in > 0 && (uint64_t)d.expires_in * 1000u < ms_left(&p))
 		p.deadline_ms = tg_monotonic_ms() + (uint64_t)d.expires_in * 1000u;

@@ -232,14 +232,16 @@ printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/f.conf" > "
 printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/refused.conf" > "$T/svc/tg_refused"
 ftok=$("$ctl" mint --key "$T/f/k1.pem" --kid k1 --iss "$PURL" --aud linux-hosts --sub s --user "$user")
 since() { python3 -c "import time; print(int((time.time() - $1) * 1000))"; }
-fault() { # mode class
+fault() { # mode class [reason]: only network errors, timeouts, 429 and 5xx
+	# are the provider being unreachable; a garbled answer is malformed
+	reason=${3:-idp_unreachable}
 	echo "$1" > "$T/f/mode"
 	rm -rf "$T/fcache"
 	t0=$(python3 -c 'import time; print(time.time())')
 	r=$(login tg_f "$ftok")
 	ms=$(since "$t0")
-	check "fault $1: PAM_AUTHINFO_UNAVAIL in ${ms} ms, audited as $2" \
-		"echo '$r' | grep -q 'cannot retrieve authentication info' && [ $ms -lt 8000 ] && logged 'event=jwks_fetch result=error reason=idp_unreachable .*$2'"
+	check "fault $1: PAM_AUTHINFO_UNAVAIL in ${ms} ms, audited as $reason ($2)" \
+		"echo '$r' | grep -q 'cannot retrieve authentication info' && [ $ms -lt 8000 ] && logged 'event=jwks_fetch result=error reason=$reason .*$2'"
 }
 r=$(login tg_refused "$ftok")
 check "fault refused: PAM_AUTHINFO_UNAVAIL, audited as network" \
@@ -250,11 +252,11 @@ fault 500 http_5xx
 fault 502 http_5xx
 fault 503 http_5xx
 fault 429 http_429
-fault garbage malformed
-fault truncated malformed
-fault bigbody too_big
+fault garbage malformed malformed
+fault truncated malformed malformed
+fault bigbody too_big malformed
 fault drip timeout
-fault wrongtype 'Content-Type is not JSON'
+fault wrongtype 'Content-Type is not JSON' malformed
 # error bodies that are empty or not JSON, on the token endpoint
 echo pass > "$T/f/mode"
 rm -rf "$T/fcache"
