@@ -47,18 +47,18 @@ LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
 	lib/config_access.c lib/file.c lib/audit.c lib/http.c lib/cache.c \
 	lib/keysource.c lib/circuit.c lib/oauth.c lib/store.c lib/session.c \
 	lib/verify.c lib/chain.c lib/verifier.c lib/uuid.c lib/lockout.c lib/qr.c \
-	lib/metrics.c
+	lib/metrics.c lib/authproof.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 PROTO_OBJ := $(B)/lib/proto.o
 
 MOD_SRC := pam/pam_tokengate.c pam/module_args.c pam/module_helper.c \
 	pam/module_conv.c pam/module_result.c
-HELPER_SRC := pam/helper_main.c pam/helper_audit.c pam/helper_auth.c \
+HELPER_SRC := pam/helper_main.c pam/helper_process.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_prompt.c pam/helper_credential.c pam/helper_session.c \
 	pam/helper_device.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
 	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
-	tools/ctl_metrics.c tools/ctl_common.c
+	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl
@@ -95,13 +95,14 @@ $(B)/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/pam/%.o) $(PROTO_OBJ) $(B)/lib/aud
 	$(Q)$(CC) -shared -Wl,-z,defs -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
-# The test build of the module: helper path under build/, plus a helper=
-# argument so the tests can point it at broken helpers.
-$(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
+# The test build of the module: it runs the test build of the helper
+# (below), takes a helper= argument so the tests can point it at broken
+# helpers, and clock=. (Makefile: the helper path is set here.)
+$(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h Makefile
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
-		-DTG_HELPER_PATH='"$(ABS_B)/tokengate-helper"' $(CFLAGS) -c -o $@ $<
+		-DTG_HELPER_PATH='"$(ABS_B)/test/tokengate-helper"' $(CFLAGS) -c -o $@ $<
 
 $(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(B)/lib/audit.o $(B)/lib/rc.o
 	@echo "  CC      $@"
@@ -115,6 +116,19 @@ $(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_int
 		-DTG_CONFIG_PATH='"$(CONFIG_PATH)"' $(CFLAGS) -c -o $@ $<
 
 $(B)/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/helper/%.o) $(PROTO_OBJ) $(B)/libtokengate.a
+	@echo "  CC      $@"
+	$(Q)$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
+
+# The test build of the helper, run by the test module: -DTG_TESTING, so it
+# honours the module's clock= offset (TG_T_CLOCK), which the shipped one
+# ignores.
+$(B)/test/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE -DTG_TESTING \
+		-DTG_CONFIG_PATH='"$(CONFIG_PATH)"' $(CFLAGS) -c -o $@ $<
+
+$(B)/test/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/test/helper/%.o) $(PROTO_OBJ) $(B)/libtokengate.a
 	@echo "  CC      $@"
 	$(Q)$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
 
@@ -141,7 +155,8 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
-demo-run: all $(B)/test/pam_tokengate.so $(B)/tests/logsink
+demo-run: all $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/tests/logsink \
+		$(B)/tests/libjwt-sign
 	@sh tests/demo.sh
 
 bench: deps

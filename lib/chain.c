@@ -20,15 +20,23 @@ struct run {
 	long idx;		/* the session's issuer, -1 none */
 	bool stored_valid;	/* the stored access token still works */
 	tg_rc refresh_rc;	/* how the refresh grant failed (TG_OK: not tried) */
+	tg_rc no_grace;		/* the stored token failed a check grace cannot
+				   repeat (signature, structure): TG_OK if none */
 	char refresh_why[128];	/* and what came back */
 	int64_t stored_exp;
 };
 
+static void note_q(const struct tg_chain_req *q, const char *event, const char *result,
+		   tg_rc reason, const char *detail)
+{
+	if (q->note != NULL)
+		q->note(q->ud, event, result, reason, detail);
+}
+
 static void note(const struct run *r, const char *event, const char *result,
 		 tg_rc reason, const char *detail)
 {
-	if (r->q->note != NULL)
-		r->q->note(r->q->ud, event, result, reason, detail);
+	note_q(r->q, event, result, reason, detail);
 }
 
 static tg_rc say(struct tg_chain_out *o, tg_rc rc, const char *detail)
@@ -37,9 +45,11 @@ static tg_rc say(struct tg_chain_out *o, tg_rc rc, const char *detail)
 	return o->rc = rc;
 }
 
+/* The provider's doing, as lib/http.c classified it: the only outcome
+ * that may lead to grace. */
 static bool unreachable(tg_rc rc)
 {
-	return rc == TG_E_IDP_UNREACHABLE || rc == TG_E_TIMEOUT;
+	return rc == TG_E_IDP_UNREACHABLE;
 }
 
 /* "3h12m", "4m", "45s" */
@@ -89,13 +99,75 @@ static void identity(struct tg_chain_out *o, const json_t *sess)
 	snprintf(o->sub, sizeof(o->sub), "%s", sess ? tg_session_str(sess, "sub") ?: "" : "");
 }
 
+static tg_rc purge_q(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+		     struct tg_chain_out *o, tg_rc why, const char *detail)
+{
+	tg_store_purge(st, q->now, tg_reason(why));
+	tg_session_free(*sess);
+	*sess = NULL;
+	note_q(q, "store", "purge", why, detail);
+	return say(o, why, detail);
+}
+
 static tg_rc purge(struct run *r, tg_rc why, const char *detail)
 {
-	tg_store_purge(r->st, r->q->now, tg_reason(why));
-	tg_session_free(*r->sess);
-	*r->sess = NULL;
-	note(r, "store", "purge", why, detail);
-	return say(r->o, why, detail);
+	return purge_q(r->q, r->st, r->sess, r->o, why, detail);
+}
+
+/* How a token the provider has just issued was refused here. */
+enum refusal {
+	UNCHECKED,	/* it could not be checked now: no keys, a local failure,
+			   or a clock that disagrees with the provider's */
+	NOT_HERE,	/* a valid person, not authorized for this service */
+	NOT_THEM,	/* not a valid token of this session's identity */
+};
+
+static enum refusal refusal_of(tg_rc rc)
+{
+	switch (rc) {
+	case TG_E_NOT_AUTHORIZED:
+		return NOT_HERE;
+	case TG_E_IDP_UNREACHABLE:
+	case TG_E_INTERNAL:
+	case TG_E_NOMEM:
+	case TG_E_IO:
+	case TG_E_CONFIG:
+	case TG_E_TIMEOUT:
+	case TG_E_EXPIRED:	/* times are checked last: the identity held */
+	case TG_E_NOT_YET_VALID:
+	case TG_E_UNKNOWN_KID:	/* keys rotating faster than our refetch */
+		return UNCHECKED;
+	default:
+		return NOT_THEM;
+	}
+}
+
+static bool same_identity(const json_t *sess, const tg_token *t)
+{
+	const char *iss = tg_session_str(sess, "iss"), *sub = tg_session_str(sess, "sub");
+	return iss != NULL && sub != NULL && tg_token_iss(t) != NULL && tg_token_sub(t) != NULL &&
+	       strcmp(iss, tg_token_iss(t)) == 0 && strcmp(sub, tg_token_sub(t)) == 0;
+}
+
+/* The provider's newest word on a person who is not authorized here: the
+ * session keeps the new claims (so no later offline step can use the old
+ * groups), loses its access token and offline verifier, and last_online
+ * stays where it was: no fresh grace window. */
+static tg_rc record_not_here(const struct tg_chain_req *q, tg_store *st, json_t *s,
+			     const tg_token *t, const char *new_refresh)
+{
+	tg_rc rc = TG_OK;
+	if (new_refresh != NULL)
+		rc = tg_session_set_str(s, "refresh_token", new_refresh);
+	if (rc == TG_OK)
+		rc = tg_session_set_str(s, "access_token", NULL);
+	if (rc == TG_OK)
+		rc = tg_session_set_str(s, "verifier", NULL);
+	if (rc == TG_OK && tg_token_claims(t) != NULL)
+		json_object_set_new(s, "claims", json_deep_copy(tg_token_claims(t)));
+	if (rc == TG_OK)
+		rc = tg_session_set_int(s, "updated", q->now);
+	return rc == TG_OK ? tg_store_save(st, s) : rc;
 }
 
 /* With introspect = yes, ask the provider whether the session is still
@@ -125,7 +197,11 @@ static tg_rc introspect(struct run *r)
 }
 
 /* Step 1: the stored access token. TG_OK when it is good for longer than
- * refresh_ahead; otherwise the chain goes on. */
+ * refresh_ahead. Expired (or due), not yet valid, an unknown kid, no keys
+ * right now: the chain goes on. Not authorized here, another user, issuer,
+ * audience, type or algorithm: the policy refuses it, and no later step
+ * may let this person in. A bad signature or structure goes on to the
+ * refresh grant (the provider decides) but never to grace. */
 static tg_rc step_stored(struct run *r)
 {
 	const char *tok = tg_session_str(*r->sess, "access_token");
@@ -152,11 +228,35 @@ static tg_rc step_stored(struct run *r)
 		}
 		return TG_E_EXPIRED; /* due for refresh */
 	}
-	if (unreachable(rc))
+	switch (rc) {
+	case TG_E_EXPIRED:
+	case TG_E_NOT_YET_VALID:
+	case TG_E_UNKNOWN_KID:
+		return rc;
+	case TG_E_IDP_UNREACHABLE:
 		r->o->unreachable = true;
-	if (rc == TG_E_NOT_AUTHORIZED || rc == TG_E_USER_MISMATCH)
-		return say(r->o, rc, "the stored token no longer satisfies the policy");
-	return rc;
+		return rc;
+	case TG_E_BAD_SIGNATURE:
+	case TG_E_MALFORMED:
+		r->no_grace = rc;
+		return rc;
+	case TG_E_INTERNAL:
+	case TG_E_NOMEM:
+	case TG_E_IO:
+	case TG_E_CONFIG:
+	case TG_E_TIMEOUT:
+		return say(r->o, rc, detail ? detail : "the stored token cannot be checked");
+	default:
+		return say(r->o, rc, "the stored token no longer satisfies this service's policy");
+	}
+}
+
+/* Does the chain stop at what step 1 said? */
+static bool stored_decides(tg_rc rc)
+{
+	return rc != TG_E_EXPIRED && rc != TG_E_NOT_YET_VALID && rc != TG_E_UNKNOWN_KID &&
+	       rc != TG_E_IDP_UNREACHABLE && rc != TG_E_NO_CREDENTIALS &&
+	       rc != TG_E_BAD_SIGNATURE && rc != TG_E_MALFORMED;
 }
 
 /* Step 2: the refresh-token grant. */
@@ -184,30 +284,46 @@ static tg_rc step_refresh(struct run *r)
 		note(r, "refresh", "error", rc, why);
 		return rc;
 	}
-	/* Validate locally (nothing is sent anywhere), then store the rotated
-	 * refresh token with the new access token in one atomic write. */
+	/* Validate locally (nothing is sent anywhere). A token that is not
+	 * this session's identity ends the session; otherwise the rotated
+	 * refresh token is stored before anything else, whatever the verdict. */
 	const char *detail = NULL;
 	tg_token *vt = NULL;
-	tg_rc vrc = validate_access(r->q, (size_t)r->idx, "access", t.access_token, &vt, &detail);
 	json_t *s = *r->sess;
-	tg_rc wrc = TG_OK;
-	if (t.refresh_token != NULL)
-		wrc = tg_session_set_str(s, "refresh_token", t.refresh_token);
-	if (wrc == TG_OK)
-		wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t.access_token : NULL);
-	if (wrc == TG_OK)
-		wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
-	if (wrc == TG_OK && vrc == TG_OK) {
-		wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
-		if (tg_token_claims(vt) != NULL)
-			json_object_set_new(s, "claims", json_deep_copy(tg_token_claims(vt)));
+	tg_rc vrc = validate_access(r->q, (size_t)r->idx, "access", t.access_token, &vt, &detail);
+	if (vrc == TG_OK && !same_identity(s, vt)) {
+		vrc = TG_E_USER_MISMATCH;
+		detail = "the refreshed token names another identity";
 	}
-	if (wrc == TG_OK)
-		wrc = tg_session_set_int(s, "last_online", r->q->now);
-	if (wrc == TG_OK)
-		wrc = tg_session_set_int(s, "updated", r->q->now);
-	if (wrc == TG_OK)
-		wrc = tg_store_save(r->st, s);
+	if (vrc != TG_OK && refusal_of(vrc) == NOT_THEM) {
+		tg_token_free(vt);
+		tg_tokens_clear(&t);
+		note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
+		return purge(r, vrc, "the provider's new token is not valid for this session");
+	}
+	tg_rc wrc = TG_OK;
+	if (vrc == TG_E_NOT_AUTHORIZED) {
+		wrc = record_not_here(r->q, r->st, s, vt, t.refresh_token);
+	} else {
+		if (t.refresh_token != NULL)
+			wrc = tg_session_set_str(s, "refresh_token", t.refresh_token);
+		if (wrc == TG_OK)
+			wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t.access_token : NULL);
+		if (wrc == TG_OK)
+			wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
+		if (wrc == TG_OK && vrc == TG_OK) {
+			wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
+			if (tg_token_claims(vt) != NULL)
+				json_object_set_new(s, "claims", json_deep_copy(tg_token_claims(vt)));
+		}
+		/* online, and validated and authorized for this service */
+		if (wrc == TG_OK && vrc == TG_OK)
+			wrc = tg_session_set_int(s, "last_online", r->q->now);
+		if (wrc == TG_OK)
+			wrc = tg_session_set_int(s, "updated", r->q->now);
+		if (wrc == TG_OK)
+			wrc = tg_store_save(r->st, s);
+	}
 	int64_t exp = tg_token_exp(vt);
 	tg_token_free(vt);
 	tg_tokens_clear(&t);
@@ -219,6 +335,10 @@ static tg_rc step_refresh(struct run *r)
 		note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
 		if (unreachable(vrc))
 			r->o->unreachable = true;
+		else
+			say(r->o, vrc, vrc == TG_E_NOT_AUTHORIZED
+				       ? "the provider's new token is not authorized for this service"
+				       : detail ? detail : "the new access token cannot be checked");
 		return vrc;
 	}
 	r->o->step = "refresh";
@@ -226,6 +346,23 @@ static tg_rc step_refresh(struct run *r)
 	r->o->ends_in = exp - r->q->now;
 	note(r, "refresh", "ok", TG_OK, "refresh_token grant");
 	return say(r->o, TG_OK, "refreshed");
+}
+
+/* An offline password dies with the online one: a password the provider
+ * refuses while the stored verifier still accepts it (changed at the
+ * provider) is forgotten. Only someone who knows that old password can
+ * cause this, so it cannot be used to log anyone else out. */
+static void forget_verifier(struct run *r)
+{
+	json_t *s = *r->sess;
+	const char *v = s != NULL ? tg_session_str(s, "verifier") : NULL;
+	if (v == NULL || tg_verifier_check(v, r->q->password) != TG_OK)
+		return;
+	if (tg_session_set_str(s, "verifier", NULL) == TG_OK && tg_store_save(r->st, s) == TG_OK)
+		note(r, "store", "verifier_removed", TG_E_BAD_PASSWORD,
+		     "the provider refused a password the offline verifier accepted; verifier removed");
+	else
+		note(r, "store", "error", TG_E_IO, "the refused password's verifier could not be removed");
 }
 
 /* Step 3: the password typed just now. */
@@ -256,9 +393,12 @@ static tg_rc step_password(struct run *r)
 	 * endpoint's fault: the detail says what came back. */
 	char detail[sizeof(r->o->detail)];
 	bool bare = e.error[0] == '\0' && e.status >= 400;
-	if (rc == TG_E_REVOKED && !bare)
+	if (rc == TG_E_REVOKED && !bare) {
+		forget_verifier(r);
 		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
+	}
 	if (bare && (rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED)) {
+		forget_verifier(r);
 		snprintf(detail, sizeof(detail), "the provider refused the password (%.200s)",
 			 e.detail);
 		return say(r->o, TG_E_BAD_PASSWORD, detail);
@@ -270,6 +410,28 @@ static tg_rc step_password(struct run *r)
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
 }
 
+/* Before any offline step lets someone in, the service's authorization on
+ * what the session stored of its last validated token: the account's own
+ * session, the configured issuer, allowed_groups. */
+static tg_rc authorize_stored(struct run *r)
+{
+	const json_t *s = *r->sess;
+	tg_policy *p = NULL;
+	const char *user = tg_session_str(s, "user");
+	if (user == NULL || strcmp(user, r->q->user) != 0)
+		return say(r->o, TG_E_USER_MISMATCH, "the stored session belongs to another user");
+	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
+	if (rc == TG_OK)
+		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
+						json_object_get(s, "claims"));
+	tg_policy_free(p);
+	if (rc == TG_E_NOT_AUTHORIZED)
+		return say(r->o, rc, "provider unreachable; the stored claims are not authorized for this service");
+	if (rc != TG_OK)
+		return say(r->o, rc, "provider unreachable; the stored session does not match this issuer's policy");
+	return TG_OK;
+}
+
 /* Step 5: the offline grace window. */
 static tg_rc step_grace(struct run *r)
 {
@@ -277,6 +439,10 @@ static tg_rc step_grace(struct run *r)
 	char left[32], detail[160];
 	if (s == NULL)
 		return say(r->o, TG_E_IDP_UNREACHABLE, "provider unreachable and no session to fall back on");
+	if (r->no_grace != TG_OK)
+		return say(r->o, r->no_grace, "provider unreachable; the stored token failed its checks");
+	if (authorize_stored(r) != TG_OK)
+		return r->o->rc;
 	int64_t last = tg_session_int(s, "last_online");
 	int64_t grace = tg_config_seconds(r->q->cfg, r->q->service, "offline_grace");
 	if (last <= 0)
@@ -325,12 +491,13 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 	tg_rc rc;
 	if (q->password == NULL && *sess != NULL) {
 		rc = step_stored(&r);
-		if (rc == TG_OK || rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED ||
-		    rc == TG_E_USER_MISMATCH)
+		if (stored_decides(rc))
 			return o->rc = rc;
 		rc = step_refresh(&r);
-		if (rc == TG_OK || rc == TG_E_REVOKED || rc == TG_E_IO ||
-		    rc == TG_E_NOT_AUTHORIZED || rc == TG_E_USER_MISMATCH)
+		/* refreshed, purged, refused here, or the store failed */
+		if (rc == TG_OK || *sess == NULL || rc == TG_E_IO || rc == TG_E_NOMEM ||
+		    rc == TG_E_NOT_AUTHORIZED || (r.refresh_rc == TG_OK && rc != TG_E_NO_CREDENTIALS &&
+						  !unreachable(rc)))
 			return o->rc = rc;
 	}
 	if (q->password != NULL) {
@@ -363,48 +530,72 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 	return say(o, TG_E_EXPIRED, "the session has expired and cannot be renewed here");
 }
 
-tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
-		       size_t idx, const char *method, const struct tg_tokens *tok,
-		       const tg_token *validated, bool online, struct tg_chain_out *o)
+/* A grant's token refused here: the session of the same identity keeps no
+ * fresh grace window (DESIGN section 3). Not authorized here: its claims
+ * are replaced by the refused ones and its verifier dropped; not a valid
+ * token of that identity at all: the session is purged. */
+static void refused_grant(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+			  const tg_token *t, const struct tg_tokens *tok, tg_rc rc)
 {
-	const char *detail = NULL;
-	tg_token *own = NULL;
-	const tg_token *t = validated;
-	tg_rc rc = TG_OK;
-	if (t == NULL) {
-		rc = validate_access(q, idx, "access", tok->access_token, &own, &detail);
-		t = own;
+	if (*sess == NULL || !same_identity(*sess, t))
+		return;
+	enum refusal f = refusal_of(rc);
+	if (f == NOT_HERE) {
+		if (record_not_here(q, st, *sess, t, tok->refresh_token) == TG_OK)
+			note_q(q, "store", "update", rc,
+			       "not authorized for this service: stored claims replaced, verifier dropped");
+	} else if (f == NOT_THEM) {
+		struct tg_chain_out ignored;
+		purge_q(q, st, sess, &ignored, rc, "the provider's new token is not valid for this session");
 	}
-	if (rc != TG_OK) {
-		tg_token_free(own);
-		if (unreachable(rc))
-			o->unreachable = true;
-		return say(o, rc, detail ? detail : "the new access token is not valid here");
-	}
+}
+
+static tg_rc mismatch(const struct tg_chain_req *q, struct tg_chain_out *o, const char *sub)
+{
+	char detail[sizeof(o->detail)];
+	snprintf(detail, sizeof(detail),
+		 "the account belongs to another identity (sub %.64s); tokengatectl revoke %.64s releases it",
+		 sub, q->user);
+	note_q(q, "store", "deny", TG_E_USER_MISMATCH, detail);
+	return say(o, TG_E_USER_MISMATCH, detail);
+}
+
+/* May this token's identity have the account's session? The first
+ * (iss, sub) owns it; after a revocation only a fresh online login, or a
+ * token issued after it, starts a new one (*clear: the marker may go). */
+static tg_rc admit(const struct tg_chain_req *q, tg_store *st, const json_t *sess,
+		   const tg_token *t, bool online, bool *clear, struct tg_chain_out *o)
+{
 	const char *iss = tg_token_iss(t), *sub = tg_token_sub(t);
-	const char *issuer = tg_config_issuer_name(q->cfg, idx);
-	json_t *s = *sess;
-	bool same = s != NULL && tg_session_str(s, "iss") && tg_session_str(s, "sub") &&
-		    strcmp(tg_session_str(s, "iss"), iss) == 0 &&
-		    strcmp(tg_session_str(s, "sub"), sub) == 0 &&
-		    strcmp(tg_session_str(s, "issuer") ?: "", issuer) == 0;
-	if (!same) {
-		tg_session_free(s);
-		s = *sess = tg_session_new(q->user, q->uid, q->now);
-		if (s == NULL) {
-			tg_token_free(own);
-			return say(o, TG_E_NOMEM, "out of memory");
-		}
-	}
-	char *verifier = NULL;
-	if (q->password != NULL && online)
-		rc = tg_verifier_make(q->password, &verifier);
+	char oiss[512], osub[512], reason[32];
+	int64_t at = 0;
+	*clear = false;
+	if (sess != NULL && tg_session_str(sess, "sub") != NULL && !same_identity(sess, t))
+		return mismatch(q, o, tg_session_str(sess, "sub"));
+	tg_rc rc = tg_store_owner(st, oiss, sizeof(oiss), osub, sizeof(osub));
+	if (rc == TG_E_IO)
+		return say(o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
+	if (rc == TG_OK && (strcmp(oiss, iss) != 0 || strcmp(osub, sub) != 0))
+		return mismatch(q, o, osub);
+	rc = tg_store_revoked(st, &at, reason, sizeof(reason));
+	if (rc == TG_E_IO)
+		return say(o, TG_E_INTERNAL, "the revocation marker is unreadable or unsafe");
+	if (rc == TG_OK && !online && tg_token_iat(t) <= at)
+		return say(o, TG_E_REVOKED, "the session was revoked; a token issued before that is refused");
+	*clear = rc == TG_OK;
+	return TG_OK;
+}
+
+/* Writes the tokens into the session (new, or the same identity's). */
+static tg_rc fill_session(const struct tg_chain_req *q, json_t *s, const char *issuer,
+			  const char *method, const struct tg_tokens *tok, const tg_token *t,
+			  bool online, const char *verifier)
+{
+	tg_rc rc = tg_session_set_str(s, "issuer", issuer);
 	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "issuer", issuer);
+		rc = tg_session_set_str(s, "iss", tg_token_iss(t));
 	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "iss", iss);
-	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "sub", sub);
+		rc = tg_session_set_str(s, "sub", tg_token_sub(t));
 	if (rc == TG_OK)
 		rc = tg_session_set_str(s, "method", method);
 	if (rc == TG_OK)
@@ -423,8 +614,56 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 		rc = tg_session_set_int(s, "last_online", q->now);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "updated", q->now);
+	return rc;
+}
+
+tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+		       size_t idx, const char *method, const struct tg_tokens *tok,
+		       const tg_token *validated, bool online, struct tg_chain_out *o)
+{
+	const char *detail = NULL;
+	tg_token *own = NULL;
+	const tg_token *t = validated;
+	tg_rc rc = TG_OK;
+	bool clear = false;
+	if (t == NULL) {
+		rc = validate_access(q, idx, "access", tok->access_token, &own, &detail);
+		t = own;
+	}
+	if (rc != TG_OK) {
+		if (unreachable(rc))
+			o->unreachable = true;
+		else if (online)
+			refused_grant(q, st, sess, t, tok, rc);
+		tg_token_free(own);
+		return say(o, rc, detail ? detail : "the new access token is not valid here");
+	}
+	if ((rc = admit(q, st, *sess, t, online, &clear, o)) != TG_OK) {
+		identity(o, *sess);
+		tg_token_free(own);
+		return rc;
+	}
+	const char *issuer = tg_config_issuer_name(q->cfg, idx);
+	json_t *s = *sess;
+	if (s == NULL || strcmp(tg_session_str(s, "issuer") ?: "", issuer) != 0) {
+		tg_session_free(s);
+		s = *sess = tg_session_new(q->user, q->uid, q->now);
+		if (s == NULL) {
+			tg_token_free(own);
+			return say(o, TG_E_NOMEM, "out of memory");
+		}
+	}
+	char *verifier = NULL;
+	if (q->password != NULL && online)
+		rc = tg_verifier_make(q->password, &verifier);
+	if (rc == TG_OK)
+		rc = fill_session(q, s, issuer, method, tok, t, online, verifier);
 	if (rc == TG_OK)
 		rc = tg_store_save(st, s);
+	if (rc == TG_OK && tg_store_owner(st, NULL, 0, NULL, 0) == TG_E_NO_CREDENTIALS)
+		rc = tg_store_set_owner(st, tg_token_iss(t), tg_token_sub(t), q->now);
+	if (rc == TG_OK && clear)
+		rc = tg_store_clear_revoked(st);
 	tg_free_secret(verifier);
 	o->access_exp = tg_token_exp(t);
 	o->ends_in = o->access_exp - q->now;

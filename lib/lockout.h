@@ -1,9 +1,12 @@
 /*
- * lockout.h - failed attempts counted per user and per remote host in the
- * cache directory (lockout/), shared by every helper process. After
- * lockout_attempts failures inside lockout_window the user (or host) is
- * locked for lockout_time: attempts are refused before any provider
- * request.
+ * lockout.h - password guesses counted per (user, remote host) in the
+ * cache directory (lockout/), shared by every helper process (DESIGN
+ * section 3). Only the password method is counted and locked: a valid
+ * token or a device login is never blocked, so a lock cannot be turned
+ * against anyone. An attempt is counted before the provider is asked (so
+ * parallel guesses cannot pass the limit), then kept when the provider
+ * refused the password, forgotten on success, taken back for any other
+ * outcome. A counter that cannot be read or written refuses the attempt.
  */
 #ifndef TG_LOCKOUT_H
 #define TG_LOCKOUT_H
@@ -13,19 +16,27 @@
 struct tg_lockout {
 	const tg_config *cfg;
 	const char *user;
-	const char *rhost;	/* NULL or "": not counted per host */
+	const char *rhost;	/* NULL or "": a local login */
 	int64_t now;
 };
 
-/* TG_E_LOCKED_OUT while the user or the host is locked: *who says which
- * ("user" / "rhost") and *until when it ends. */
-TG_HIDDEN tg_rc tg_lockout_check(const struct tg_lockout *l, const char **who,
-				 int64_t *until);
-/* Counts one failure; true when it locked the user or host just now
- * (*who and *until as above). */
-TG_HIDDEN bool tg_lockout_failure(const struct tg_lockout *l, const char **who,
-				  int64_t *until);
-/* A success forgets the user's failures (not the host's). */
-TG_HIDDEN void tg_lockout_success(const struct tg_lockout *l);
+/* Counts one password attempt for (user, rhost). TG_OK: ask the provider;
+ * TG_E_LOCKED_OUT: locked until *until (nothing asked); TG_E_INTERNAL:
+ * the counter cannot be used (fail closed). */
+TG_HIDDEN tg_rc tg_lockout_begin(const struct tg_lockout *l, int64_t *until);
+
+enum tg_lockout_outcome {
+	TG_LOCKOUT_REFUSED,	/* the provider (or the offline verifier) said no */
+	TG_LOCKOUT_SUCCESS,	/* the password was right: forget the count */
+	TG_LOCKOUT_UNDO,	/* not a verdict on the password: take it back */
+};
+/* Ends the attempt begun above; true when a refusal locked the pair just
+ * now (*until: when it ends). */
+TG_HIDDEN bool tg_lockout_end(const struct tg_lockout *l, enum tg_lockout_outcome how,
+			      int64_t *until);
+
+/* tokengatectl cleanup: removes counters that neither lock nor count
+ * anything at now (window and lock both over). Returns how many. */
+TG_HIDDEN size_t tg_lockout_cleanup(const tg_config *cfg, int64_t now, bool dry_run);
 
 #endif

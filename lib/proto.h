@@ -49,9 +49,12 @@ enum tg_tag {
 	TG_T_CLOCK = 18,	/* u64: a signed clock offset (test builds only) */
 	TG_T_WAIT = 19,		/* u32, in a prompt: the helper's next step may take up
 				   to this many seconds (device polling); 1..600 */
+	TG_T_PROOF = 20,	/* auth result / setcred request: the proof that
+				   tokengate authenticated the user (authproof.h) */
 };
 
-enum { TG_OP_AUTH = 1, TG_OP_ACCOUNT = 2, TG_OP_OPEN_SESSION = 3, TG_OP_CLOSE_SESSION = 4 };
+enum { TG_OP_AUTH = 1, TG_OP_ACCOUNT = 2, TG_OP_OPEN_SESSION = 3, TG_OP_CLOSE_SESSION = 4,
+       TG_OP_SETCRED = 5 };
 enum {
 	TG_F_DEBUG = 1u << 0,
 	TG_F_USE_FIRST_PASS = 1u << 1,

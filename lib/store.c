@@ -199,15 +199,14 @@ tg_rc tg_store_load(tg_store *st, json_t **sess, char *why, size_t whylen)
 	return TG_OK;
 }
 
-static void marker_name(const tg_store *st, char *buf, size_t n)
+static void side_name(const tg_store *st, const char *suffix, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s.revoked", st->name);
+	snprintf(buf, n, "%s.%s", st->name, suffix);
 }
 
 tg_rc tg_store_save(tg_store *st, json_t *sess)
 {
 	char *text = json_dumps(sess, JSON_COMPACT);
-	char marker[48];
 	if (text == NULL)
 		return TG_E_NOMEM;
 	size_t len = strlen(text);
@@ -215,20 +214,119 @@ tg_rc tg_store_save(tg_store *st, json_t *sess)
 		 : tg_write_atomically_at(st->dfd, st->name, text, len);
 	tg_wipe(text, len);
 	free(text);
-	marker_name(st, marker, sizeof(marker));
-	if (rc == TG_OK) /* a new session: no longer revoked */
-		unlinkat(st->dfd, marker, 0);
 	return rc;
+}
+
+/* A small side file (UID.owner, UID.revoked) under the session file's
+ * rules: no link, a regular file of ours, nothing for group or others,
+ * one link, at most 4 KiB, a JSON object. TG_OK with *out NULL when it
+ * does not exist; TG_E_IO when it cannot be trusted or read. */
+static tg_rc read_side(tg_store *st, const char *suffix, json_t **out)
+{
+	char name[48];
+	struct stat sb;
+	*out = NULL;
+	side_name(st, suffix, name, sizeof(name));
+	int fd = openat(st->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? TG_OK : TG_E_IO;
+	bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		  (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & 077) == 0 &&
+		  sb.st_nlink == 1 && sb.st_size <= 4096;
+	char *buf = ok ? read_all(fd, (size_t)sb.st_size) : NULL;
+	close(fd);
+	if (buf == NULL)
+		return TG_E_IO;
+	tg_rc rc = tg_json_parse_object(buf, (size_t)sb.st_size, 4096, 4, out);
+	free(buf);
+	return rc == TG_OK ? TG_OK : TG_E_IO;
+}
+
+static tg_rc write_side(tg_store *st, const char *suffix, json_t *j)
+{
+	char name[48];
+	char *text = json_dumps(j, JSON_COMPACT);
+	if (text == NULL)
+		return TG_E_NOMEM;
+	side_name(st, suffix, name, sizeof(name));
+	tg_rc rc = tg_write_atomically_at(st->dfd, name, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+static tg_rc remove_side(tg_store *st, const char *suffix)
+{
+	char name[48];
+	side_name(st, suffix, name, sizeof(name));
+	if (unlinkat(st->dfd, name, 0) != 0 && errno != ENOENT)
+		return TG_E_IO;
+	fsync(st->dfd);
+	return TG_OK;
 }
 
 tg_rc tg_store_purge(tg_store *st, int64_t now, const char *reason)
 {
-	char marker[48], text[160];
-	marker_name(st, marker, sizeof(marker));
-	int n = snprintf(text, sizeof(text), "{\"revoked_at\":%lld,\"reason\":\"%s\"}",
-			 (long long)now, reason);
-	tg_write_atomically_at(st->dfd, marker, text, (size_t)n);
-	return tg_store_remove(st);
+	json_t *m = json_pack("{s:I,s:s}", "revoked_at", (json_int_t)now, "reason", reason);
+	tg_rc rc = m != NULL ? write_side(st, "revoked", m) : TG_E_NOMEM;
+	json_decref(m);
+	tg_rc rrc = tg_store_remove(st);
+	return rc != TG_OK ? rc : rrc;
+}
+
+tg_rc tg_store_revoked(tg_store *st, int64_t *at, char *reason, size_t n)
+{
+	json_t *m = NULL;
+	tg_rc rc = read_side(st, "revoked", &m);
+	*at = 0;
+	if (n > 0)
+		reason[0] = '\0';
+	if (rc != TG_OK)
+		return rc;
+	if (m == NULL)
+		return TG_E_NO_CREDENTIALS;
+	const char *r = json_string_value(json_object_get(m, "reason"));
+	if (!tg_json_int(json_object_get(m, "revoked_at"), at))
+		*at = 0;
+	snprintf(reason, n, "%s", r ? r : "revoked");
+	json_decref(m);
+	return TG_OK;
+}
+
+tg_rc tg_store_clear_revoked(tg_store *st)
+{
+	return remove_side(st, "revoked");
+}
+
+tg_rc tg_store_owner(tg_store *st, char *iss, size_t issn, char *sub, size_t subn)
+{
+	json_t *o = NULL;
+	tg_rc rc = read_side(st, "owner", &o);
+	if (rc != TG_OK)
+		return rc;
+	if (o == NULL)
+		return TG_E_NO_CREDENTIALS;
+	const char *i = json_string_value(json_object_get(o, "iss"));
+	const char *s = json_string_value(json_object_get(o, "sub"));
+	rc = i && s && (iss == NULL || (strlen(i) < issn && strlen(s) < subn)) ? TG_OK : TG_E_IO;
+	if (rc == TG_OK && iss != NULL) {
+		snprintf(iss, issn, "%s", i);
+		snprintf(sub, subn, "%s", s);
+	}
+	json_decref(o);
+	return rc;
+}
+
+tg_rc tg_store_set_owner(tg_store *st, const char *iss, const char *sub, int64_t now)
+{
+	json_t *o = json_pack("{s:s,s:s,s:I}", "iss", iss, "sub", sub, "since", (json_int_t)now);
+	tg_rc rc = o != NULL ? write_side(st, "owner", o) : TG_E_NOMEM;
+	json_decref(o);
+	return rc;
+}
+
+tg_rc tg_store_clear_owner(tg_store *st)
+{
+	return remove_side(st, "owner");
 }
 
 tg_rc tg_store_remove(tg_store *st)

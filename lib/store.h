@@ -48,9 +48,21 @@ TG_HIDDEN tg_rc tg_store_save(tg_store *st, json_t *sess);
 /* Removes the user's session file (a purge). */
 TG_HIDDEN tg_rc tg_store_remove(tg_store *st);
 /* A purge for a revocation: removes the session and leaves UID.revoked
- * ({"revoked_at": now, "reason": reason}, a plain word) for status and
- * cleanup; the next saved session removes it. */
+ * ({"revoked_at": now, "reason": reason}, a reason code). The marker
+ * sticks (DESIGN section 3): with no session, the account stage answers
+ * with it until a fresh online login clears it (tg_store_clear_revoked). */
 TG_HIDDEN tg_rc tg_store_purge(tg_store *st, int64_t now, const char *reason);
+/* TG_OK with the marker's time and reason; TG_E_NO_CREDENTIALS: none;
+ * TG_E_IO: present but unreadable or unsafe. */
+TG_HIDDEN tg_rc tg_store_revoked(tg_store *st, int64_t *at, char *reason, size_t n);
+TG_HIDDEN tg_rc tg_store_clear_revoked(tg_store *st);
+/* The identity that owns the account (UID.owner: {iss, sub, since}),
+ * written with its first session and kept across purges; only an
+ * administrator clears it (tokengatectl revoke). TG_OK with iss and sub;
+ * TG_E_NO_CREDENTIALS: no owner yet; TG_E_IO: unreadable or unsafe. */
+TG_HIDDEN tg_rc tg_store_owner(tg_store *st, char *iss, size_t issn, char *sub, size_t subn);
+TG_HIDDEN tg_rc tg_store_set_owner(tg_store *st, const char *iss, const char *sub, int64_t now);
+TG_HIDDEN tg_rc tg_store_clear_owner(tg_store *st);
 /* Releases the lock. */
 TG_HIDDEN void tg_store_close(tg_store *st);
 

@@ -114,9 +114,23 @@ TG_HIDDEN tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr);
 TG_HIDDEN tg_rc tg_claims_check(const tg_policy *p, const json_t *payload,
 				int64_t now, const char **username);
 
+/* The service's authorization applied to what a session stored of its
+ * last validated token (its iss and {auth_time, groups}), for every step
+ * that lets someone in without asking the provider (grace, an offline
+ * password): the same allowed_groups as the online check. */
+TG_HIDDEN tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss,
+					   const json_t *claims);
+
 /* The claims a session keeps ({auth_time, groups}), borrowed; NULL unless
- * the token validated. */
+ * the token validated, or validated as a person refused here
+ * (not_authorized: the newest truth about that person's groups). */
 TG_HIDDEN const json_t *tg_token_claims(const tg_token *t);
+/* Is it structurally a JWT: three strict base64url segments, a JSON
+ * header and payload (nothing verified)? Only such input may be
+ * fingerprinted in an audit record. */
+TG_HIDDEN bool tg_token_looks_like_jwt(const char *token, size_t len, size_t max_len);
+/* The token's iat (0: none). */
+TG_HIDDEN int64_t tg_token_iat(const tg_token *t);
 /* "access" or "id": the rules the token was validated under. */
 TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
 

@@ -32,6 +32,8 @@ struct hctx {
 	int64_t clock_offset;	/* test builds of the module only */
 	char *session_in;	/* close_session: TOKENGATE_SESSION */
 	char *session_out;	/* open_session: the new session's id */
+	char *proof_in;		/* setcred: TOKENGATE_AUTH from the PAM environment */
+	char *proof_out;	/* auth: the proof of this success */
 };
 
 /* One step's outcome, for the decision's audit record. */
@@ -46,6 +48,10 @@ struct hresult {
 	int64_t grace_left;	/* seconds, when step is grace */
 	const char *session;	/* the PAM session id, or NULL */
 };
+
+/* Session, signals, mask, resource limits, umask, cwd: ours, before
+ * anything else (helper_process.c). -1 (audited) when any of it fails. */
+int helper_own_process(void);
 
 int helper_prompt(struct hctx *c, uint32_t style, const char *text,
 		  char **answer);
@@ -111,6 +117,9 @@ tg_rc helper_device_obtain(struct hctx *c, size_t issuer_idx, bool token_on, boo
 			   struct tg_tokens *t, struct helper_cred *cr, char *detail,
 			   size_t detail_len);
 tg_rc helper_account(struct hctx *c);
+/* setcred without our auth in the same process (sshd): is the proof in
+ * the PAM environment ours? */
+tg_rc helper_setcred(struct hctx *c);
 tg_rc helper_open_session(struct hctx *c);
 tg_rc helper_close_session(struct hctx *c);
 

@@ -9,6 +9,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "authproof.h"
 #include "helper.h"
 #include "chain.h"
 #include "lockout.h"
@@ -73,10 +74,15 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 	size_t max = helper_max_token_len(c);
 	char *iss = tg_token_peek_iss(tok, len, max);
 	long idx = tg_config_issuer_for_iss(c->cfg, iss);
+	/* A fingerprint only of what is structurally a JWT (three strict
+	 * base64url segments, JSON header and payload): a password typed at
+	 * the token prompt leaves no trace, not even hashed. */
+	bool jwt = tg_token_looks_like_jwt(tok, len, max);
+	if (jwt)
+		tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
 	free(iss);
-	tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
 	if (idx < 0)
-		return len > max ? TG_E_MALFORMED : TG_E_BAD_ISSUER;
+		return jwt ? TG_E_BAD_ISSUER : TG_E_MALFORMED;
 	struct tg_check_req q = {
 		.cfg = c->cfg, .idx = (size_t)idx, .service = c->service, .user = c->user,
 		.kind = c->kind, .now = helper_now(c), .event = helper_on_keys_event,
@@ -93,6 +99,7 @@ static const char *user_message(tg_rc rc)
 	case TG_E_USER_MISMATCH: return "Token rejected: it was not issued for this user.";
 	case TG_E_NOT_AUTHORIZED: return "Access denied: you are not authorized on this host.";
 	case TG_E_MALFORMED: return "Token rejected: that is not a well-formed token.";
+	case TG_E_REVOKED: return "Token rejected: your session was revoked; log in with your password or a browser login.";
 	case TG_E_NO_CREDENTIALS: return NULL;
 	case TG_E_CONFIG:
 	case TG_E_INTERNAL:
@@ -143,6 +150,9 @@ void helper_on_note(void *ud, const char *event, const char *result, tg_rc reaso
 	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
 }
 
+static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *valid,
+			   struct hresult *r);
+
 /* A token method decision at a stage: validate tok, write the record. On
  * success *valid (when asked for) receives the validated token. */
 tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early,
@@ -152,6 +162,8 @@ tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg
 	tg_token *t = NULL;
 	if (r.rc == TG_OK)
 		r.rc = validate(c, tok, &r, &t);
+	if (r.rc == TG_OK && strcmp(event, "auth") == 0)
+		r.rc = token_session(c, tok, t, &r);
 	r.token = t;
 	helper_audit_decision(c, event, &r);
 	if (r.rc == TG_OK && valid != NULL)
@@ -176,15 +188,25 @@ static struct tg_chain_req chain_req(struct hctx *c, const char *password)
 }
 
 /* A valid token starts (or renews) the user's session, when the user has
- * a local account. A store that cannot be written is audited; the login
- * itself stands (the account stage falls back on the token). */
-static void token_session(struct hctx *c, const char *tok, const tg_token *valid)
+ * a local account. The account belongs to one identity and a revocation
+ * sticks, so a token of another (iss, sub), or one issued before the
+ * session was revoked, is refused here; so is every login when the store
+ * cannot be read (the binding cannot be checked). A session that cannot
+ * be written is audited and the login stands (the account stage falls
+ * back on the token). */
+static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *valid,
+			   struct hresult *r)
 {
+	static char detail[sizeof(((struct tg_chain_out *)0)->detail)];
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
 	struct tg_chain_out o = { .step = "-" };
-	if (!c->have_uid || helper_store_open(c, &st, &sess) != TG_OK)
-		return;
+	if (!c->have_uid)
+		return TG_OK;
+	if (helper_store_open(c, &st, &sess) != TG_OK) {
+		r->detail = "the session store is unavailable";
+		return TG_E_INTERNAL;
+	}
 	char *iss = tg_token_peek_iss(tok, strlen(tok), helper_max_token_len(c));
 	long idx = tg_config_issuer_for_iss(c->cfg, iss);
 	free(iss);
@@ -193,10 +215,16 @@ static void token_session(struct hctx *c, const char *tok, const tg_token *valid
 	tg_rc rc = idx < 0 ? TG_E_BAD_ISSUER : t.access_token == NULL ? TG_E_NOMEM
 			   : tg_session_start(&q, st, &sess, (size_t)idx, "token", &t, valid, false, &o);
 	tg_tokens_clear(&t);
-	if (rc != TG_OK)
-		helper_audit_simple(c, "store", "error", tg_reason(rc), o.detail, LOG_WARNING);
 	tg_session_free(sess);
 	tg_store_close(st);
+	if (rc == TG_E_USER_MISMATCH || rc == TG_E_REVOKED || rc == TG_E_INTERNAL) {
+		snprintf(detail, sizeof(detail), "%s", o.detail);
+		r->detail = detail;
+		return rc;
+	}
+	if (rc != TG_OK)
+		helper_audit_simple(c, "store", "error", tg_reason(rc), o.detail, LOG_WARNING);
+	return TG_OK;
 }
 
 /* A store entry for a new session: the user needs a local account. */
@@ -215,17 +243,65 @@ static tg_rc open_for_login(struct hctx *c, struct tg_store **st, json_t **sess,
 	return TG_OK;
 }
 
+static void lockout_audit(struct hctx *c, const char *result, int64_t until)
+{
+	char detail[128];
+	snprintf(detail, sizeof(detail), "user and rhost locked for %llds more",
+		 (long long)(until - helper_now(c)));
+	helper_audit_simple(c, "lockout", result, "locked_out", detail, LOG_WARNING);
+}
+
+/* OpenSSH's stand-in for the password of an invalid user, or of root
+ * when PermitRootLogin forbids passwords: never a real password, never
+ * sent to the provider, never counted. */
+static bool sshd_placeholder(const char *pw)
+{
+	return strcmp(pw, "\b\n\r\177INCORRECT") == 0;
+}
+
+/* What a password's outcome means for its (user, rhost) counter. */
+static enum tg_lockout_outcome lockout_outcome(tg_rc rc)
+{
+	return rc == TG_OK ? TG_LOCKOUT_SUCCESS : rc == TG_E_BAD_PASSWORD ? TG_LOCKOUT_REFUSED
+							       : TG_LOCKOUT_UNDO;
+}
+
 /* The password method: the chain with a typed password (password grant
- * online, the offline verifier inside the grace window). */
+ * online, the offline verifier inside the grace window). The guess is
+ * counted for (user, rhost) before the provider is asked. */
 static tg_rc password_login(struct hctx *c, const char *password)
 {
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
 	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
+	struct tg_lockout l = { .cfg = c->cfg, .user = c->user, .rhost = c->rhost,
+				.now = helper_now(c) };
+	int64_t until = 0;
 	tg_rc rc = open_for_login(c, &st, &sess, &o);
-	if (rc == TG_OK) {
+	if (rc == TG_OK && sshd_placeholder(password)) {
+		snprintf(o.detail, sizeof(o.detail), "%s",
+			 "sshd's placeholder password (invalid user, or root not permitted): not sent to the provider");
+		rc = o.rc = TG_E_NO_CREDENTIALS;
+	} else if (rc == TG_OK && (rc = tg_lockout_begin(&l, &until)) != TG_OK) {
+		tg_session_free(sess);
+		tg_store_close(st);
+		if (rc == TG_E_LOCKED_OUT) {
+			/* refused before any provider request */
+			lockout_audit(c, "deny", until);
+			helper_message(c, TG_STYLE_ERROR, "Too many failed attempts; try again later.");
+			return rc;
+		}
+		snprintf(o.detail, sizeof(o.detail), "%s",
+			 "the lockout counter cannot be read or written: refused (fail closed)");
+		o.rc = rc;
+		helper_chain_report(c, "auth", "password", &o, NULL);
+		return rc;
+	} else if (rc == TG_OK) {
 		struct tg_chain_req q = chain_req(c, password);
 		rc = tg_chain_run(&q, st, &sess, &o);
+		l.now = helper_now(c);
+		if (tg_lockout_end(&l, lockout_outcome(rc), &until))
+			lockout_audit(c, "lock", until);
 	}
 	helper_chain_report(c, "auth", "password", &o, NULL);
 	tg_session_free(sess);
@@ -283,34 +359,6 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	return rc;
 }
 
-/* Failures that count towards a lockout: a wrong credential. */
-static bool counts_as_failure(tg_rc rc)
-{
-	switch (rc) {
-	case TG_OK:
-	case TG_E_IDP_UNREACHABLE:
-	case TG_E_GRACE_EXPIRED:
-	case TG_E_NO_CREDENTIALS:
-	case TG_E_TIMEOUT:
-	case TG_E_INTERNAL:
-	case TG_E_CONFIG:
-	case TG_E_NOMEM:
-	case TG_E_IO:
-	case TG_E_LOCKED_OUT:
-		return false;
-	default:
-		return true;
-	}
-}
-
-static void lockout_audit(struct hctx *c, const char *result, const char *who, int64_t until)
-{
-	char detail[128];
-	snprintf(detail, sizeof(detail), "%s locked for %llds more", who,
-		 (long long)(until - helper_now(c)));
-	helper_audit_simple(c, "lockout", result, "locked_out", detail, LOG_WARNING);
-}
-
 /* The typed credential's decision (token or password). */
 static tg_rc typed_login(struct hctx *c, struct helper_cred *cr)
 {
@@ -318,11 +366,8 @@ static tg_rc typed_login(struct hctx *c, struct helper_cred *cr)
 		return password_login(c, cr->secret);
 	tg_token *valid = NULL;
 	tg_rc rc = helper_decide_token(c, "auth", cr->secret, TG_OK, &valid);
-	if (rc == TG_OK) {
-		token_session(c, cr->secret, valid);
-		if ((c->keep = strdup(cr->secret)) == NULL)
-			rc = TG_E_NOMEM;
-	}
+	if (rc == TG_OK && (c->keep = strdup(cr->secret)) == NULL)
+		rc = TG_E_NOMEM;
 	tg_token_free(valid);
 	return rc;
 }
@@ -367,29 +412,47 @@ static tg_rc run_methods(struct hctx *c, const struct methods *m)
 	return rc;
 }
 
+/* The proof of this success that crosses sshd's process split to
+ * pam_setcred (authproof.h). Without one (a store that cannot be used)
+ * setcred in another process simply does not count our auth. */
+static void make_proof(struct hctx *c)
+{
+	char proof[TG_AUTHPROOF_MAX];
+	if (tg_authproof_make(tg_config_value(c->cfg, NULL, "store_dir"), c->user, c->service,
+			      helper_now(c), proof, sizeof(proof)) == TG_OK)
+		c->proof_out = strdup(proof);
+}
+
 tg_rc helper_authenticate(struct hctx *c)
 {
 	tg_rc rc = helper_load_config(c);
 	if (rc != TG_OK)
 		return helper_decide_token(c, "auth", NULL, rc, NULL);
-	struct tg_lockout l = { .cfg = c->cfg, .user = c->user, .rhost = c->rhost,
-				.now = helper_now(c) };
-	const char *who = NULL;
-	int64_t until = 0;
-	if (tg_lockout_check(&l, &who, &until) == TG_E_LOCKED_OUT) {
-		/* refused before any prompt or provider request */
-		lockout_audit(c, "deny", who, until);
-		helper_message(c, TG_STYLE_ERROR, "Too many failed attempts; try again later.");
-		return TG_E_LOCKED_OUT;
-	}
+	/* No lock is checked here: a lock holds only against passwords
+	 * (password_login), never against a valid token or a device login. */
 	struct methods m = service_methods(c);
 	if (!m.token && !m.password && !m.device)
-		rc = helper_decide_token(c, "auth", NULL, TG_E_NO_CREDENTIALS, NULL);
-	else
-		rc = run_methods(c, &m);
+		return helper_decide_token(c, "auth", NULL, TG_E_NO_CREDENTIALS, NULL);
+	rc = run_methods(c, &m);
 	if (rc == TG_OK)
-		tg_lockout_success(&l);
-	else if (counts_as_failure(rc) && tg_lockout_failure(&l, &who, &until))
-		lockout_audit(c, "lock", who, until);
+		make_proof(c);
+	return rc;
+}
+
+tg_rc helper_setcred(struct hctx *c)
+{
+	tg_rc rc = helper_load_config(c);
+	if (rc != TG_OK)
+		return rc;
+	if (c->proof_in == NULL)
+		return TG_E_NO_CREDENTIALS;
+	rc = tg_authproof_check(tg_config_value(c->cfg, NULL, "store_dir"), c->proof_in, c->user,
+				c->service, helper_now(c));
+	if (rc != TG_OK)
+		helper_audit_simple(c, "auth", "deny", tg_reason(rc),
+				    rc == TG_E_NO_CREDENTIALS
+					    ? "setcred: TOKENGATE_AUTH in the PAM environment is not a proof of our authentication"
+					    : "setcred: the host's proof key cannot be read",
+				    LOG_NOTICE);
 	return rc;
 }

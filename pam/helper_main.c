@@ -6,11 +6,8 @@
  * empty environment; it drops to a plain root identity when it can, so the
  * invoking user of a setuid caller cannot signal or trace it.
  */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -22,11 +19,9 @@
 
 #define REQUEST_WAIT_MS 10000u
 
+/* After helper_own_process: one identity, and a last-resort deadline. */
 static void harden(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	umask(077);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core with secrets in it */
 	if (geteuid() == 0) {
 		if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
 			_exit(3);
@@ -51,9 +46,13 @@ static int read_request(struct hctx *c)
 	c->authtok = tg_msg_get_str(&m, TG_T_AUTHTOK);
 	c->have_uid = tg_msg_get_u32(&m, TG_T_UID, &c->uid);
 	c->session_in = tg_msg_get_str(&m, TG_T_SESSION);
+	c->proof_in = tg_msg_get_str(&m, TG_T_PROOF);
+#ifdef TG_TESTING
+	/* test builds only: the shipped helper's clock cannot be moved */
 	uint64_t off = 0;
 	if (tg_msg_get_u64(&m, TG_T_CLOCK, &off))
 		c->clock_offset = (int64_t)off;
+#endif
 	tg_msg_free(&m);
 	if (c->config_path == NULL)
 		c->config_path = strdup(TG_CONFIG_PATH);
@@ -71,6 +70,8 @@ static int send_result(struct hctx *c, tg_rc rc)
 		tg_msg_add_str(&m, TG_T_KEEP, c->keep);
 	if (rc == TG_OK && c->session_out != NULL)
 		tg_msg_add_str(&m, TG_T_SESSION, c->session_out);
+	if (rc == TG_OK && c->proof_out != NULL)
+		tg_msg_add_str(&m, TG_T_PROOF, c->proof_out);
 	int r = tg_msg_send(c->fd, &m, tg_monotonic_ms() + REQUEST_WAIT_MS);
 	tg_msg_free(&m);
 	return r;
@@ -88,15 +89,19 @@ static void cleanup(struct hctx *c)
 	tg_free_secret(c->keep);
 	free(c->session_in);
 	free(c->session_out);
+	free(c->proof_in);
+	free(c->proof_out);
 	tg_config_free(c->cfg);
 }
 
 int main(void)
 {
 	struct hctx c = { .fd = 0 };
+	helper_audit_open();
+	if (helper_own_process() < 0)
+		return 3; /* the module: a helper failure, PAM_AUTHINFO_UNAVAIL */
 	harden();
 	tg_crypto_init();
-	helper_audit_open();
 	if (read_request(&c) < 0) {
 		syslog(LOG_ERR, "%s", "event=internal result=error reason=internal detail=bad_request");
 		cleanup(&c);
@@ -111,6 +116,8 @@ int main(void)
 		rc = helper_open_session(&c);
 	else if (c.op == TG_OP_CLOSE_SESSION)
 		rc = helper_close_session(&c);
+	else if (c.op == TG_OP_SETCRED)
+		rc = helper_setcred(&c);
 	else
 		rc = TG_E_INTERNAL;
 	int sent = send_result(&c, rc);

@@ -110,6 +110,34 @@ static tg_rc walk(struct hctx *c, struct tg_store *st, json_t **sess, struct tg_
 	return tg_chain_run(&q, st, sess, o);
 }
 
+/* No session: a revocation sticks (DESIGN section 3). The marker a purge
+ * left answers until a fresh online login makes a new session, so logins
+ * authenticated otherwise (ssh keys) stay refused. */
+static tg_rc revoked_marker(struct tg_store *st, struct tg_chain_out *o)
+{
+	int64_t at = 0;
+	char reason[32];
+	tg_rc rc = tg_store_revoked(st, &at, reason, sizeof(reason));
+	if (rc == TG_E_NO_CREDENTIALS) {
+		snprintf(o->detail, sizeof(o->detail), "%s", "no session");
+		return rc;
+	}
+	if (rc != TG_OK) {
+		snprintf(o->detail, sizeof(o->detail), "%s", "the revocation marker is unreadable or unsafe");
+		return TG_E_INTERNAL;
+	}
+	tg_rc why = TG_E_REVOKED;
+	for (int i = 1; i < TG_RC_COUNT; i++)
+		if (strcmp(tg_reason((tg_rc)i), reason) == 0 && (tg_rc)i != TG_E_INTERNAL) {
+			why = (tg_rc)i;
+			break;
+		}
+	snprintf(o->detail, sizeof(o->detail),
+		 "the session was purged (%.31s) at %lld; a fresh online login makes a new one",
+		 reason, (long long)at);
+	return why;
+}
+
 tg_rc helper_account(struct hctx *c)
 {
 	tg_rc rc = helper_load_config(c);
@@ -130,8 +158,7 @@ tg_rc helper_account(struct hctx *c)
 	if (sess == NULL) {
 		memset(&o, 0, sizeof(o));
 		o.step = "-";
-		o.rc = rc = TG_E_NO_CREDENTIALS;
-		snprintf(o.detail, sizeof(o.detail), "%s", "no session");
+		o.rc = rc = st != NULL ? revoked_marker(st, &o) : TG_E_NO_CREDENTIALS;
 	} else {
 		rc = walk(c, st, &sess, &o);
 	}

@@ -6,6 +6,7 @@
 #ifndef TG_MODULE_H
 #define TG_MODULE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,7 +18,8 @@
 
 #define TG_EXPORT __attribute__((visibility("default")))
 #define TG_DATA_AUTH "tokengate_auth"
-#define TG_ENV_AUTH "TOKENGATE_AUTH"	/* the user tokengate authenticated */
+#define TG_ENV_AUTH "TOKENGATE_AUTH"	/* the helper's proof that tokengate
+					   authenticated the user (lib/authproof.c) */
 
 enum tg_stage { TG_STAGE_AUTH, TG_STAGE_SETCRED, TG_STAGE_ACCOUNT,
 		TG_STAGE_OPEN_SESSION, TG_STAGE_CLOSE_SESSION };
@@ -55,6 +57,8 @@ struct tg_call {
 struct tg_helper {
 	pid_t pid;
 	int fd;
+	struct sigaction old_chld;	/* the application's SIGCHLD, restored */
+	bool chld_saved;
 };
 
 /* What the helper answered. */
@@ -64,6 +68,7 @@ struct tg_outcome {
 	const char *failure;	/* why not, for the audit record */
 	char *keep;		/* token kept for the account stage (secret) */
 	char *session;		/* open_session: the new session's id */
+	char *proof;		/* auth: the proof for setcred in another process */
 };
 
 int tg_args_parse(pam_handle_t *pamh, int argc, const char **argv,

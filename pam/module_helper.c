@@ -33,11 +33,31 @@ static int above_stdio(int fd)
 	return nfd;
 }
 
+/* SIGCHLD at its default from fork to wait, as pam_unix does around
+ * unix_chkpwd: an application that ignores it (or catches it and reaps
+ * every child) would make the helper's exit status unknowable. */
+static void chld_default(struct tg_helper *h)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	h->chld_saved = sigaction(SIGCHLD, &dfl, &h->old_chld) == 0;
+}
+
+static void chld_restore(struct tg_helper *h)
+{
+	if (h->chld_saved)
+		sigaction(SIGCHLD, &h->old_chld, NULL);
+	h->chld_saved = false;
+}
+
 int tg_helper_start(const char *path, struct tg_helper *h)
 {
 	int sv[2];
 	h->pid = -1;
 	h->fd = -1;
+	h->chld_saved = false;
 	if (path == NULL || path[0] != '/')
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -54,6 +74,7 @@ int tg_helper_start(const char *path, struct tg_helper *h)
 			close(devnull);
 		return -1;
 	}
+	chld_default(h);
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* Child: async-signal-safe calls only. */
@@ -75,6 +96,7 @@ int tg_helper_start(const char *path, struct tg_helper *h)
 	close(devnull);
 	if (pid < 0) {
 		close(sv[0]);
+		chld_restore(h);
 		return -1;
 	}
 	h->pid = pid;
@@ -89,8 +111,10 @@ int tg_helper_finish(struct tg_helper *h, unsigned grace_ms, int *exit_code)
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
-	if (h->pid <= 0)
+	if (h->pid <= 0) {
+		chld_restore(h);
 		return 0;
+	}
 	uint64_t until = tg_monotonic_ms() + grace_ms;
 	for (;;) {
 		pid_t r = waitpid(h->pid, &status, WNOHANG);
@@ -102,8 +126,8 @@ int tg_helper_finish(struct tg_helper *h, unsigned grace_ms, int *exit_code)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) { /* ECHILD: the caller ignores SIGCHLD; status unknown */
-			clean = 1;
+		if (r < 0) { /* ECHILD: someone else reaped it; status unknown */
+			clean = 0;
 			break;
 		}
 		if (tg_monotonic_ms() >= until) {
@@ -117,6 +141,7 @@ int tg_helper_finish(struct tg_helper *h, unsigned grace_ms, int *exit_code)
 		nanosleep(&ts, NULL);
 	}
 	h->pid = -1;
+	chld_restore(h);
 	return clean;
 }
 
@@ -173,6 +198,7 @@ static void read_result(const struct tg_msg *m, struct tg_outcome *o)
 	o->rc = (tg_rc)rc;
 	o->keep = tg_msg_get_str(m, TG_T_KEEP);
 	o->session = tg_msg_get_str(m, TG_T_SESSION);
+	o->proof = tg_msg_get_str(m, TG_T_PROOF);
 	o->helper_ok = true;
 }
 
@@ -184,6 +210,7 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 	o->failure = NULL;
 	o->keep = NULL;
 	o->session = NULL;
+	o->proof = NULL;
 	if (tg_helper_start(c->args.helper, &h) < 0) {
 		o->failure = "helper_start_failed";
 		tg_module_audit(c, "internal", o->failure);
@@ -233,6 +260,8 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 		o->keep = NULL;
 		free(o->session);
 		o->session = NULL;
+		free(o->proof);
+		o->proof = NULL;
 		tg_module_audit(c, tg_reason(o->rc), o->failure);
 	}
 }

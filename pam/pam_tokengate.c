@@ -37,19 +37,24 @@ static bool sane_user(const char *u)
 
 /* The user's uid, when the account exists here: sessions are stored per
  * uid. Resolved in the application, whose NSS configuration is the one
- * that counts (the helper starts with an empty environment). */
-static void local_account(struct tg_call *c)
+ * that counts (the helper starts with an empty environment). -1 when NSS
+ * answers for PAM_USER with an account of another name (a case-folding or
+ * trimming source): the application would log in that account, which is
+ * not the name the token was checked against. */
+static int local_account(struct tg_call *c)
 {
 	struct passwd pw, *res = NULL;
 	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
 	size_t len = sz > 0 && sz < 65536 ? (size_t)sz : 16384;
 	char *buf = malloc(len);
-	if (buf != NULL && getpwnam_r(c->user, &pw, buf, len, &res) == 0 && res != NULL &&
-	    strcmp(res->pw_name, c->user) == 0) {
+	int r = 0;
+	if (buf != NULL && getpwnam_r(c->user, &pw, buf, len, &res) == 0 && res != NULL) {
+		r = strcmp(res->pw_name, c->user) == 0 ? 1 : -1;
 		c->uid = res->pw_uid;
-		c->have_uid = true;
+		c->have_uid = r > 0;
 	}
 	free(buf);
+	return r;
 }
 
 static int gather(struct tg_call *c, int argc, const char **argv)
@@ -76,7 +81,10 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 	if (pam_get_item(c->pamh, PAM_CONV, (const void **)&conv) == PAM_SUCCESS &&
 	    conv != NULL && conv->conv != NULL)
 		c->have_conv = true;
-	local_account(c);
+	if (local_account(c) < 0) {
+		tg_module_audit(c, "user_mismatch", "PAM_USER is not the local account's exact name");
+		return PAM_USER_UNKNOWN;
+	}
 	return PAM_SUCCESS;
 }
 
@@ -146,29 +154,49 @@ static int do_auth(struct tg_call *c)
 	int code = tg_pam_code(c->stage, &o);
 	free(o.session);
 	if (code == PAM_SUCCESS) {
-		/* Kept for acct_mgmt and setcred: proof of our own success. */
+		/* Kept for acct_mgmt and setcred in this process; the helper's
+		 * proof crosses to another one (sshd) in the PAM environment.
+		 * An old value (someone else's, or forged) never survives. */
 		char *keep = o.keep ? o.keep : strdup("");
-		char env[300];
+		char env[512];
 		o.keep = NULL;
 		if (keep == NULL || pam_set_data(c->pamh, TG_DATA_AUTH, keep,
 						 wipe_kept) != PAM_SUCCESS) {
 			tg_wipe_free(keep);
 			code = PAM_BUF_ERR;
-		} else if (snprintf(env, sizeof(env), "%s=%s", TG_ENV_AUTH, c->user) >=
+		} else if (o.proof == NULL) {
+			pam_putenv(c->pamh, TG_ENV_AUTH); /* removes it */
+		} else if (snprintf(env, sizeof(env), "%s=%s", TG_ENV_AUTH, o.proof) >=
 				   (int)sizeof(env) ||
 			   pam_putenv(c->pamh, env) != PAM_SUCCESS) {
 			code = PAM_BUF_ERR;
 		}
 	}
+	free(o.proof);
 	tg_wipe_free(o.keep);
 	return code;
 }
 
-/* TOKENGATE_AUTH=<user>, put by our successful auth stage. */
+/* setcred in another process than our auth (sshd): TOKENGATE_AUTH in
+ * the PAM environment counts only when the helper confirms it is its own
+ * proof, for this user and service, and fresh. The application or any
+ * other module can write the PAM environment; nobody else can make that
+ * proof. */
 static bool authed_elsewhere(struct tg_call *c)
 {
-	const char *who = pam_getenv(c->pamh, TG_ENV_AUTH);
-	return who != NULL && strcmp(who, c->user) == 0;
+	const char *proof = pam_getenv(c->pamh, TG_ENV_AUTH);
+	struct tg_msg req;
+	struct tg_outcome o = { 0 };
+	if (proof == NULL || *proof == '\0')
+		return false;
+	build_request(c, TG_OP_SETCRED, false, NULL, &req);
+	tg_msg_add_str(&req, TG_T_PROOF, proof);
+	tg_run_helper(c, &req, &o);
+	tg_msg_free(&req);
+	tg_wipe_free(o.keep);
+	free(o.session);
+	free(o.proof);
+	return o.helper_ok && o.rc == TG_OK;
 }
 
 static bool authed_here(struct tg_call *c, const char **kept)
@@ -195,6 +223,7 @@ static int do_account(struct tg_call *c)
 	tg_msg_free(&req);
 	tg_wipe_free(o.keep);
 	free(o.session);
+	free(o.proof);
 	if (o.helper_ok && o.rc == TG_E_NO_CREDENTIALS && !authed && !c->args.require_session) {
 		if (c->args.debug)
 			pam_syslog(c->pamh, LOG_DEBUG, "%s",
@@ -224,6 +253,7 @@ static int do_open_session(struct tg_call *c)
 		 snprintf(env, sizeof(env), "TOKENGATE_SESSION=%s", o.session) < (int)sizeof(env))
 		code = pam_putenv(c->pamh, env) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;
 	free(o.session);
+	free(o.proof);
 	return code;
 }
 
@@ -240,6 +270,7 @@ static int do_close_session(struct tg_call *c)
 	tg_msg_free(&req);
 	tg_wipe_free(o.keep);
 	free(o.session);
+	free(o.proof);
 	if (o.helper_ok && o.rc == TG_OK)
 		return PAM_SUCCESS;
 	return o.helper_ok && o.rc == TG_E_NO_CREDENTIALS ? PAM_IGNORE : PAM_SESSION_ERR;

@@ -58,6 +58,8 @@ if have_vectors; then
 else
 	skip "wycheproof jws+jwk via tokengatectl" "no Wycheproof vectors at $VECTORS"
 fi
+suite "tokengatectl check-config (every problem, file:line; typos fail closed)" \
+	env B="$B" sh tests/config/check_config.sh
 if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "integration (libpam + pam_wrapper + helper + syslog)" env B="$B" sh tests/integration/run.sh
 else
@@ -70,6 +72,7 @@ elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "sessions (store, refresh chain, grace, lockout; real provider)" env B="$B" sh tests/session/run.sh
 	suite "interactive logins (device flow, method order; real provider)" env B="$B" sh tests/session/device.sh
 	suite "operations (tokengatectl status, metrics, refresh --all, cleanup, revoke)" env B="$B" sh tests/session/ops.sh
+	suite "security (degraded paths no more permissive: caller limits, outages, lockout, revocation; real provider)" env B="$B" sh tests/security/run.sh
 else
 	skip "identity provider" "needs root or user namespaces for a private /dev/log"
 fi

@@ -59,6 +59,11 @@ $(B)/tests/pamseq: tests/session/pamseq.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(PAMTEST_LIBS) -lpam
 
+$(B)/tests/pamdrive: tests/security/pamdrive.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< -lpam
+
 $(B)/tests/dlopen_check: tests/tools/dlopen_check.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -69,8 +74,9 @@ $(B)/tests/oauthctl: tests/tools/oauthctl.c $(B)/libtokengate.a
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libtokengate.a $(LIB_LIBS)
 
-TEST_TOOLS := $(B)/tests/oauthctl $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so $(B)/tests/logsink $(FAKE_BINS) \
-	$(B)/tests/libjwt-sign $(B)/tests/test_pam $(B)/tests/pamseq
+TEST_TOOLS := $(B)/tests/oauthctl $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so \
+	$(B)/test/tokengate-helper $(B)/tests/logsink $(FAKE_BINS) \
+	$(B)/tests/libjwt-sign $(B)/tests/test_pam $(B)/tests/pamseq $(B)/tests/pamdrive
 
 test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)
 
@@ -103,5 +109,6 @@ $(B)/bench/bench_pam: tests/bench/bench_pam.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -o $@ $< -lpam
 
-bench-run: all $(B)/test/pam_tokengate.so $(B)/bench/bench_verify $(B)/bench/bench_pam
+bench-run: all $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/bench/bench_verify \
+	$(B)/bench/bench_pam
 	@B='$(B)' sh tests/bench/run.sh

@@ -6,8 +6,13 @@
  *   - the files of uids that no longer exist (session, lock, markers);
  *   - temporary files of interrupted writes (".NAME.PID.TIME.tmp") older
  *     than an hour, in store_dir and cache_dir;
- *   - moved-aside corrupt session files ("UID.corrupt.TIME") and revocation
- *     markers ("UID.revoked") older than a week.
+ *   - moved-aside corrupt session files ("UID.corrupt.TIME") older than a
+ *     week;
+ *   - lockout counters whose window and lock are both over (so probing a
+ *     thousand bogus names leaves nothing behind).
+ * Revocation markers ("UID.revoked") and account owners ("UID.owner") of
+ * existing users stay: a revocation sticks until a fresh online login,
+ * and only `tokengatectl revoke` releases an account from its identity.
  * Each removal is printed and audited (event=cleanup result=remove).
  */
 #include <dirent.h>
@@ -23,6 +28,7 @@
 
 #include "ctl.h"
 #include "ctl_health.h"
+#include "lockout.h"
 
 
 #define TMP_AGE 3600
@@ -110,8 +116,6 @@ static void store_entry(struct cctx *c, int dfd, const char *dir, const char *na
 		int64_t t = strtoll(dot + 9, NULL, 10);
 		if (t > 0 && c->now - t > KEEP_AGE)
 			unlink_one(c, dfd, dir, name, "moved-aside corrupt file older than a week");
-	} else if (strcmp(dot, ".revoked") == 0 && age_of(dfd, name, c->now) > KEEP_AGE) {
-		unlink_one(c, dfd, dir, name, "revocation marker older than a week");
 	}
 }
 
@@ -147,6 +151,14 @@ int ctl_cleanup(int argc, char **argv)
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
 	sweep(&c, tg_config_value(cfg, NULL, "store_dir"), true);
 	sweep(&c, tg_config_value(cfg, NULL, "cache_dir"), false);
+	size_t counters = tg_lockout_cleanup(cfg, c.now, c.dry);
+	if (counters > 0) {
+		char why[96];
+		snprintf(why, sizeof(why), "%zu lockout counter%s past their window", counters,
+			 counters == 1 ? "" : "s");
+		c.removed += (unsigned)counters - 1;
+		removed(&c, tg_config_value(cfg, NULL, "cache_dir"), "lockout", why);
+	}
 	printf("%u file%s %s\n", c.removed, c.removed == 1 ? "" : "s",
 	       c.dry ? "would be removed" : "removed");
 	closelog();

@@ -145,18 +145,23 @@ static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess
 	return rc == TG_OK && !stale ? 0 : 1;
 }
 
-/* Revokes at the provider where possible, always purges here. */
+/* Revokes at the provider where possible, always purges here, and
+ * releases the account from the identity that owned it: the next fresh
+ * online login, by whoever maps to this name, makes the new session. */
 static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 {
 	struct tg_chain_req q = chain_req(c, uid);
-	tg_rc rv = tg_session_revoke(&q, *sess);
+	tg_rc rv = *sess != NULL ? tg_session_revoke(&q, *sess) : TG_E_NO_CREDENTIALS;
 	const char *at_provider = rv == TG_E_NO_CREDENTIALS
 					  ? "no refresh token to revoke at the provider"
 				  : rv == TG_OK ? "refresh token revoked at the provider"
 						: "the provider did not confirm the revocation";
 	tg_rc rc = tg_store_purge(st, (int64_t)time(NULL), "revoked");
+	if (rc == TG_OK)
+		rc = tg_store_clear_owner(st);
 	char detail[160];
-	snprintf(detail, sizeof(detail), "tokengatectl revoke: %s; session purged", at_provider);
+	snprintf(detail, sizeof(detail), "tokengatectl revoke: %s; session purged, owner released",
+		 at_provider);
 	audit(c, "store", rc == TG_OK ? "purge" : "error", rc == TG_OK ? "revoked" : "internal",
 	      detail);
 	printf("%-16s %s\n", c->user, rc == TG_OK ? detail + 21 : "could not remove the session file");
@@ -174,7 +179,7 @@ static int on_entry(struct sctx *c, uint32_t uid, action_fn fn)
 	if (open_entry(c, uid, &st, &sess) < 0)
 		return 1;
 	int r = 0;
-	if (sess == NULL)
+	if (sess == NULL && fn != revoke_one)
 		printf("%-16s no session\n", c->user);
 	else
 		r = fn(c, uid, st, &sess);

@@ -277,6 +277,14 @@ su_as() { # user answer
 	ANSWER=$2 timeout -s KILL 60 expect -f "$T/su.exp" "$1" > "$T/su.out" 2>&1 || st=$?
 	r="status $st: $(tr '\n' ' ' < "$T/su.out" | tail -c 300)"
 }
+# A revocation sticks: alice's token, issued before her revocation above,
+# is refused at auth too, until a fresh online login makes a new session.
+su_as alice "$(cat "$T/token")"
+check "su with a token issued before alice's revocation: refused, audited revoked" \
+	"[ $st != 0 ] && ! grep -q '^GOT' '$T/su.out' && logged 'event=auth result=deny reason=revoked service=su user=alice'"
+su_as alice alice-password
+check "  a fresh online login (her password) lifts the revocation" \
+	"[ $st = 0 ] && grep -q '^GOT alice' '$T/su.out' && logged 'event=auth result=allow reason=ok service=su user=alice .*method=password'"
 t0=$(now_ms); su_as alice "$(cat "$T/token")"; t1=$(now_ms)
 echo "  su token login (expect, whole run): $((t1 - t0)) ms"
 check "su (under expect) with a token: alice's shell runs, audited service=su" \

@@ -15,11 +15,18 @@
 //                       a grant of NAME (openid offline_access + the hosts
 //                       resource), as the provider's own device_resume does
 //   POST /test/device/deny?user_code=C   the person refuses (access_denied)
+//   POST /test/user?name=NAME[&password=P][&groups=a,b][&disabled=1|0]
+//                       create or change a user (what an administrator does
+//                       at the provider): password, groups (comma list, empty
+//                       for none; seen in tokens issued from now on), disabled
+//                       (password grants and device approvals refused, every
+//                       grant revoked at once, so refreshes get invalid_grant)
 //   POST /test/device/config?interval=N&slow_down=M  send interval N with
 //                       device authorizations; answer the next M token
 //                       requests with slow_down (they must be device polls)
 // Counters: requests per path, "grant:TYPE" per successful grant and
-// "grant_error:TYPE:ERROR" per failed one.
+// "grant_error:TYPE:ERROR" per failed one, "password_for:NAME" per password
+// grant request naming NAME (answered or refused).
 // Stops by itself after 15 minutes.
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -152,7 +159,7 @@ async function decideDevice(userCode, user, approve) {
     code.error = 'access_denied';
     code.errorDescription = 'the user denied the login';
   } else {
-    if (!USERS[user]) return { status: 400, body: { error: 'no such user' } };
+    if (!USERS[user] || USERS[user].disabled) return { status: 400, body: { error: 'no such user' } };
     const grant = new Grant({ accountId: user, clientId: code.clientId });
     grant.addOIDCScope('openid offline_access');
     grant.addResourceScope(RESOURCE, 'hosts');
@@ -174,7 +181,9 @@ function registerPasswordGrant(provider) {
   provider.registerGrantType('password', async (ctx) => {
     const { params, client } = ctx.oidc;
     const user = USERS[params.username];
-    if (!user || user.password !== params.password) {
+    const asked = `password_for:${params.username}`;
+    stats[asked] = (stats[asked] || 0) + 1;
+    if (!user || user.disabled || user.password !== params.password) {
       throw new errors.InvalidGrant('invalid username or password');
     }
     const {
@@ -225,6 +234,21 @@ const server = http.createServer((req, res) => {
     if ((p === '/test/device/approve' || p === '/test/device/deny') && req.method === 'POST') {
       decideDevice(q.get('user_code') || '', q.get('user'), p.endsWith('approve'))
         .then((r) => json(res, r.status, r.body), (e) => json(res, 500, { error: String(e) }));
+      return undefined;
+    }
+    if (p === '/test/user' && req.method === 'POST') {
+      const name = q.get('name') || '';
+      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) return json(res, 400, { error: 'bad name' });
+      USERS[name] ||= { password: `${name}-password`, groups: [] };
+      const u = USERS[name];
+      if (q.has('password')) u.password = q.get('password');
+      if (q.has('groups')) u.groups = q.get('groups') ? q.get('groups').split(',') : [];
+      const disable = q.get('disabled') === '1' && !u.disabled;
+      if (q.has('disabled')) u.disabled = q.get('disabled') === '1';
+      const body = { name, groups: u.groups, disabled: !!u.disabled };
+      if (!disable) return json(res, 200, body);
+      revokeUser(name).then((n) => json(res, 200, { ...body, revoked: n }),
+        (e) => json(res, 500, { error: String(e) }));
       return undefined;
     }
     if (p === '/test/device/config' && req.method === 'POST') {

@@ -93,8 +93,15 @@ check "tokengatectl status: one usable key, kept 5m despite max-age 0 (no-store)
 	"echo \"\$r\" | grep -A4 '^issuer glewlwyd ' | grep -q 'keys *1 usable, .*ttl 5m (max-age 0)' && echo \"\$r\" | grep -A4 '^issuer glewlwyd ' | grep -q 'circuit *closed'"
 at_ec=$(tok oidc-ec linux-hosts alice alice-pw-1 linux-hosts)
 r=$(pam gw_tok alice authenticate "$at_ec")
-check "a second issuer at the same provider, ES256 (the oidc-ec plugin): token login succeeds" \
+# Another issuer is another identity (iss, sub): the account belongs to
+# the first one until an administrator releases it.
+check "a second issuer at the same provider (the oidc-ec plugin): another identity for alice's account, refused user_mismatch" \
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=gw_tok user=alice .*iss=$G/oidc-ec .*alg=ES256'"
+ctl revoke alice >/dev/null
+r=$(pam gw_tok alice authenticate "$at_ec")
+check "  after tokengatectl revoke alice, the ES256 issuer's token logs in and owns the account" \
 	"succeeded && logged 'event=auth result=allow reason=ok service=gw_tok user=alice .*iss=$G/oidc-ec .*alg=ES256'"
+ctl revoke alice >/dev/null # the flows below use the first issuer again
 
 # ---- tokens that must not log in ----
 other=$(tok oidc other-app alice alice-pw-1 openid)

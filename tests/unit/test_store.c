@@ -234,47 +234,167 @@ static void test_uuid(void **state)
 	assert_rc(tg_uuid4(a, 36), TG_E_INTERNAL);
 }
 
-static void test_lockout(void **state)
+static tg_config *lockout_config(const char *cache)
 {
-	(void)state;
 	char conf[512], err[256];
 	tg_config *cfg = NULL;
 	snprintf(conf, sizeof(conf),
-		 "[global]\ncache_dir = %s/cache\nlockout_attempts = 3\nlockout_window = 1m\n"
+		 "[global]\ncache_dir = %s/%s\nlockout_attempts = 3\nlockout_window = 1m\n"
 		 "lockout_time = 5m\n[issuer a]\nissuer = https://a.example\njwks_file = /x\n"
-		 "audience = x\n", dir);
+		 "audience = x\n", dir, cache);
 	assert_rc(tg_config_parse("t.conf", conf, strlen(conf), NULL, NULL, &cfg, err,
 				  sizeof(err)), TG_OK);
-	struct tg_lockout l = { .cfg = cfg, .user = "erin", .rhost = "192.0.2.7", .now = 10000 };
-	const char *who = NULL;
+	return cfg;
+}
+
+/* One guess: begin, then end with how; returns whether it locked. */
+static bool guess(const struct tg_lockout *l, enum tg_lockout_outcome how)
+{
 	int64_t until = 0;
-	assert_rc(tg_lockout_check(&l, &who, &until), TG_OK);
-	assert_false(tg_lockout_failure(&l, &who, &until));
-	assert_false(tg_lockout_failure(&l, &who, &until));
+	assert_rc(tg_lockout_begin(l, &until), TG_OK);
+	return tg_lockout_end(l, how, &until);
+}
+
+static void test_lockout(void **state)
+{
+	(void)state;
+	tg_config *cfg = lockout_config("c1");
+	struct tg_lockout l = { .cfg = cfg, .user = "erin", .rhost = "192.0.2.7", .now = 10000 };
+	int64_t until = 0;
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
 	l.now += 61; /* the window passed: counting starts again */
-	assert_false(tg_lockout_failure(&l, &who, &until));
-	assert_false(tg_lockout_failure(&l, &who, &until));
-	assert_true(tg_lockout_failure(&l, &who, &until));
-	assert_string_equal(who, "user");
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
+	/* not a verdict on the password (provider down, config): taken back */
+	assert_false(guess(&l, TG_LOCKOUT_UNDO));
+	assert_false(guess(&l, TG_LOCKOUT_UNDO));
+	assert_rc(tg_lockout_begin(&l, &until), TG_OK);
+	assert_true(tg_lockout_end(&l, TG_LOCKOUT_REFUSED, &until));
 	assert_int_equal(until, l.now + 300);
-	assert_rc(tg_lockout_check(&l, &who, &until), TG_E_LOCKED_OUT);
-	/* the host is locked too: another user from it is refused */
+	assert_rc(tg_lockout_begin(&l, &until), TG_E_LOCKED_OUT);
+	/* the pair is locked, not the user: erin from elsewhere, and another
+	 * user from the same host, may still try */
 	struct tg_lockout other = l;
+	other.rhost = "198.51.100.9";
+	assert_rc(tg_lockout_begin(&other, &until), TG_OK);
+	assert_false(tg_lockout_end(&other, TG_LOCKOUT_SUCCESS, &until));
+	other = l;
 	other.user = "frank";
-	assert_rc(tg_lockout_check(&other, &who, &until), TG_E_LOCKED_OUT);
-	assert_string_equal(who, "rhost");
-	other.rhost = NULL;
-	assert_rc(tg_lockout_check(&other, &who, &until), TG_OK);
+	assert_rc(tg_lockout_begin(&other, &until), TG_OK);
+	tg_lockout_end(&other, TG_LOCKOUT_SUCCESS, &until);
 	l.now += 301;
-	assert_rc(tg_lockout_check(&l, &who, &until), TG_OK);
-	/* a success forgets the user's failures */
-	assert_false(tg_lockout_failure(&l, &who, &until));
-	tg_lockout_success(&l);
-	l.rhost = NULL;
-	assert_false(tg_lockout_failure(&l, &who, &until));
-	assert_false(tg_lockout_failure(&l, &who, &until));
-	assert_true(tg_lockout_failure(&l, &who, &until));
+	assert_rc(tg_lockout_begin(&l, &until), TG_OK);
+	tg_lockout_end(&l, TG_LOCKOUT_SUCCESS, &until);
+	/* a success forgets the count */
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
+	assert_false(guess(&l, TG_LOCKOUT_SUCCESS));
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
+	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
+	assert_true(guess(&l, TG_LOCKOUT_REFUSED));
 	tg_config_free(cfg);
+}
+
+/* Attempts in flight count: with 3 allowed, a 4th begun before any of
+ * them ended is refused. */
+static void test_lockout_counts_before_asking(void **state)
+{
+	(void)state;
+	tg_config *cfg = lockout_config("c2");
+	struct tg_lockout l = { .cfg = cfg, .user = "gus", .rhost = NULL, .now = 20000 };
+	int64_t until = 0;
+	for (int i = 0; i < 3; i++)
+		assert_rc(tg_lockout_begin(&l, &until), TG_OK);
+	assert_rc(tg_lockout_begin(&l, &until), TG_E_LOCKED_OUT);
+	tg_config_free(cfg);
+}
+
+/* A counter that cannot be read or written refuses (fail closed). */
+static void test_lockout_fails_closed(void **state)
+{
+	(void)state;
+	char path[600];
+	tg_config *cfg = lockout_config("c3");
+	struct tg_lockout l = { .cfg = cfg, .user = "hal", .rhost = "192.0.2.1", .now = 30000 };
+	int64_t until = 0;
+	assert_rc(tg_lockout_begin(&l, &until), TG_OK);
+	tg_lockout_end(&l, TG_LOCKOUT_REFUSED, &until);
+	/* damage hal's counter: it must not count from zero */
+	snprintf(path, sizeof(path), "%s/c3/lockout", dir);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int damaged = 0;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "p-", 2) == 0 && strlen(e->d_name) == 26) {
+			char f[900];
+			snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
+			FILE *fp = fopen(f, "w");
+			assert_non_null(fp);
+			fputs("{\"count\":", fp);
+			fclose(fp);
+			damaged++;
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	assert_int_equal(damaged, 1);
+	assert_rc(tg_lockout_begin(&l, &until), TG_E_INTERNAL);
+	/* cleanup removes the damaged counter (and nothing locks then) */
+	assert_int_equal(tg_lockout_cleanup(cfg, l.now, false), 1);
+	assert_rc(tg_lockout_begin(&l, &until), TG_OK);
+	tg_lockout_end(&l, TG_LOCKOUT_SUCCESS, &until);
+	tg_config_free(cfg);
+}
+
+/* cleanup leaves nothing of guesses whose window is over. */
+static void test_lockout_cleanup(void **state)
+{
+	(void)state;
+	char name[32];
+	tg_config *cfg = lockout_config("c4");
+	struct tg_lockout l = { .cfg = cfg, .rhost = "203.0.113.5", .now = 40000 };
+	for (int i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "bogus%d", i);
+		l.user = name;
+		guess(&l, TG_LOCKOUT_REFUSED);
+	}
+	assert_int_equal(tg_lockout_cleanup(cfg, l.now, true), 0); /* still counting */
+	assert_int_equal(tg_lockout_cleanup(cfg, l.now + 61, false), 50);
+	assert_int_equal(tg_lockout_cleanup(cfg, l.now + 61, false), 0);
+	tg_config_free(cfg);
+}
+
+/* The owner of an account and the revocation marker survive a purge; the
+ * marker is not removed by saving a session (only by clearing it). */
+static void test_owner_and_marker(void **state)
+{
+	(void)state;
+	tg_store *st = NULL;
+	char iss[64], sub[64], reason[32];
+	int64_t at = 0;
+	assert_rc(tg_store_open(dir, 5009, 100, &st, NULL, 0), TG_OK);
+	assert_rc(tg_store_owner(st, iss, sizeof(iss), sub, sizeof(sub)), TG_E_NO_CREDENTIALS);
+	assert_rc(tg_store_set_owner(st, "https://a.example", "s-1", 7), TG_OK);
+	assert_rc(tg_store_owner(st, iss, sizeof(iss), sub, sizeof(sub)), TG_OK);
+	assert_string_equal(iss, "https://a.example");
+	assert_string_equal(sub, "s-1");
+	assert_rc(tg_store_owner(st, iss, 4, sub, sizeof(sub)), TG_E_IO); /* does not fit */
+	assert_rc(tg_store_revoked(st, &at, reason, sizeof(reason)), TG_E_NO_CREDENTIALS);
+	json_t *s = tg_session_new("ivy", 5009, 7);
+	assert_rc(tg_store_save(st, s), TG_OK);
+	assert_rc(tg_store_purge(st, 99, "revoked"), TG_OK);
+	assert_rc(tg_store_revoked(st, &at, reason, sizeof(reason)), TG_OK);
+	assert_int_equal(at, 99);
+	assert_string_equal(reason, "revoked");
+	assert_rc(tg_store_owner(st, iss, sizeof(iss), sub, sizeof(sub)), TG_OK);
+	assert_rc(tg_store_save(st, s), TG_OK);
+	assert_rc(tg_store_revoked(st, &at, reason, sizeof(reason)), TG_OK);
+	assert_rc(tg_store_clear_revoked(st), TG_OK);
+	assert_rc(tg_store_revoked(st, &at, reason, sizeof(reason)), TG_E_NO_CREDENTIALS);
+	assert_rc(tg_store_clear_owner(st), TG_OK);
+	assert_rc(tg_store_owner(st, iss, sizeof(iss), sub, sizeof(sub)), TG_E_NO_CREDENTIALS);
+	tg_session_free(s);
+	tg_store_close(st);
 }
 
 int main(void)
@@ -289,6 +409,10 @@ int main(void)
 		cmocka_unit_test(test_verifier),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_lockout),
+		cmocka_unit_test(test_lockout_counts_before_asking),
+		cmocka_unit_test(test_lockout_fails_closed),
+		cmocka_unit_test(test_lockout_cleanup),
+		cmocka_unit_test(test_owner_and_marker),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

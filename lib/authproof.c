@@ -1,0 +1,149 @@
+/*
+ * authproof.c - proof, across sshd's process split, that tokengate itself
+ * authenticated a user (DESIGN section 3, "nothing forgeable proves our
+ * own auth").
+ *
+ * sshd authenticates in a child and calls pam_setcred elsewhere, so the
+ * fact can only travel in the PAM environment, which the application and
+ * every other module can write. A plain TOKENGATE_AUTH=alice is therefore
+ * no proof. What travels instead is
+ *
+ *     user:service:time:HMAC-SHA256(host key, "tokengate-auth" NUL user NUL service NUL time)
+ *
+ * keyed by 32 random bytes in store_dir/auth.key (root, 0600, made on first
+ * use), which no one but the helper can read. The proof is bound to the
+ * user and the PAM service and expires after TG_AUTHPROOF_TTL seconds;
+ * nothing is written per login.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "authproof.h"
+#include "cache.h"
+
+#define KEY_NAME "auth.key"
+#define KEY_LEN 32
+
+/* Reads the host key, making it when it is missing. */
+static tg_rc host_key(const char *store_dir, unsigned char key[KEY_LEN])
+{
+	int dfd = tg_dir_open(store_dir);
+	if (dfd < 0)
+		return TG_E_IO;
+	tg_rc rc = TG_E_IO;
+	for (int tries = 0; tries < 2 && rc != TG_OK; tries++) {
+		int fd = openat(dfd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 && errno == ENOENT) {
+			unsigned char fresh[KEY_LEN];
+			if (RAND_bytes(fresh, sizeof(fresh)) != 1)
+				break;
+			/* O_EXCL inside: two helpers racing keep the first key */
+			int w = openat(dfd, KEY_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				       0600);
+			if (w >= 0) {
+				bool ok = tg_write_all(w, (const char *)fresh, sizeof(fresh)) == 0 &&
+					  fsync(w) == 0;
+				close(w);
+				if (!ok)
+					unlinkat(dfd, KEY_NAME, 0);
+			}
+			OPENSSL_cleanse(fresh, sizeof(fresh));
+			continue;
+		}
+		struct stat sb;
+		if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & 077) == 0 &&
+		    sb.st_nlink == 1 && sb.st_size == KEY_LEN &&
+		    read(fd, key, KEY_LEN) == KEY_LEN)
+			rc = TG_OK;
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0 || rc != TG_OK)
+			break;
+	}
+	close(dfd);
+	return rc;
+}
+
+static bool plain(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 256)
+		return false;
+	for (; *s; s++)
+		if (*s == ':' || (unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+/* hex(HMAC(key, label NUL user NUL service NUL time)) */
+static tg_rc mac_hex(const unsigned char key[KEY_LEN], const char *user, const char *service,
+		     long long t, char out[65])
+{
+	char msg[600];
+	int n = snprintf(msg, sizeof(msg), "tokengate-auth%c%s%c%s%c%lld", '\0', user, '\0',
+			 service, '\0', t);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (n < 0 || (size_t)n >= sizeof(msg) ||
+	    HMAC(EVP_sha256(), key, KEY_LEN, (const unsigned char *)msg, (size_t)n, md, &mdlen) ==
+		    NULL ||
+	    mdlen != 32)
+		return TG_E_INTERNAL;
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return TG_OK;
+}
+
+tg_rc tg_authproof_make(const char *store_dir, const char *user, const char *service,
+			int64_t now, char *out, size_t outlen)
+{
+	unsigned char key[KEY_LEN];
+	char mac[65];
+	if (!plain(user) || !plain(service))
+		return TG_E_INTERNAL;
+	tg_rc rc = host_key(store_dir, key);
+	if (rc == TG_OK)
+		rc = mac_hex(key, user, service, (long long)now, mac);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc == TG_OK && snprintf(out, outlen, "%s:%s:%lld:%s", user, service, (long long)now,
+				    mac) >= (int)outlen)
+		rc = TG_E_INTERNAL;
+	return rc;
+}
+
+tg_rc tg_authproof_check(const char *store_dir, const char *proof, const char *user,
+			 const char *service, int64_t now)
+{
+	unsigned char key[KEY_LEN];
+	char want[65], expect[600];
+	const char *mac = proof ? strrchr(proof, ':') : NULL;
+	if (mac == NULL || !plain(user) || !plain(service) || strlen(mac + 1) != 64)
+		return TG_E_NO_CREDENTIALS;
+	/* user:service:time: exactly, the time a plain decimal */
+	int pre = snprintf(expect, sizeof(expect), "%s:%s:", user, service);
+	if (pre < 0 || (size_t)pre >= sizeof(expect) || strncmp(proof, expect, (size_t)pre) != 0)
+		return TG_E_NO_CREDENTIALS;
+	char *end = NULL;
+	errno = 0;
+	long long t = strtoll(proof + pre, &end, 10);
+	if (errno != 0 || end != mac || end == proof + pre || proof[pre] == '-' ||
+	    t > now + 60 || now - t > TG_AUTHPROOF_TTL)
+		return TG_E_NO_CREDENTIALS;
+	tg_rc rc = host_key(store_dir, key);
+	if (rc == TG_OK)
+		rc = mac_hex(key, user, service, t, want);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc != TG_OK)
+		return TG_E_INTERNAL;
+	return CRYPTO_memcmp(want, mac + 1, 64) == 0 ? TG_OK : TG_E_NO_CREDENTIALS;
+}
