@@ -34,44 +34,50 @@
 #define KEY_NAME "auth.key"
 #define KEY_LEN 32
 
+/* A new key, whole or not at all: written to a temporary name, then
+ * linked into place (linkat fails if another helper won the race, and
+ * its key is the one read). */
+static void make_key(int dfd)
+{
+	unsigned char fresh[KEY_LEN];
+	char tmp[64];
+	if (RAND_bytes(fresh, sizeof(fresh)) != 1)
+		return;
+	snprintf(tmp, sizeof(tmp), ".auth.key.%ld.tmp", (long)getpid());
+	unlinkat(dfd, tmp, 0);
+	int w = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w >= 0) {
+		/* EEXIST: another helper's key won; it is read below */
+		if (tg_write_all(w, (const char *)fresh, sizeof(fresh)) == 0 && fsync(w) == 0 &&
+		    linkat(dfd, tmp, dfd, KEY_NAME, 0) != 0 && errno != EEXIST)
+			errno = EIO;
+		close(w);
+		unlinkat(dfd, tmp, 0);
+		fsync(dfd);
+	}
+	OPENSSL_cleanse(fresh, sizeof(fresh));
+}
+
 /* Reads the host key, making it when it is missing. */
 static tg_rc host_key(const char *store_dir, unsigned char key[KEY_LEN])
 {
 	int dfd = tg_dir_open(store_dir);
 	if (dfd < 0)
 		return TG_E_IO;
-	tg_rc rc = TG_E_IO;
-	for (int tries = 0; tries < 2 && rc != TG_OK; tries++) {
-		int fd = openat(dfd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 && errno == ENOENT) {
-			unsigned char fresh[KEY_LEN];
-			if (RAND_bytes(fresh, sizeof(fresh)) != 1)
-				break;
-			/* O_EXCL inside: two helpers racing keep the first key */
-			int w = openat(dfd, KEY_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				       0600);
-			if (w >= 0) {
-				bool ok = tg_write_all(w, (const char *)fresh, sizeof(fresh)) == 0 &&
-					  fsync(w) == 0;
-				close(w);
-				if (!ok)
-					unlinkat(dfd, KEY_NAME, 0);
-			}
-			OPENSSL_cleanse(fresh, sizeof(fresh));
-			continue;
-		}
-		struct stat sb;
-		if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & 077) == 0 &&
-		    sb.st_nlink == 1 && sb.st_size == KEY_LEN &&
-		    read(fd, key, KEY_LEN) == KEY_LEN)
-			rc = TG_OK;
-		if (fd >= 0)
-			close(fd);
-		if (fd < 0 || rc != TG_OK)
-			break;
+	int fd = openat(dfd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT) {
+		make_key(dfd);
+		fd = openat(dfd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	}
 	close(dfd);
+	tg_rc rc = TG_E_IO;
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & 077) == 0 &&
+	    sb.st_size == KEY_LEN && read(fd, key, KEY_LEN) == KEY_LEN)
+		rc = TG_OK;
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -133,11 +139,13 @@ tg_rc tg_authproof_check(const char *store_dir, const char *proof, const char *u
 	int pre = snprintf(expect, sizeof(expect), "%s:%s:", user, service);
 	if (pre < 0 || (size_t)pre >= sizeof(expect) || strncmp(proof, expect, (size_t)pre) != 0)
 		return TG_E_NO_CREDENTIALS;
-	char *end = NULL;
-	errno = 0;
-	long long t = strtoll(proof + pre, &end, 10);
-	if (errno != 0 || end != mac || end == proof + pre || proof[pre] == '-' ||
-	    t > now + 60 || now - t > TG_AUTHPROOF_TTL)
+	/* the time: 1 to 19 decimal digits, nothing else */
+	const char *d = proof + pre;
+	size_t nd = (size_t)(mac - d);
+	if (nd == 0 || nd > 19 || strspn(d, "0123456789") != nd)
+		return TG_E_NO_CREDENTIALS;
+	long long t = strtoll(d, NULL, 10);
+	if (t > now + 60 || t < now - TG_AUTHPROOF_TTL)
 		return TG_E_NO_CREDENTIALS;
 	tg_rc rc = host_key(store_dir, key);
 	if (rc == TG_OK)

@@ -152,18 +152,34 @@ int tg_cache_lock(const char *dir, const char *name, unsigned wait_ms)
 		return dfd < 0 ? -1 : (close(dfd), -1);
 	snprintf(lname, sizeof(lname), "%s.lock", name);
 	int fd = openat(dfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	close(dfd);
-	if (fd < 0)
+	if (fd < 0) {
+		close(dfd);
 		return -1;
+	}
 	for (unsigned waited = 0;; waited += 10) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return fd;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* Still the file of that name? cleanup may have removed it
+			 * between our open and flock: then lock the new one. */
+			struct stat a, b;
+			if (fstat(fd, &a) == 0 && fstatat(dfd, lname, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+				close(dfd);
+				return fd;
+			}
+			close(fd);
+			fd = openat(dfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0)
+				break;
+			continue;
+		}
 		if (errno != EWOULDBLOCK || waited >= wait_ms)
 			break;
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
 	return -1;
 }
 

@@ -99,10 +99,16 @@ static void identity(struct tg_chain_out *o, const json_t *sess)
 	snprintf(o->sub, sizeof(o->sub), "%s", sess ? tg_session_str(sess, "sub") ?: "" : "");
 }
 
+/* Ends the session, leaving the marker that makes the end stick. When the
+ * marker cannot be written the session stays (it would otherwise vanish
+ * without a trace, and the account stage ignore the user): internal. */
 static tg_rc purge_q(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 		     struct tg_chain_out *o, tg_rc why, const char *detail)
 {
-	tg_store_purge(st, q->now, tg_reason(why));
+	if (tg_store_purge(st, q->now, tg_reason(why)) != TG_OK) {
+		note_q(q, "store", "error", TG_E_IO, "the session could not be purged (marker not written)");
+		return say(o, TG_E_INTERNAL, "the session store cannot record the end of the session");
+	}
 	tg_session_free(*sess);
 	*sess = NULL;
 	note_q(q, "store", "purge", why, detail);
@@ -149,22 +155,34 @@ static bool same_identity(const json_t *sess, const tg_token *t)
 	       strcmp(iss, tg_token_iss(t)) == 0 && strcmp(sub, tg_token_sub(t)) == 0;
 }
 
-/* The provider's newest word on a person who is not authorized here: the
- * session keeps the new claims (so no later offline step can use the old
- * groups), loses its access token and offline verifier, and last_online
- * stays where it was: no fresh grace window. */
+/* Replaces the session's claims (a copy of what the token kept). */
+static tg_rc set_claims(json_t *s, const tg_token *t)
+{
+	const json_t *c = tg_token_claims(t);
+	json_t *copy = c != NULL ? json_deep_copy(c) : json_object();
+	return copy != NULL && json_object_set_new(s, "claims", copy) == 0 ? TG_OK : TG_E_NOMEM;
+}
+
+/* The provider's newest word on a person who is not authorized for this
+ * service: the session takes the new token and claims (so no later step,
+ * stored or offline, can use the old groups here; other services judge
+ * them by their own policy), and last_online stays where it was: no fresh
+ * grace window. The verifier stays: the provider has just accepted that
+ * person, and every offline step rechecks the claims per service. */
 static tg_rc record_not_here(const struct tg_chain_req *q, tg_store *st, json_t *s,
-			     const tg_token *t, const char *new_refresh)
+			     const tg_token *t, const char *new_access, const char *new_refresh)
 {
 	tg_rc rc = TG_OK;
 	if (new_refresh != NULL)
 		rc = tg_session_set_str(s, "refresh_token", new_refresh);
 	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "access_token", NULL);
+		rc = tg_session_set_str(s, "access_token", new_access);
 	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "verifier", NULL);
-	if (rc == TG_OK && tg_token_claims(t) != NULL)
-		json_object_set_new(s, "claims", json_deep_copy(tg_token_claims(t)));
+		rc = tg_session_set_str(s, "kind", NULL); /* an access token */
+	if (rc == TG_OK)
+		rc = tg_session_set_int(s, "access_exp", tg_token_exp(t));
+	if (rc == TG_OK)
+		rc = set_claims(s, t);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "updated", q->now);
 	return rc == TG_OK ? tg_store_save(st, s) : rc;
@@ -276,8 +294,10 @@ static tg_rc step_refresh(struct run *r)
 	}
 	if (rc != TG_OK) {
 		tg_tokens_clear(&t);
-		if (unreachable(rc))
-			r->o->unreachable = true;
+		/* the provider's latest word decides: an answer it gave (a
+		 * refused client, a garbled reply) is no outage, whatever the
+		 * key fetch before it met */
+		r->o->unreachable = unreachable(rc);
 		const char *why = e.detail[0] ? e.detail : e.error;
 		r->refresh_rc = rc;
 		snprintf(r->refresh_why, sizeof(r->refresh_why), "%s: %.100s", tg_reason(rc), why);
@@ -303,7 +323,7 @@ static tg_rc step_refresh(struct run *r)
 	}
 	tg_rc wrc = TG_OK;
 	if (vrc == TG_E_NOT_AUTHORIZED) {
-		wrc = record_not_here(r->q, r->st, s, vt, t.refresh_token);
+		wrc = record_not_here(r->q, r->st, s, vt, t.access_token, t.refresh_token);
 	} else {
 		if (t.refresh_token != NULL)
 			wrc = tg_session_set_str(s, "refresh_token", t.refresh_token);
@@ -311,11 +331,10 @@ static tg_rc step_refresh(struct run *r)
 			wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t.access_token : NULL);
 		if (wrc == TG_OK)
 			wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
-		if (wrc == TG_OK && vrc == TG_OK) {
+		if (wrc == TG_OK && vrc == TG_OK)
 			wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
-			if (tg_token_claims(vt) != NULL)
-				json_object_set_new(s, "claims", json_deep_copy(tg_token_claims(vt)));
-		}
+		if (wrc == TG_OK && vrc == TG_OK)
+			wrc = set_claims(s, vt);
 		/* online, and validated and authorized for this service */
 		if (wrc == TG_OK && vrc == TG_OK)
 			wrc = tg_session_set_int(s, "last_online", r->q->now);
@@ -418,8 +437,15 @@ static tg_rc authorize_stored(struct run *r)
 	const json_t *s = *r->sess;
 	tg_policy *p = NULL;
 	const char *user = tg_session_str(s, "user");
+	char oiss[512], osub[512];
 	if (user == NULL || strcmp(user, r->q->user) != 0)
 		return say(r->o, TG_E_USER_MISMATCH, "the stored session belongs to another user");
+	tg_rc orc = tg_store_owner(r->st, oiss, sizeof(oiss), osub, sizeof(osub));
+	if (orc == TG_E_IO)
+		return say(r->o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
+	if (orc == TG_OK && (strcmp(oiss, tg_session_str(s, "iss") ?: "") != 0 ||
+			     strcmp(osub, tg_session_str(s, "sub") ?: "") != 0))
+		return say(r->o, TG_E_USER_MISMATCH, "the stored session is not the account owner's");
 	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
 	if (rc == TG_OK)
 		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
@@ -541,9 +567,9 @@ static void refused_grant(const struct tg_chain_req *q, tg_store *st, json_t **s
 		return;
 	enum refusal f = refusal_of(rc);
 	if (f == NOT_HERE) {
-		if (record_not_here(q, st, *sess, t, tok->refresh_token) == TG_OK)
+		if (record_not_here(q, st, *sess, t, tok->access_token, tok->refresh_token) == TG_OK)
 			note_q(q, "store", "update", rc,
-			       "not authorized for this service: stored claims replaced, verifier dropped");
+			       "not authorized for this service: the stored token and claims replaced, no fresh grace");
 	} else if (f == NOT_THEM) {
 		struct tg_chain_out ignored;
 		purge_q(q, st, sess, &ignored, rc, "the provider's new token is not valid for this session");
@@ -561,8 +587,10 @@ static tg_rc mismatch(const struct tg_chain_req *q, struct tg_chain_out *o, cons
 }
 
 /* May this token's identity have the account's session? The first
- * (iss, sub) owns it; after a revocation only a fresh online login, or a
- * token issued after it, starts a new one (*clear: the marker may go). */
+ * (iss, sub) owns it; after a purge only a fresh online login (a grant
+ * the provider answered just now) starts a new one and lifts the marker
+ * (*clear): a token, however recent its iat, is not the provider's word
+ * that the revocation is over. */
 static tg_rc admit(const struct tg_chain_req *q, tg_store *st, const json_t *sess,
 		   const tg_token *t, bool online, bool *clear, struct tg_chain_out *o)
 {
@@ -580,8 +608,9 @@ static tg_rc admit(const struct tg_chain_req *q, tg_store *st, const json_t *ses
 	rc = tg_store_revoked(st, &at, reason, sizeof(reason));
 	if (rc == TG_E_IO)
 		return say(o, TG_E_INTERNAL, "the revocation marker is unreadable or unsafe");
-	if (rc == TG_OK && !online && tg_token_iat(t) <= at)
-		return say(o, TG_E_REVOKED, "the session was revoked; a token issued before that is refused");
+	if (rc == TG_OK && !online)
+		return say(o, TG_E_REVOKED,
+			   "the session was revoked; a password or browser login starts a new one");
 	*clear = rc == TG_OK;
 	return TG_OK;
 }
@@ -608,8 +637,8 @@ static tg_rc fill_session(const struct tg_chain_req *q, json_t *s, const char *i
 		rc = tg_session_set_str(s, "refresh_token", tok->refresh_token);
 	if (rc == TG_OK && verifier != NULL)
 		rc = tg_session_set_str(s, "verifier", verifier);
-	if (rc == TG_OK && tg_token_claims(t) != NULL)
-		json_object_set_new(s, "claims", json_deep_copy(tg_token_claims(t)));
+	if (rc == TG_OK)
+		rc = set_claims(s, t);
 	if (rc == TG_OK && online)
 		rc = tg_session_set_int(s, "last_online", q->now);
 	if (rc == TG_OK)

@@ -157,7 +157,7 @@ static tg_rc check_subject(const tg_policy *p, const json_t *payload)
 }
 
 /* Claim lookup by name, or by dotted path such as realm_access.roles. */
-static const json_t *claim_path(const json_t *obj, const char *path)
+const json_t *tg_claim_path(const json_t *obj, const char *path)
 {
 	const json_t *v = json_object_get(obj, path);
 	if (v != NULL || strchr(path, '.') == NULL)
@@ -177,7 +177,7 @@ static const json_t *claim_path(const json_t *obj, const char *path)
 static tg_rc check_username(const tg_policy *p, const json_t *payload,
 			    const char **username)
 {
-	const json_t *u = claim_path(payload, p->username_claim);
+	const json_t *u = tg_claim_path(payload, p->username_claim);
 	tg_rc rc = TG_OK;
 	char detail[320];
 	*username = NULL;
@@ -216,7 +216,7 @@ static tg_rc check_groups(const tg_policy *p, const json_t *payload)
 {
 	if (p->allowed_groups.n == 0)
 		return TG_OK;
-	const json_t *g = p->groups_claim ? claim_path(payload, p->groups_claim) : NULL;
+	const json_t *g = p->groups_claim ? tg_claim_path(payload, p->groups_claim) : NULL;
 	tg_rc rc = groups_match(p, g);
 	tg_explain(p, "groups", rc, "a group in allowed_groups");
 	return rc;

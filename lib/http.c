@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -254,6 +255,87 @@ static bool local_errno(long e)
 	       e == EPERM || e == EACCES || e == EINTR || e == EFBIG || e == EADDRNOTAVAIL;
 }
 
+/* ---- was it us? ----
+ * A timeout is the provider's only when this process could run: time
+ * spent waiting for a CPU (the caller's affinity, other processes' load)
+ * or throttled by a cgroup's CPU quota is counted here, and a timeout that
+ * is mostly that is a local failure. */
+struct starve {
+	uint64_t wall_ns, run_delay_ns, throttled_ns;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* /proc/self/schedstat: "cpu_ns run_delay_ns slices" (all threads: the
+ * resolver's too would be per task; the main thread does the waiting). */
+static uint64_t run_delay(void)
+{
+	unsigned long long cpu = 0, delay = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+	if (f != NULL && fscanf(f, "%llu %llu", &cpu, &delay) != 2)
+		delay = 0;
+	if (f != NULL)
+		fclose(f);
+	return delay;
+}
+
+/* CPU quota throttling of our cgroup: v2 cpu.stat throttled_usec, or v1
+ * cpu,cpuacct cpu.stat throttled_time (ns). 0 when unknown. */
+static uint64_t throttled(void)
+{
+	char line[512], path[700];
+	uint64_t ns = 0;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2 == NULL)
+			continue;
+		*c2 = '\0';
+		const char *ctl = c1 + 1, *cg = c2 + 1, *key = NULL;
+		if (*ctl == '\0') {
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cpu.stat", cg);
+			key = "throttled_usec";
+		} else if (strstr(ctl, "cpu") != NULL && strstr(ctl, "cpuset") == NULL) {
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s/cpu.stat", ctl, cg);
+			key = "throttled_time";
+		} else {
+			continue;
+		}
+		FILE *st = fopen(path, "re");
+		char k[64];
+		unsigned long long v;
+		while (st != NULL && fscanf(st, "%63s %llu", k, &v) == 2)
+			if (strcmp(k, key) == 0)
+				ns += strcmp(key, "throttled_usec") == 0 ? (uint64_t)v * 1000u : (uint64_t)v;
+		if (st != NULL)
+			fclose(st);
+	}
+	if (f != NULL)
+		fclose(f);
+	return ns;
+}
+
+static void starve_start(struct starve *s)
+{
+	s->wall_ns = mono_ns();
+	s->run_delay_ns = run_delay();
+	s->throttled_ns = throttled();
+}
+
+/* More than a quarter of the wait was not the network's. */
+static bool starved(const struct starve *s)
+{
+	uint64_t wall = mono_ns() - s->wall_ns;
+	uint64_t lost = (run_delay() - s->run_delay_ns) + (throttled() - s->throttled_ns);
+	return wall > 0 && lost * 4 > wall;
+}
+
 static tg_http_class classify(CURLcode rc, long status, bool overflow, long os_errno,
 			      bool local_failure)
 {
@@ -363,7 +445,9 @@ tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
 		return tg_http_class_rc(r->cls);
 	}
 	struct sink s = { r, 0, o->max_body ? o->max_body : DEFAULT_MAX_BODY, false, false, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "";
 	set_options(h, o, url, &s, strncmp(url, "http://", 7) == 0);
+	cu.setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	cu.setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (form != NULL) {
 		cu.setopt(h, CURLOPT_POSTFIELDS, form);
@@ -373,15 +457,27 @@ tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
 		cu.setopt(h, CURLOPT_USERNAME, basic_user);
 		cu.setopt(h, CURLOPT_PASSWORD, basic_pass ? basic_pass : "");
 	}
+	struct starve sv;
+	starve_start(&sv);
 	CURLcode rc = cu.perform(h);
 	long os_errno = 0;
 	cu.getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	cu.getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	if (rc != CURLE_OK && s.socket_errno != 0)
 		os_errno = s.socket_errno;
-	r->cls = classify(rc, r->status, s.overflow, os_errno, s.nomem || (rc != CURLE_OK && s.socket_errno != 0));
-	if (r->cls == TG_HTTP_LOCAL && os_errno != 0)
+	/* the resolver thread could not start (a pids limit), or we were
+	 * kept off the CPU: ours, not the network's */
+	bool ours = s.nomem || (rc != CURLE_OK && s.socket_errno != 0) ||
+		    (rc == CURLE_COULDNT_RESOLVE_HOST && strstr(errbuf, "thread") != NULL) ||
+		    (rc == CURLE_OPERATION_TIMEDOUT && starved(&sv));
+	r->cls = classify(rc, r->status, s.overflow, os_errno, ours);
+	if (r->cls == TG_HTTP_LOCAL && rc == CURLE_OPERATION_TIMEDOUT)
+		snprintf(r->error, sizeof(r->error), "%s: this process was kept off the CPU",
+			 cu.strerror(rc));
+	else if (r->cls == TG_HTTP_LOCAL && os_errno != 0)
 		snprintf(r->error, sizeof(r->error), "%s (%s)", cu.strerror(rc), strerror((int)os_errno));
+	else if (r->cls == TG_HTTP_LOCAL && errbuf[0] != '\0')
+		snprintf(r->error, sizeof(r->error), "%.150s", errbuf);
 	else if (s.nomem)
 		snprintf(r->error, sizeof(r->error), "out of memory for the response");
 	else if (rc != CURLE_OK)

@@ -203,10 +203,15 @@ size_t tg_lockout_cleanup(const tg_config *cfg, int64_t now, bool dry_run)
 		if (!counter_file(e->d_name, &lock))
 			continue;
 		if (lock) {
+			/* its counter is gone: removed while we hold the lock, so
+			 * no one is between reading and writing it (tg_cache_lock
+			 * checks that the file it locked is still the one named) */
 			char base[32];
 			snprintf(base, sizeof(base), "%.26s", e->d_name);
-			if (faccessat(dfd, base, F_OK, 0) != 0 && !dry_run)
-				unlinkat(dfd, e->d_name, 0); /* its counter is gone */
+			int fd = tg_cache_lock(dir, base, 0);
+			if (fd >= 0 && faccessat(dfd, base, F_OK, 0) != 0 && !dry_run)
+				unlinkat(dfd, e->d_name, 0);
+			tg_cache_unlock(fd);
 			continue;
 		}
 		int fd = tg_cache_lock(dir, e->d_name, 0);

@@ -269,8 +269,8 @@ tg_rc tg_store_purge(tg_store *st, int64_t now, const char *reason)
 	json_t *m = json_pack("{s:I,s:s}", "revoked_at", (json_int_t)now, "reason", reason);
 	tg_rc rc = m != NULL ? write_side(st, "revoked", m) : TG_E_NOMEM;
 	json_decref(m);
-	tg_rc rrc = tg_store_remove(st);
-	return rc != TG_OK ? rc : rrc;
+	/* no marker, no purge: the end of a session must stick */
+	return rc != TG_OK ? rc : tg_store_remove(st);
 }
 
 tg_rc tg_store_revoked(tg_store *st, int64_t *at, char *reason, size_t n)

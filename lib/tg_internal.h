@@ -114,6 +114,8 @@ TG_HIDDEN tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr);
 TG_HIDDEN tg_rc tg_claims_check(const tg_policy *p, const json_t *payload,
 				int64_t now, const char **username);
 
+/* A claim by name or dotted path (realm_access.roles), or NULL. */
+TG_HIDDEN const json_t *tg_claim_path(const json_t *obj, const char *path);
 /* The service's authorization applied to what a session stored of its
  * last validated token (its iss and {auth_time, groups}), for every step
  * that lets someone in without asking the provider (grace, an offline

@@ -133,9 +133,11 @@ static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 	json_t *v = json_object_get(payload, "auth_time");
 	if (c != NULL && json_is_integer(v))
 		json_object_set(c, "auth_time", v);
-	v = p->groups_claim ? json_object_get(payload, p->groups_claim) : NULL;
-	if (c != NULL && (json_is_array(v) || json_is_string(v)))
-		json_object_set(c, "groups", v);
+	/* the same lookup as the groups check (dotted paths: Keycloak's
+	 * realm_access.roles), or grace would never see the groups */
+	const json_t *g = p->groups_claim ? tg_claim_path(payload, p->groups_claim) : NULL;
+	if (c != NULL && (json_is_array(g) || json_is_string(g)))
+		json_object_set_new(c, "groups", json_deep_copy(g));
 	return c;
 }
 

@@ -29,18 +29,23 @@ tg_rc tg_verifier_make(const char *password, char **out)
 	return rc;
 }
 
+/* TG_OK, TG_E_BAD_PASSWORD for a hash that differs, and TG_E_INTERNAL
+ * when no hash could be computed (out of memory, a damaged verifier): a
+ * local failure is never a wrong guess. */
 tg_rc tg_verifier_check(const char *verifier, const char *password)
 {
-	if (verifier == NULL || password == NULL || strncmp(verifier, "$y$", 3) != 0)
+	if (password == NULL)
 		return TG_E_BAD_PASSWORD;
+	if (verifier == NULL || strncmp(verifier, "$y$", 3) != 0)
+		return TG_E_INTERNAL;
 	struct crypt_data *cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		return TG_E_NOMEM;
-	tg_rc rc = TG_E_BAD_PASSWORD;
+	tg_rc rc = TG_E_INTERNAL;
 	const char *h = crypt_rn(password, verifier, cd, sizeof(*cd));
 	size_t n = strlen(verifier);
-	if (h != NULL && h[0] == '$' && strlen(h) == n && CRYPTO_memcmp(h, verifier, n) == 0)
-		rc = TG_OK;
+	if (h != NULL && h[0] == '$')
+		rc = strlen(h) == n && CRYPTO_memcmp(h, verifier, n) == 0 ? TG_OK : TG_E_BAD_PASSWORD;
 	OPENSSL_cleanse(cd, sizeof(*cd));
 	free(cd);
 	return rc;

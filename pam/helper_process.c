@@ -2,19 +2,24 @@
  * helper_process.c - the helper owns its process before it reads a byte
  * (DESIGN section 2). It is started by a PAM application, often a setuid
  * one (su, sudo) whose resource limits, signal dispositions, signal mask,
- * umask, working directory and session belong to the invoking user. None
+ * umask, working directory, session, scheduling policy, nice value, CPU
+ * affinity, I/O priority and supplementary groups belong to the invoking
+ * user. None
  * of that may change what the helper concludes: a limit that makes
  * libcurl fail to load, or a socket fail with EMFILE, must never look like
  * an unreachable provider. So every one of them is set here to a value of
  * our own, and the helper stops when it cannot.
  */
 #include <errno.h>
+#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -41,7 +46,6 @@ static const struct limit limits[] = {
 	{ RLIMIT_FSIZE, "FSIZE", 16 * MIB },	/* store files 64 KiB, caches 1 MiB */
 	{ RLIMIT_CPU, "CPU", 900 },		/* the 15-minute alarm comes first */
 	{ RLIMIT_CORE, "CORE", 0 },
-	{ RLIMIT_NPROC, "NPROC", 4096 },	/* libcurl's resolver thread */
 };
 
 static int refuse(const char *what)
@@ -78,14 +82,52 @@ static int reset_signals(void)
 }
 
 /* Raising a hard limit needs privilege: a helper that is not root and was
- * handed lower hard limits cannot undo them, and refuses. */
+ * handed lower hard limits cannot undo them, and refuses. NPROC counts
+ * every process of the uid, not ours: it goes to its hard limit (libcurl's
+ * resolver thread needs one), whatever the caller's soft limit was. */
 static int set_limits(void)
 {
+	struct rlimit rl;
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		struct rlimit rl = { limits[i].value, limits[i].value };
+		rl.rlim_cur = rl.rlim_max = limits[i].value;
 		if (setrlimit(limits[i].resource, &rl) < 0)
 			return refuse(limits[i].name);
 	}
+	if (getrlimit(RLIMIT_NPROC, &rl) < 0)
+		return refuse("NPROC");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NPROC, &rl) < 0)
+		return refuse("NPROC");
+	return 0;
+}
+
+/* The CPU the caller chose for us: an idle or batch policy, a high nice
+ * value, one busy CPU, an idle I/O class or a long timer slack would make
+ * a live provider time out. Back to the defaults; a helper that cannot
+ * undo a lower priority (not root) refuses. */
+static int reset_scheduling(void)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	if (sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
+		return refuse("sched_setscheduler");
+	if (setpriority(PRIO_PROCESS, 0, 0) < 0) {
+		errno = 0;
+		int nice = getpriority(PRIO_PROCESS, 0);
+		if (errno != 0 || nice > 0)
+			return refuse("setpriority");
+	}
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	/* the kernel keeps the CPUs of our cpuset among these */
+	if (sched_setaffinity(0, sizeof(all), &all) < 0)
+		return refuse("sched_setaffinity");
+	/* ioprio_set(IOPRIO_WHO_PROCESS, self, class none: follow the CPU) */
+	if (syscall(SYS_ioprio_set, 1, 0, 0) < 0)
+		return refuse("ioprio_set");
+	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) < 0)
+		return refuse("PR_SET_TIMERSLACK");
 	return 0;
 }
 
@@ -96,8 +138,11 @@ int helper_own_process(void)
 	 * freshly forked child is not. */
 	if (setsid() < 0)
 		return refuse("setsid");
-	if (reset_signals() < 0 || set_limits() < 0)
+	if (reset_signals() < 0 || set_limits() < 0 || reset_scheduling() < 0)
 		return -1;
+	/* no supplementary group of the caller's (sudo keeps them) */
+	if (geteuid() == 0 && setgroups(0, NULL) < 0)
+		return refuse("setgroups");
 	umask(077);
 	if (chdir("/") < 0)
 		return refuse("chdir /");

@@ -126,12 +126,15 @@ static tg_rc revoked_marker(struct tg_store *st, struct tg_chain_out *o)
 		snprintf(o->detail, sizeof(o->detail), "%s", "the revocation marker is unreadable or unsafe");
 		return TG_E_INTERNAL;
 	}
+	/* the purge's own reason when it is a refusal, else revoked: never
+	 * anything the module would turn into PAM_IGNORE or success */
 	tg_rc why = TG_E_REVOKED;
-	for (int i = 1; i < TG_RC_COUNT; i++)
-		if (strcmp(tg_reason((tg_rc)i), reason) == 0 && (tg_rc)i != TG_E_INTERNAL) {
-			why = (tg_rc)i;
-			break;
-		}
+	static const tg_rc refusals[] = { TG_E_USER_MISMATCH, TG_E_NOT_AUTHORIZED, TG_E_BAD_ISSUER,
+					  TG_E_BAD_AUDIENCE, TG_E_BAD_TYPE, TG_E_BAD_SIGNATURE,
+					  TG_E_MALFORMED, TG_E_ALG_NOT_ALLOWED };
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (strcmp(tg_reason(refusals[i]), reason) == 0)
+			why = refusals[i];
 	snprintf(o->detail, sizeof(o->detail),
 		 "the session was purged (%.31s) at %lld; a fresh online login makes a new one",
 		 reason, (long long)at);

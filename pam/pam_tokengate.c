@@ -37,24 +37,38 @@ static bool sane_user(const char *u)
 
 /* The user's uid, when the account exists here: sessions are stored per
  * uid. Resolved in the application, whose NSS configuration is the one
- * that counts (the helper starts with an empty environment). -1 when NSS
- * answers for PAM_USER with an account of another name (a case-folding or
- * trimming source): the application would log in that account, which is
- * not the name the token was checked against. */
+ * that counts (the helper starts with an empty environment). 1: found;
+ * 0: no such account (the answers glibc documents for "not found");
+ * -1: NSS answers for PAM_USER with an account of another name (a
+ * case-folding or trimming source: the application would log in that
+ * account, not the name the token was checked against); -2: the lookup
+ * failed, so whether the account has a session cannot be known. */
 static int local_account(struct tg_call *c)
 {
 	struct passwd pw, *res = NULL;
 	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
 	size_t len = sz > 0 && sz < 65536 ? (size_t)sz : 16384;
-	char *buf = malloc(len);
-	int r = 0;
-	if (buf != NULL && getpwnam_r(c->user, &pw, buf, len, &res) == 0 && res != NULL) {
-		r = strcmp(res->pw_name, c->user) == 0 ? 1 : -1;
-		c->uid = res->pw_uid;
-		c->have_uid = r > 0;
+	for (;;) {
+		char *buf = malloc(len);
+		if (buf == NULL)
+			return -2;
+		int e = getpwnam_r(c->user, &pw, buf, len, &res);
+		if (e == ERANGE && len < (1u << 20)) { /* a large entry (LDAP, SSSD) */
+			free(buf);
+			len *= 4;
+			continue;
+		}
+		int r = 0;
+		if (e == 0 && res != NULL) {
+			r = strcmp(res->pw_name, c->user) == 0 ? 1 : -1;
+			c->uid = res->pw_uid;
+			c->have_uid = r > 0;
+		} else if (e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM) {
+			r = -2;
+		}
+		free(buf);
+		return r;
 	}
-	free(buf);
-	return r;
 }
 
 static int gather(struct tg_call *c, int argc, const char **argv)
@@ -81,9 +95,14 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 	if (pam_get_item(c->pamh, PAM_CONV, (const void **)&conv) == PAM_SUCCESS &&
 	    conv != NULL && conv->conv != NULL)
 		c->have_conv = true;
-	if (local_account(c) < 0) {
+	int acct = local_account(c);
+	if (acct == -1) {
 		tg_module_audit(c, "user_mismatch", "PAM_USER is not the local account's exact name");
 		return PAM_USER_UNKNOWN;
+	}
+	if (acct == -2) {
+		tg_module_audit(c, "internal", "the user's passwd entry cannot be looked up");
+		return PAM_AUTHINFO_UNAVAIL;
 	}
 	return PAM_SUCCESS;
 }
@@ -146,6 +165,10 @@ static int do_auth(struct tg_call *c)
 	const void *tok = NULL;
 	struct tg_msg req;
 	struct tg_outcome o = { 0 };
+	/* An earlier success in this handle (or a value someone else put in
+	 * the environment) never outlives a new attempt. */
+	pam_set_data(c->pamh, TG_DATA_AUTH, NULL, NULL);
+	pam_putenv(c->pamh, TG_ENV_AUTH);
 	if (c->args.use_first_pass || c->args.try_first_pass)
 		pam_get_item(c->pamh, PAM_AUTHTOK, &tok);
 	build_request(c, TG_OP_AUTH, false, tok, &req);
@@ -165,7 +188,7 @@ static int do_auth(struct tg_call *c)
 			tg_wipe_free(keep);
 			code = PAM_BUF_ERR;
 		} else if (o.proof == NULL) {
-			pam_putenv(c->pamh, TG_ENV_AUTH); /* removes it */
+			/* none: setcred elsewhere will not count this success */
 		} else if (snprintf(env, sizeof(env), "%s=%s", TG_ENV_AUTH, o.proof) >=
 				   (int)sizeof(env) ||
 			   pam_putenv(c->pamh, env) != PAM_SUCCESS) {

@@ -98,6 +98,19 @@ static void expired_session(struct cctx *c, const char *dir, uint32_t uid)
 	tg_store_close(st);
 }
 
+/* 1 when the name service says the uid does not exist, 0 when it does,
+ * -1 when it could not say (an outage must not delete anyone's owner or
+ * revocation marker). */
+static int user_gone(uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	int e = getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res);
+	if (e == 0)
+		return res == NULL;
+	return e == ENOENT || e == ESRCH || e == EBADF || e == EPERM ? 1 : -1;
+}
+
 /* What kind of store file is this? The uid prefix, and the rest. */
 static void store_entry(struct cctx *c, int dfd, const char *dir, const char *name)
 {
@@ -106,7 +119,10 @@ static void store_entry(struct cctx *c, int dfd, const char *dir, const char *na
 	if (!ctl_uid_name(name, len))
 		return;
 	uint32_t uid = (uint32_t)strtoul(name, NULL, 10);
-	if (getpwuid((uid_t)uid) == NULL) {
+	int gone = user_gone(uid);
+	if (gone < 0)
+		return; /* the name service failed: remove nothing of this uid */
+	if (gone) {
 		unlink_one(c, dfd, dir, name, "the user no longer exists");
 		return;
 	}

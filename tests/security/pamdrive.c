@@ -18,10 +18,12 @@
  *            [--users FILE]            run the stages once per user name in FILE
  *                                      (one pam_start each), instead of --user
  *            [--umask OCTAL] [--chdir DIR]  the caller's umask and working directory
+ *            [--nice N] [--idle] [--cpu N]  the caller's nice value, SCHED_IDLE, and
+ *                                      an affinity to one CPU
  *            [--probe]                 at each prompt, print what the helper (our
  *                                      child, waiting for the answer) runs with:
  *                                      "helper: pid= session= umask= sigblk= sigign=
- *                                      cwd= AS=soft:hard NOFILE=... ...", and the
+ *                                      cpus= nice= policy= cwd= AS=soft:hard ...", and the
  *                                      application's own descriptors "self: fds=0,1,2"
  *            [--quiet]                 no prompt/msg lines
  *            STAGE...                  auth acct setcred open close, and two that
@@ -37,7 +39,9 @@
  * given gets PAM_CONV_ERR (answers start over for each user). Exit status
  * 0, or 2 for a usage error.
  */
+#include <dirent.h>
 #include <ctype.h>
+#include <sched.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +58,7 @@
 static const char *answers[MAX_ITEMS];
 static size_t n_answers, next_answer;
 static int quiet, probe;
+static int nice_to = -100, cpu_to = -1, idle_sched; /* the caller's CPU choices */
 
 static const struct { int code; const char *name; } pam_names[] = {
 	{ PAM_SUCCESS, "PAM_SUCCESS" },
@@ -291,51 +296,86 @@ static void probe_self(void)
 	printf("\n");
 }
 
-static void probe_helper(void)
+/* The parent pid of pid, from /proc/PID/stat; -1 if unknown. */
+static int parent_of(int pid)
+{
+	char path[64], buf[1024];
+	int ppid = -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *s = fopen(path, "r");
+	if (s != NULL && fgets(buf, sizeof(buf), s) != NULL) {
+		char *rp = strrchr(buf, ')');
+		char st;
+		if (rp == NULL || sscanf(rp + 1, " %c %d", &st, &ppid) != 2)
+			ppid = -1;
+	}
+	if (s != NULL)
+		fclose(s);
+	return ppid;
+}
+
+static void probe_one(int pid)
 {
 	char path[96], buf[4096];
+	printf("helper: pid=%d", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *s = fopen(path, "r");
+	if (s != NULL && fgets(buf, sizeof(buf), s) != NULL) {
+		char *rp = strrchr(buf, ')');
+		char st;
+		int ppid, pgrp, sid;
+		if (rp != NULL && sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pgrp, &sid) == 4)
+			printf(" session=%d pgrp=%d", sid, pgrp);
+	}
+	if (s != NULL)
+		fclose(s);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	s = fopen(path, "r");
+	while (s != NULL && fgets(buf, sizeof(buf), s) != NULL) {
+		char v[64];
+		if (sscanf(buf, "Umask: %63s", v) == 1)
+			printf(" umask=%s", v);
+		else if (sscanf(buf, "SigBlk: %63s", v) == 1)
+			printf(" sigblk=%s", v);
+		else if (sscanf(buf, "SigIgn: %63s", v) == 1)
+			printf(" sigign=%s", v);
+		else if (sscanf(buf, "Cpus_allowed_list: %63s", v) == 1)
+			printf(" cpus=%s", v);
+	}
+	if (s != NULL)
+		fclose(s);
+	printf(" nice=%d policy=%d", getpriority(PRIO_PROCESS, (id_t)pid),
+	       sched_getscheduler((pid_t)pid));
+	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	printf(" cwd=%s", n > 0 ? buf : "?");
+	probe_limits(pid);
+	printf("\n");
+}
+
+/* Every child of this process, found by its parent pid in /proc (the
+ * task's children file can miss a child that was just forked). */
+static void probe_helper(void)
+{
 	probe_self();
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	FILE *f = fopen(path, "r");
-	int pid;
-	if (f == NULL) {
-		printf("helper: cannot read %s\n", path);
-		return;
-	}
-	while (fscanf(f, "%d", &pid) == 1) {
-		printf("helper: pid=%d", pid);
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		FILE *s = fopen(path, "r");
-		if (s != NULL && fgets(buf, sizeof(buf), s) != NULL) {
-			char *rp = strrchr(buf, ')');
-			char st;
-			int ppid, pgrp, sid;
-			if (rp != NULL && sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pgrp, &sid) == 4)
-				printf(" session=%d pgrp=%d", sid, pgrp);
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int me = (int)getpid(), found = 0;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == me)
+			continue;
+		if (parent_of((int)pid) == me) {
+			probe_one((int)pid);
+			found++;
 		}
-		if (s != NULL)
-			fclose(s);
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-		s = fopen(path, "r");
-		while (s != NULL && fgets(buf, sizeof(buf), s) != NULL) {
-			char v[64];
-			if (sscanf(buf, "Umask: %63s", v) == 1)
-				printf(" umask=%s", v);
-			else if (sscanf(buf, "SigBlk: %63s", v) == 1)
-				printf(" sigblk=%s", v);
-			else if (sscanf(buf, "SigIgn: %63s", v) == 1)
-				printf(" sigign=%s", v);
-		}
-		if (s != NULL)
-			fclose(s);
-		snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
-		ssize_t n = readlink(path, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		printf(" cwd=%s", n > 0 ? buf : "?");
-		probe_limits(pid);
-		printf("\n");
 	}
-	fclose(f);
+	if (d != NULL)
+		closedir(d);
+	if (!found)
+		printf("probe: no helper process found\n");
 }
 
 static int conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -381,7 +421,7 @@ static void usage(void)
 	fputs("usage: pamdrive --service S (--user U | --users FILE) [--rhost R] [--tty T]\n"
 	      "                [--answer TEXT]... [--putenv NAME=VALUE]...\n"
 	      "                [--rlimit NAME=SOFT[:HARD]]... [--ignore SIG]... [--block SIG]...\n"
-	      "                [--umask OCTAL] [--chdir DIR] [--probe]\n"
+	      "                [--umask OCTAL] [--chdir DIR] [--nice N] [--idle] [--cpu N] [--probe]\n"
 	      "                [--quiet] STAGE...   (auth acct setcred open close env sigchld)\n",
 	      stderr);
 }
@@ -410,6 +450,20 @@ static int valid_stage(const char *s)
 /* What the attacker did before exec: limits, dispositions, mask. */
 static void apply_caller_state(void)
 {
+	if (nice_to != -100 && setpriority(PRIO_PROCESS, 0, nice_to) < 0)
+		fprintf(stderr, "pamdrive: setpriority: %s\n", strerror(errno));
+	if (idle_sched) {
+		struct sched_param sp = { .sched_priority = 0 };
+		if (sched_setscheduler(0, SCHED_IDLE, &sp) < 0)
+			fprintf(stderr, "pamdrive: SCHED_IDLE: %s\n", strerror(errno));
+	}
+	if (cpu_to >= 0) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(cpu_to, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0)
+			fprintf(stderr, "pamdrive: sched_setaffinity: %s\n", strerror(errno));
+	}
 	if (umask_to >= 0)
 		umask((mode_t)umask_to);
 	if (chdir_to != NULL && chdir(chdir_to) < 0)
@@ -506,6 +560,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--probe") == 0) {
 			probe = 1;
 			takes = 0;
+		} else if (strcmp(a, "--idle") == 0) {
+			idle_sched = 1;
+			takes = 0;
 		} else if (a[0] == '-' && a[1] == '-' && v == NULL) {
 			usage();
 			return 2;
@@ -521,6 +578,10 @@ int main(int argc, char **argv)
 			tty = v;
 		} else if (strcmp(a, "--chdir") == 0) {
 			chdir_to = v;
+		} else if (strcmp(a, "--nice") == 0) {
+			nice_to = atoi(v);
+		} else if (strcmp(a, "--cpu") == 0) {
+			cpu_to = atoi(v);
 		} else if (strcmp(a, "--umask") == 0) {
 			char *end;
 			umask_to = strtol(v, &end, 8);
