@@ -58,6 +58,21 @@ static int refuse(const char *what)
 	return -1;
 }
 
+/* The two real-time signals glibc keeps for itself (32, 33: thread
+ * cancellation and set*id across threads) cannot be changed through
+ * sigaction(), yet a caller can hand them over ignored. The kernel call
+ * resets them; glibc installs its own handler when it needs one. */
+static int reset_reserved(int s)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} k = { SIG_DFL, 0, NULL, 0 };
+	return syscall(SYS_rt_sigaction, s, &k, NULL, sizeof(k.mask)) == 0 ? 0 : -1;
+}
+
 static int reset_signals(void)
 {
 	struct sigaction dfl, ign;
@@ -71,8 +86,9 @@ static int reset_signals(void)
 	for (int s = 1; s < NSIG; s++) {
 		if (s == SIGKILL || s == SIGSTOP)
 			continue;
-		/* glibc reserves two real-time signals for itself: EINVAL */
-		if (sigaction(s, s == SIGPIPE ? &ign : &dfl, NULL) < 0 && errno != EINVAL)
+		if (sigaction(s, s == SIGPIPE ? &ign : &dfl, NULL) == 0)
+			continue;
+		if (errno != EINVAL || s >= SIGRTMIN || s < 32 || reset_reserved(s) < 0)
 			return refuse("sigaction");
 	}
 	sigemptyset(&none);

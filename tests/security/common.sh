@@ -15,22 +15,10 @@ for _p in "$B/tests/pamdrive" "$B/test/pam_tokengate.so" "$B/tokengatectl" \
 	"$B/tests/fake-helper-exit1" "$B/tests/fake-helper-liar"; do
 	[ -e "$_p" ] || { echo "missing $_p: run make test-build"; exit 1; }
 done
-[ -d "$TG_IDP_DIR/node_modules/oidc-provider" ] || (cd "$TG_IDP_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1)
-start_behind_proxy "$T/f" || { echo "provider did not start"; cat "$T/f/idp.log"; exit 1; }
-stop_all() {
-	kill "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
-	wait "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
-}
-trap stop_all EXIT
-UP=$(cat "$T/f/upstream")
+suite_provider "$T/f"
+stop_all() { suite_provider_stop; }
 
 # ---- the provider ----
-mode() { echo "$1" > "$T/f/mode"; }
-mode pass
-stats() { curl -s "$UP/test/stats"; }
-count() { stats | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
-reset() { curl -s -X POST "$UP/test/reset" >/dev/null; }
-ttl() { curl -s -X POST "$UP/test/ttl?at=$1" >/dev/null; }
 # idp_user NAME [password=P] [groups=a,b] [disabled=1]: create or change a
 # user at the provider (tests/idp/server.js /test/user)
 idp_user() {

@@ -11,21 +11,9 @@ TG_IDP_DIR=$(cd "$here/../idp" && pwd)
 private_log_ns tg-sess
 . "$TG_IDP_DIR/lib.sh"
 
-[ -d "$TG_IDP_DIR/node_modules/oidc-provider" ] || (cd "$TG_IDP_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1)
-start_behind_proxy "$T/f" || { echo "provider did not start"; cat "$T/f/idp.log"; exit 1; }
-stop_all() {
-	kill "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
-	wait "$IDP_PID" "$PROXY_PID" 2>/dev/null || true
-}
-trap stop_all EXIT
-UP=$(cat "$T/f/upstream")
-mode() { echo "$1" > "$T/f/mode"; }
-mode pass
-stats() { curl -s "$UP/test/stats"; }
-count() { stats | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',0))"; }
+suite_provider "$T/f"
+stop_all() { suite_provider_stop; }
 errors() { stats | python3 -c "import json,sys; print(sum(v for k,v in json.load(sys.stdin).items() if k.startswith('grant_error:')))"; }
-reset() { curl -s -X POST "$UP/test/reset" >/dev/null; }
-ttl() { curl -s -X POST "$UP/test/ttl?at=$1" >/dev/null; }
 
 # Users: nss_wrapper gives the application (and so the module) alice and
 # bob; the helper gets the uid from the module.
