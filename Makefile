@@ -72,6 +72,16 @@ $(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -c -o $@ $<
 
+# Without the build packages, say what to do rather than fail on a missing
+# header: `make deps` installs them as root, or prints the apt-get line.
+$(B)/.build-deps:
+	@{ $(PKG_CONFIG) --exists jansson libcrypto libcurl 2>/dev/null && \
+	   [ -e /usr/include/security/pam_modules.h ] && [ -e /usr/include/crypt.h ]; } || \
+	 { echo "tokengate: the build packages are missing; run 'make deps' (as root it installs them, otherwise it prints the apt-get command)" >&2; exit 1; }
+	@mkdir -p $(@D) && touch $@
+
+$(LIB_OBJ) $(PROTO_OBJ): | $(B)/.build-deps
+
 $(B)/libtokengate.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
