@@ -208,7 +208,7 @@ ssh_as() { # user ASK -> the client's output in $T/ssh.out, its status in $st
 	env SSH_ASKPASS="$T/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ASK="$2" ASK_USER="$1" \
 		timeout 90 setsid ssh -F /dev/null -p "$PORT" -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o PreferredAuthentications=keyboard-interactive \
-		-o NumberOfPasswordPrompts=1 -o LogLevel=ERROR "$1@127.0.0.1" 'echo hello-$(id -un)' \
+		-o NumberOfPasswordPrompts=1 -o LogLevel=ERROR "$1@127.0.0.1" 'echo hello-$(id -un); echo "tgauth=${TOKENGATE_AUTH-}"' \
 		< /dev/null > "$T/ssh.out" 2>&1 || st=$?
 	r="status $st: $(tr '\n' ' ' < "$T/ssh.out" | cut -c1-300)"
 }
@@ -219,6 +219,8 @@ t0=$(now_ms); ssh_as alice token; t1=$(now_ms)
 echo "  ssh token login: $((t1 - t0)) ms"
 check "sshd: a $(wc -c < "$T/token")-byte token through the stock ssh client, in pieces of 1023: logged in" \
 	"[ $st = 0 ] && grep -q '^hello-alice\$' '$T/ssh.out' && [ \"\$(grep -c 'Token (continued)' '$T/prompts')\" -ge 1 ]"
+check "  sshd's setcred runs in another process than auth: the PAM environment carries the helper's proof (user:service:time:mac), not a bare name, and no setcred refusal is logged" \
+	"grep -Eq '^tgauth=alice:tg-sshd:[0-9]+:[0-9a-f]{64}\$' '$T/ssh.out' && ! logged 'is not a proof of our authentication'"
 check "  sshd's own log: Accepted keyboard-interactive/pam for alice" \
 	"sshd_said 'Accepted keyboard-interactive/pam for alice from 127.0.0.1'"
 check "  audited: auth, account and session_open allow for service tg-sshd" \
