@@ -189,9 +189,9 @@ static struct tg_chain_req chain_req(struct hctx *c, const char *password)
 
 /* A valid token starts (or renews) the user's session, when the user has
  * a local account. The account belongs to one identity and a revocation
- * sticks, so a token of another (iss, sub), or one issued before the
- * session was revoked, is refused here; so is every login when the store
- * cannot be read (the binding cannot be checked). A session that cannot
+ * sticks, so a token of another (iss, sub), or any token while the
+ * revocation marker stands, is refused here; so is every login when the
+ * store cannot be read (the binding cannot be checked). A session that cannot
  * be written is audited and the login stands (the account stage falls
  * back on the token). */
 static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *valid,
