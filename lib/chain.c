@@ -429,6 +429,21 @@ static tg_rc step_password(struct run *r)
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
 }
 
+/* Is (iss, sub) the account's owner (or has it none yet)? TG_OK, or
+ * TG_E_USER_MISMATCH with the owner's sub in osub, or TG_E_INTERNAL with
+ * the reason in o when the owner record cannot be trusted. */
+static tg_rc owner_check(tg_store *st, const char *iss, const char *sub, char *osub,
+			 size_t osublen, struct tg_chain_out *o)
+{
+	char oiss[512];
+	tg_rc rc = tg_store_owner(st, oiss, sizeof(oiss), osub, osublen);
+	if (rc == TG_E_IO)
+		return say(o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
+	if (rc == TG_OK && (strcmp(oiss, iss ?: "") != 0 || strcmp(osub, sub ?: "") != 0))
+		return TG_E_USER_MISMATCH;
+	return TG_OK;
+}
+
 /* Before any offline step lets someone in, the service's authorization on
  * what the session stored of its last validated token: the account's own
  * session, the configured issuer, allowed_groups. */
@@ -437,15 +452,15 @@ static tg_rc authorize_stored(struct run *r)
 	const json_t *s = *r->sess;
 	tg_policy *p = NULL;
 	const char *user = tg_session_str(s, "user");
-	char oiss[512], osub[512];
+	char osub[512];
 	if (user == NULL || strcmp(user, r->q->user) != 0)
 		return say(r->o, TG_E_USER_MISMATCH, "the stored session belongs to another user");
-	tg_rc orc = tg_store_owner(r->st, oiss, sizeof(oiss), osub, sizeof(osub));
-	if (orc == TG_E_IO)
-		return say(r->o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
-	if (orc == TG_OK && (strcmp(oiss, tg_session_str(s, "iss") ?: "") != 0 ||
-			     strcmp(osub, tg_session_str(s, "sub") ?: "") != 0))
-		return say(r->o, TG_E_USER_MISMATCH, "the stored session is not the account owner's");
+	tg_rc orc = owner_check(r->st, tg_session_str(s, "iss"), tg_session_str(s, "sub"), osub,
+				sizeof(osub), r->o);
+	if (orc == TG_E_USER_MISMATCH)
+		return say(r->o, orc, "the stored session is not the account owner's");
+	if (orc != TG_OK)
+		return orc;
 	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
 	if (rc == TG_OK)
 		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
@@ -594,17 +609,16 @@ static tg_rc mismatch(const struct tg_chain_req *q, struct tg_chain_out *o, cons
 static tg_rc admit(const struct tg_chain_req *q, tg_store *st, const json_t *sess,
 		   const tg_token *t, bool online, bool *clear, struct tg_chain_out *o)
 {
-	const char *iss = tg_token_iss(t), *sub = tg_token_sub(t);
-	char oiss[512], osub[512], reason[32];
+	char osub[512], reason[32];
 	int64_t at = 0;
 	*clear = false;
 	if (sess != NULL && tg_session_str(sess, "sub") != NULL && !same_identity(sess, t))
 		return mismatch(q, o, tg_session_str(sess, "sub"));
-	tg_rc rc = tg_store_owner(st, oiss, sizeof(oiss), osub, sizeof(osub));
-	if (rc == TG_E_IO)
-		return say(o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
-	if (rc == TG_OK && (strcmp(oiss, iss) != 0 || strcmp(osub, sub) != 0))
+	tg_rc rc = owner_check(st, tg_token_iss(t), tg_token_sub(t), osub, sizeof(osub), o);
+	if (rc == TG_E_USER_MISMATCH)
 		return mismatch(q, o, osub);
+	if (rc != TG_OK)
+		return rc;
 	rc = tg_store_revoked(st, &at, reason, sizeof(reason));
 	if (rc == TG_E_IO)
 		return say(o, TG_E_INTERNAL, "the revocation marker is unreadable or unsafe");

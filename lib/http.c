@@ -271,8 +271,8 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* /proc/self/schedstat: "cpu_ns run_delay_ns slices" (all threads: the
- * resolver's too would be per task; the main thread does the waiting). */
+/* /proc/thread-self/schedstat: "cpu_ns run_delay_ns slices" of this
+ * thread, the one that waits for the transfer. */
 static uint64_t run_delay(void)
 {
 	unsigned long long cpu = 0, delay = 0;
@@ -471,15 +471,15 @@ tg_rc tg_http_request(const struct tg_http_opts *o, const char *url,
 		    (rc == CURLE_COULDNT_RESOLVE_HOST && strstr(errbuf, "thread") != NULL) ||
 		    (rc == CURLE_OPERATION_TIMEDOUT && starved(&sv));
 	r->cls = classify(rc, r->status, s.overflow, os_errno, ours);
-	if (r->cls == TG_HTTP_LOCAL && rc == CURLE_OPERATION_TIMEDOUT)
+	if (s.nomem) /* before errbuf, which only says the write failed */
+		snprintf(r->error, sizeof(r->error), "out of memory for the response");
+	else if (r->cls == TG_HTTP_LOCAL && rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(r->error, sizeof(r->error), "%s: this process was kept off the CPU",
 			 cu.strerror(rc));
 	else if (r->cls == TG_HTTP_LOCAL && os_errno != 0)
 		snprintf(r->error, sizeof(r->error), "%s (%s)", cu.strerror(rc), strerror((int)os_errno));
 	else if (r->cls == TG_HTTP_LOCAL && errbuf[0] != '\0')
 		snprintf(r->error, sizeof(r->error), "%.150s", errbuf);
-	else if (s.nomem)
-		snprintf(r->error, sizeof(r->error), "out of memory for the response");
 	else if (rc != CURLE_OK)
 		snprintf(r->error, sizeof(r->error), "%s", cu.strerror(rc));
 	else if (r->cls != TG_HTTP_OK)

@@ -87,12 +87,8 @@ static int open_counter(const struct tg_lockout *l, char *dir, size_t dlen, char
 		return -1;
 	close(pfd);
 	dir_of(l->cfg, dir, dlen);
-	int dfd = tg_dir_open(dir); /* and lockout/ */
-	if (dfd < 0)
-		return -1;
-	close(dfd);
 	counter_name(l, name, nlen);
-	int fd = tg_cache_lock(dir, name, 2000);
+	int fd = tg_cache_lock(dir, name, 2000); /* creates lockout/ too */
 	if (fd < 0)
 		return -1;
 	if (read_counter(dir, name, c) != TG_OK) {

@@ -152,38 +152,55 @@ static tg_rc move_aside(tg_store *st, const char *cause, char *why, size_t whyle
 	return TG_E_MALFORMED;
 }
 
-tg_rc tg_store_load(tg_store *st, json_t **sess, char *why, size_t whylen)
+/* Reads NAME in the store directory under the session file's rules: no
+ * link, a regular file of ours, nothing for group or others, one link, at
+ * most max bytes. TG_OK with *buf NULL when it does not exist; otherwise
+ * TG_E_IO and *bad says why (the caller frees and wipes *buf). */
+static tg_rc read_checked(tg_store *st, const char *name, size_t max, char **buf, size_t *len,
+			  const char **bad)
 {
 	struct stat sb;
-	*sess = NULL;
-	int fd = openat(st->dfd, st->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	*buf = NULL;
+	*len = 0;
+	*bad = NULL;
+	int fd = openat(st->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT)
 		return TG_OK;
-	if (fd < 0)
-		return why_fail(why, whylen, TG_E_IO, "session file refused: ",
-				errno == ELOOP ? "a symbolic link" : strerror(errno));
-	const char *bad = NULL;
-	if (fstat(fd, &sb) != 0)
-		bad = "cannot stat";
-	else if (!S_ISREG(sb.st_mode))
-		bad = "not a regular file";
-	else if (sb.st_uid != 0 && sb.st_uid != geteuid())
-		bad = "not owned by root";
-	else if ((sb.st_mode & 077) != 0)
-		bad = "readable or writable by group or others";
-	else if (sb.st_nlink != 1)
-		bad = "has more than one link";
-	else if (sb.st_size > (off_t)TG_STORE_MAX_BYTES)
-		bad = "larger than the size cap";
-	if (bad != NULL) {
-		close(fd);
-		return why_fail(why, whylen, TG_E_IO, "session file refused: ", bad);
+	if (fd < 0) {
+		*bad = errno == ELOOP ? "a symbolic link" : strerror(errno);
+		return TG_E_IO;
 	}
-	size_t size = (size_t)sb.st_size;
-	char *buf = read_all(fd, size);
+	if (fstat(fd, &sb) != 0)
+		*bad = "cannot stat";
+	else if (!S_ISREG(sb.st_mode))
+		*bad = "not a regular file";
+	else if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		*bad = "not owned by root";
+	else if ((sb.st_mode & 077) != 0)
+		*bad = "readable or writable by group or others";
+	else if (sb.st_nlink != 1)
+		*bad = "has more than one link";
+	else if (sb.st_size > (off_t)max)
+		*bad = "larger than the size cap";
+	else if ((*buf = read_all(fd, (size_t)sb.st_size)) == NULL)
+		*bad = "unreadable";
 	close(fd);
+	if (*bad != NULL)
+		return TG_E_IO;
+	*len = (size_t)sb.st_size;
+	return TG_OK;
+}
+
+tg_rc tg_store_load(tg_store *st, json_t **sess, char *why, size_t whylen)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	const char *bad = NULL;
+	*sess = NULL;
+	if (read_checked(st, st->name, TG_STORE_MAX_BYTES, &buf, &size, &bad) != TG_OK)
+		return why_fail(why, whylen, TG_E_IO, "session file refused: ", bad);
 	if (buf == NULL)
-		return why_fail(why, whylen, TG_E_IO, "", "session file unreadable");
+		return TG_OK;
 	json_t *j = NULL;
 	tg_rc rc = tg_json_parse_object(buf, size, TG_STORE_MAX_BYTES, 8, &j);
 	tg_wipe(buf, size + 1);
@@ -218,26 +235,20 @@ tg_rc tg_store_save(tg_store *st, json_t *sess)
 }
 
 /* A small side file (UID.owner, UID.revoked) under the session file's
- * rules: no link, a regular file of ours, nothing for group or others,
- * one link, at most 4 KiB, a JSON object. TG_OK with *out NULL when it
- * does not exist; TG_E_IO when it cannot be trusted or read. */
+ * rules, at most 4 KiB, a JSON object. TG_OK with *out NULL when it does
+ * not exist; TG_E_IO when it cannot be trusted or read. */
 static tg_rc read_side(tg_store *st, const char *suffix, json_t **out)
 {
-	char name[48];
-	struct stat sb;
+	char name[48], *buf = NULL;
+	size_t len = 0;
+	const char *bad = NULL;
 	*out = NULL;
 	side_name(st, suffix, name, sizeof(name));
-	int fd = openat(st->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return errno == ENOENT ? TG_OK : TG_E_IO;
-	bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		  (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & 077) == 0 &&
-		  sb.st_nlink == 1 && sb.st_size <= 4096;
-	char *buf = ok ? read_all(fd, (size_t)sb.st_size) : NULL;
-	close(fd);
-	if (buf == NULL)
+	if (read_checked(st, name, 4096, &buf, &len, &bad) != TG_OK)
 		return TG_E_IO;
-	tg_rc rc = tg_json_parse_object(buf, (size_t)sb.st_size, 4096, 4, out);
+	if (buf == NULL)
+		return TG_OK;
+	tg_rc rc = tg_json_parse_object(buf, len, 4096, 4, out);
 	free(buf);
 	return rc == TG_OK ? TG_OK : TG_E_IO;
 }
@@ -254,14 +265,20 @@ static tg_rc write_side(tg_store *st, const char *suffix, json_t *j)
 	return rc;
 }
 
-static tg_rc remove_side(tg_store *st, const char *suffix)
+/* Unlinks NAME (gone already is fine) and makes that durable. */
+static tg_rc remove_name(tg_store *st, const char *name)
 {
-	char name[48];
-	side_name(st, suffix, name, sizeof(name));
 	if (unlinkat(st->dfd, name, 0) != 0 && errno != ENOENT)
 		return TG_E_IO;
 	fsync(st->dfd);
 	return TG_OK;
+}
+
+static tg_rc remove_side(tg_store *st, const char *suffix)
+{
+	char name[48];
+	side_name(st, suffix, name, sizeof(name));
+	return remove_name(st, name);
 }
 
 tg_rc tg_store_purge(tg_store *st, int64_t now, const char *reason)
@@ -331,8 +348,5 @@ tg_rc tg_store_clear_owner(tg_store *st)
 
 tg_rc tg_store_remove(tg_store *st)
 {
-	if (unlinkat(st->dfd, st->name, 0) != 0 && errno != ENOENT)
-		return TG_E_IO;
-	fsync(st->dfd);
-	return TG_OK;
+	return remove_name(st, st->name);
 }

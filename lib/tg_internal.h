@@ -131,8 +131,6 @@ TG_HIDDEN const json_t *tg_token_claims(const tg_token *t);
  * header and payload (nothing verified)? Only such input may be
  * fingerprinted in an audit record. */
 TG_HIDDEN bool tg_token_looks_like_jwt(const char *token, size_t len, size_t max_len);
-/* The token's iat (0: none). */
-TG_HIDDEN int64_t tg_token_iat(const tg_token *t);
 /* "access" or "id": the rules the token was validated under. */
 TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
 

@@ -24,7 +24,6 @@ struct tg_token {
 	char *sub;
 	char *username;
 	int64_t exp;
-	int64_t iat;		/* 0: none */
 	json_t *claims;		/* {auth_time, groups} when present, for the store */
 	tg_kind kind;		/* the rules it was validated under */
 };
@@ -189,7 +188,6 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	t->iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
 	t->sub = tg_strdup(json_string_value(json_object_get(payload, "sub")));
 	tg_json_int(json_object_get(payload, "exp"), &t->exp);
-	tg_json_int(json_object_get(payload, "iat"), &t->iat);
 	rc = tg_claims_check(p, payload, policy_now(p), &username);
 	t->username = tg_strdup(username);
 	if (rc == TG_OK || rc == TG_E_NOT_AUTHORIZED)
@@ -235,7 +233,6 @@ const char *tg_token_iss(const tg_token *t) { return t ? t->iss : NULL; }
 const char *tg_token_sub(const tg_token *t) { return t ? t->sub : NULL; }
 const char *tg_token_username(const tg_token *t) { return t ? t->username : NULL; }
 int64_t tg_token_exp(const tg_token *t) { return t ? t->exp : 0; }
-int64_t tg_token_iat(const tg_token *t) { return t ? t->iat : 0; }
 
 char *tg_token_peek_iss(const char *token, size_t len, size_t max_len)
 {
