@@ -109,6 +109,6 @@ $(B)/bench/bench_pam: tests/bench/bench_pam.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -o $@ $< -lpam
 
-bench-run: all $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/bench/bench_verify \
+bench-run: all $(B)/tests/pamdrive $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/bench/bench_verify \
 	$(B)/bench/bench_pam
 	@B='$(B)' sh tests/bench/run.sh

@@ -26,6 +26,11 @@
  *                                      cpus= nice= policy= cwd= AS=soft:hard ...", and the
  *                                      application's own descriptors "self: fds=0,1,2"
  *            [--quiet]                 no prompt/msg lines
+ *            [--parallel N]            N children, forked after pam_wrapper set up
+ *                                      this process, released together, each running
+ *                                      the stages in its own pam_start (lines prefixed
+ *                                      "K "); one pam_wrapper directory for all, so
+ *                                      no child can lose pam_wrapper's /tmp/pam.X race
  *            STAGE...                  auth acct setcred open close, and two that
  *                                      only look: env (the PAM environment) and
  *                                      sigchld (the application's SIGCHLD disposition)
@@ -49,6 +54,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
@@ -422,6 +428,7 @@ static void usage(void)
 	      "                [--answer TEXT]... [--putenv NAME=VALUE]...\n"
 	      "                [--rlimit NAME=SOFT[:HARD]]... [--ignore SIG]... [--block SIG]...\n"
 	      "                [--umask OCTAL] [--chdir DIR] [--nice N] [--idle] [--cpu N] [--probe]\n"
+	      "                [--parallel N]\n"
 	      "                [--quiet] STAGE...   (auth acct setcred open close env sigchld)\n",
 	      stderr);
 }
@@ -492,6 +499,48 @@ static void apply_caller_state(void)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
+static void run_one(const char *user, const char *prefix);
+
+/* --parallel: the children wait on a pipe that the parent closes once all
+ * of them exist, so their PAM stages start at the same moment. A child
+ * ends with _exit: pam_wrapper's destructor would remove the directory
+ * its siblings still use. */
+static int run_parallel(const char *user, int n)
+{
+	int gate[2];
+	if (pipe(gate) < 0) {
+		perror("pamdrive: pipe");
+		return 2;
+	}
+	fflush(stdout);
+	for (int k = 0; k < n; k++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("pamdrive: fork");
+			return 2;
+		}
+		if (pid == 0) {
+			char c, prefix[16];
+			close(gate[1]);
+			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+				;
+			close(gate[0]);
+			snprintf(prefix, sizeof(prefix), "%d ", k);
+			run_one(user, prefix);
+			fflush(stdout);
+			_exit(0);
+		}
+	}
+	close(gate[0]);
+	close(gate[1]);
+	int status, bad = 0;
+	while (wait(&status) > 0)
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	if (bad > 0)
+		printf("children failed: %d\n", bad);
+	return bad > 0;
+}
+
 static void run_one(const char *user, const char *prefix)
 {
 	struct pam_conv conv = { conv_fn, NULL };
@@ -550,6 +599,7 @@ static void run_one(const char *user, const char *prefix)
 int main(int argc, char **argv)
 {
 	const char *user = NULL, *users = NULL;
+	int parallel = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -578,6 +628,12 @@ int main(int argc, char **argv)
 			tty = v;
 		} else if (strcmp(a, "--chdir") == 0) {
 			chdir_to = v;
+		} else if (strcmp(a, "--parallel") == 0) {
+			parallel = atoi(v);
+			if (parallel < 1 || parallel > 512) {
+				fprintf(stderr, "pamdrive: bad --parallel %s\n", v);
+				return 2;
+			}
 		} else if (strcmp(a, "--nice") == 0) {
 			nice_to = atoi(v);
 		} else if (strcmp(a, "--cpu") == 0) {
@@ -625,6 +681,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parallel > 0 && users == NULL)
+		return run_parallel(user, parallel);
 	if (users == NULL) {
 		run_one(user, "");
 		return 0;
