@@ -49,11 +49,44 @@ typedef enum tg_rc {
 	TG_E_NOMEM,		/* reason code "internal" */
 	TG_E_IO,		/* reason code "internal" */
 	TG_E_BAD_PASSWORD,	/* the provider refused the password */
-	TG_RC_COUNT
+	TG_RC_COUNT,		/* the helper protocol sends only codes below */
+	/* Results only the PAM module reaches itself: further rows of the
+	 * result table, never on the wire. */
+	TG_R_HELPER_FAILED = TG_RC_COUNT, /* no well-formed answer, or a bad exit */
+	TG_R_MODULE_FAILED,	/* the module cannot ask: a bad argument, NSS failed */
+	TG_R_UNKNOWN_USER,	/* PAM_USER is unusable, or NSS names another account */
+	TG_R_CONV_AGAIN,	/* pam_get_user: call again (PAM_INCOMPLETE) */
+	TG_R_BUF_ERR,		/* a PAM call of the module failed for memory */
+	TG_R_COUNT
 } tg_rc;
 
+/* The result table's PAM columns: one per stage, and the account stage
+ * twice: for a user tokengate has claimed (it authenticated the user in
+ * this handle, or require_session) and for one it may not know. */
+typedef enum tg_pam_at {
+	TG_AT_AUTH = 0,
+	TG_AT_SETCRED,
+	TG_AT_ACCOUNT,
+	TG_AT_ACCOUNT_UNCLAIMED,
+	TG_AT_OPEN_SESSION,
+	TG_AT_CLOSE_SESSION,
+	TG_AT_COUNT
+} tg_pam_at;
+
+/* Everything a result means lives in one table (lib/rc.c); these read it.
+ * A value outside the table reads as an internal failure (fail closed). */
 TG_API const char *tg_reason(tg_rc rc);
 TG_API const char *tg_strerror(tg_rc rc);
+/* The syslog priority of a record that ends in rc (docs/pam_tokengate.8). */
+TG_API int tg_rc_priority(tg_rc rc);
+/* 1 when rc is a refused guess, which the lockout counter keeps. */
+TG_API int tg_rc_is_guess(tg_rc rc);
+/* What the user is told when a typed token ends in rc, or NULL. */
+TG_API const char *tg_rc_token_message(tg_rc rc);
+/* What the user is told when a login or session ends in rc, or NULL. */
+TG_API const char *tg_rc_login_message(tg_rc rc);
+/* The PAM code for rc in a column; never PAM_SUCCESS for a failure. */
+TG_API int tg_rc_pam(tg_rc rc, tg_pam_at at);
 TG_API const char *tg_version(void);
 /* Initializes OpenSSL without reading any configuration file. */
 TG_API void tg_crypto_init(void);

@@ -63,11 +63,7 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 	tg_audit_addf_ms(a, "latency_ms", latency_ms(c));
 	if (r->detail != NULL)
 		tg_audit_add(a, "detail", r->detail);
-	int prio = ok ? LOG_INFO : r->rc >= TG_E_IDP_UNREACHABLE &&
-					   r->rc != TG_E_LOCKED_OUT &&
-					   r->rc != TG_E_NO_CREDENTIALS
-				   ? LOG_ERR : LOG_NOTICE;
-	emit(c, a, prio);
+	emit(c, a, tg_rc_priority(r->rc));
 	tg_audit_free(a);
 	if (c->cfg != NULL)
 		tg_metrics_decision(tg_config_value(c->cfg, NULL, "cache_dir"), event,

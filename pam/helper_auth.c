@@ -91,24 +91,6 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 	return tg_issuer_validate(&q, tok, t, &r->detail);
 }
 
-static const char *user_message(tg_rc rc)
-{
-	switch (rc) {
-	case TG_E_EXPIRED: return "Token rejected: it has expired.";
-	case TG_E_NOT_YET_VALID: return "Token rejected: it is not valid yet (check the clock).";
-	case TG_E_USER_MISMATCH: return "Token rejected: it was not issued for this user.";
-	case TG_E_NOT_AUTHORIZED: return "Access denied: you are not authorized on this host.";
-	case TG_E_MALFORMED: return "Token rejected: that is not a well-formed token.";
-	case TG_E_REVOKED: return "Token rejected: your session was revoked; log in with your password or a browser login.";
-	case TG_E_NO_CREDENTIALS: return NULL;
-	case TG_E_CONFIG:
-	case TG_E_INTERNAL:
-	case TG_E_IO:
-	case TG_E_NOMEM: return "Token login is unavailable; contact your administrator.";
-	default: return "Token rejected.";
-	}
-}
-
 /* The service's methods, in the configured order. */
 struct methods {
 	bool token, password, device;
@@ -146,7 +128,7 @@ void helper_on_note(void *ud, const char *event, const char *result, tg_rc reaso
 {
 	int prio = strcmp(result, "ok") == 0 ? LOG_INFO
 		 : strcmp(result, "allow") == 0 || strcmp(result, "purge") == 0 ? LOG_NOTICE
-										    : LOG_WARNING;
+										    : tg_rc_priority(reason);
 	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
 }
 
@@ -170,7 +152,7 @@ tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg
 		*valid = t;
 	else
 		tg_token_free(t);
-	const char *msg = r.rc == TG_OK ? NULL : user_message(r.rc);
+	const char *msg = tg_rc_token_message(r.rc);
 	if (msg != NULL)
 		helper_message(c, TG_STYLE_ERROR, msg);
 	return r.rc;
@@ -262,8 +244,8 @@ static bool sshd_placeholder(const char *pw)
 /* What a password's outcome means for its (user, rhost) counter. */
 static enum tg_lockout_outcome lockout_outcome(tg_rc rc)
 {
-	return rc == TG_OK ? TG_LOCKOUT_SUCCESS : rc == TG_E_BAD_PASSWORD ? TG_LOCKOUT_REFUSED
-							       : TG_LOCKOUT_UNDO;
+	return rc == TG_OK ? TG_LOCKOUT_SUCCESS : tg_rc_is_guess(rc) ? TG_LOCKOUT_REFUSED
+								     : TG_LOCKOUT_UNDO;
 }
 
 /* The password method: the chain with a typed password (password grant
@@ -288,7 +270,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 		if (rc == TG_E_LOCKED_OUT) {
 			/* refused before any provider request */
 			lockout_audit(c, "deny", until);
-			helper_message(c, TG_STYLE_ERROR, "Too many failed attempts; try again later.");
+			helper_message(c, TG_STYLE_ERROR, tg_rc_login_message(rc));
 			return rc;
 		}
 		snprintf(o.detail, sizeof(o.detail), "%s",
@@ -453,6 +435,6 @@ tg_rc helper_setcred(struct hctx *c)
 				    rc == TG_E_NO_CREDENTIALS
 					    ? "setcred: TOKENGATE_AUTH in the PAM environment is not a proof of our authentication"
 					    : "setcred: the host's proof key cannot be read",
-				    LOG_NOTICE);
+				    tg_rc_priority(rc));
 	return rc;
 }

@@ -51,22 +51,6 @@ tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
 	return rc;
 }
 
-static const char *deny_message(tg_rc rc)
-{
-	switch (rc) {
-	case TG_E_REVOKED: return "Your session was revoked by the identity provider.";
-	case TG_E_GRACE_EXPIRED: return "Identity provider unreachable, and the offline grace period has ended.";
-	case TG_E_IDP_UNREACHABLE: return "Identity provider unreachable; no offline access is possible.";
-	case TG_E_EXPIRED: return "Your session has expired; log in again.";
-	case TG_E_BAD_PASSWORD: return "Password rejected.";
-	case TG_E_NOT_AUTHORIZED: return "Access denied: you are not authorized on this host.";
-	case TG_E_USER_MISMATCH: return "Your session does not belong to this user.";
-	case TG_E_NO_CREDENTIALS: return NULL;
-	case TG_E_TIMEOUT: return "Your session is busy; try again.";
-	default: return "Login is unavailable; contact your administrator.";
-	}
-}
-
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			 const struct tg_chain_out *o, const char *session)
 {
@@ -82,7 +66,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 		helper_audit_decision(c, event, &r);
 	char msg[200], left[32];
 	if (o->rc != TG_OK) {
-		const char *m = deny_message(o->rc);
+		const char *m = tg_rc_login_message(o->rc);
 		if (m != NULL)
 			helper_message(c, TG_STYLE_ERROR, m);
 		return;

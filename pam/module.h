@@ -89,10 +89,16 @@ void tg_wipe_free(char *s);
 /* Shows a prompt; *answer is a new string the caller wipes and frees. */
 int tg_converse(pam_handle_t *pamh, int style, const char *text, char **answer);
 
-/* The PAM code for a result at a stage (one table, module_result.c). */
-int tg_pam_code(enum tg_stage stage, const struct tg_outcome *o);
-/* The module's own audit record, for when the helper could not write one. */
-void tg_module_audit(const struct tg_call *c, const char *reason,
-		     const char *detail);
+/* The PAM code for a result at a stage: the result table's (lib/rc.c),
+ * the only mapping there is. claimed: at account, the user is tokengate's
+ * (authenticated by it in this handle, or require_session); elsewhere
+ * ignored. */
+int tg_pam_code(enum tg_stage stage, bool claimed, tg_rc result);
+/* What the helper's answer is as a result: its code, or
+ * TG_R_HELPER_FAILED when there was no well-formed answer. */
+tg_rc tg_outcome_result(const struct tg_outcome *o);
+/* The module's own audit record, for when the helper could not write one:
+ * the reason and priority of result (the result table). */
+void tg_module_audit(const struct tg_call *c, tg_rc result, const char *detail);
 
 #endif

@@ -213,7 +213,7 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 	o->proof = NULL;
 	if (tg_helper_start(c->args.helper, &h) < 0) {
 		o->failure = "helper_start_failed";
-		tg_module_audit(c, "internal", o->failure);
+		tg_module_audit(c, TG_E_INTERNAL, o->failure);
 		return;
 	}
 	const uint64_t step = (uint64_t)c->args.timeout_s * 1000u;
@@ -262,6 +262,6 @@ void tg_run_helper(struct tg_call *c, struct tg_msg *req, struct tg_outcome *o)
 		o->session = NULL;
 		free(o->proof);
 		o->proof = NULL;
-		tg_module_audit(c, tg_reason(o->rc), o->failure);
+		tg_module_audit(c, o->rc, o->failure);
 	}
 }

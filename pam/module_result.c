@@ -1,6 +1,7 @@
 /*
- * module_result.c - the one table from results to PAM codes (DESIGN
- * section 8), and the module's own audit record for helper failures.
+ * module_result.c - results to PAM codes, through the result table
+ * (lib/rc.c, DESIGN section 8) and nothing else, and the module's own
+ * audit record for when the helper could not write one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,43 +11,26 @@
 
 #include "module.h"
 
-int tg_pam_code(enum tg_stage stage, const struct tg_outcome *o)
+static tg_pam_at column(enum tg_stage stage, bool claimed)
 {
-	if (!o->helper_ok)
-		return PAM_AUTHINFO_UNAVAIL;
-	switch (o->rc) {
-	case TG_OK:
-		return PAM_SUCCESS;
-	case TG_E_MALFORMED:
-	case TG_E_BAD_SIGNATURE:
-	case TG_E_ALG_NOT_ALLOWED:
-	case TG_E_UNKNOWN_KID:
-	case TG_E_EXPIRED:
-	case TG_E_NOT_YET_VALID:
-	case TG_E_BAD_ISSUER:
-	case TG_E_BAD_AUDIENCE:
-	case TG_E_BAD_TYPE:
-	case TG_E_USER_MISMATCH:
-	case TG_E_REVOKED:
-	case TG_E_BAD_PASSWORD:
-	case TG_E_NO_CREDENTIALS:
-		return stage == TG_STAGE_ACCOUNT ? PAM_PERM_DENIED : PAM_AUTH_ERR;
-	case TG_E_NOT_AUTHORIZED:
-	case TG_E_LOCKED_OUT:
-		return PAM_PERM_DENIED;
-	case TG_E_GRACE_EXPIRED:
-		/* a session that can only be renewed online or interactively */
-		return stage == TG_STAGE_ACCOUNT ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL;
-	case TG_E_IDP_UNREACHABLE:
-	case TG_E_TIMEOUT:
-	case TG_E_INTERNAL:
-	case TG_E_CONFIG:
-	case TG_E_NOMEM:
-	case TG_E_IO:
-	case TG_RC_COUNT:
-		break;
+	switch (stage) {
+	case TG_STAGE_AUTH: return TG_AT_AUTH;
+	case TG_STAGE_SETCRED: return TG_AT_SETCRED;
+	case TG_STAGE_ACCOUNT: return claimed ? TG_AT_ACCOUNT : TG_AT_ACCOUNT_UNCLAIMED;
+	case TG_STAGE_OPEN_SESSION: return TG_AT_OPEN_SESSION;
+	case TG_STAGE_CLOSE_SESSION: return TG_AT_CLOSE_SESSION;
 	}
-	return PAM_AUTHINFO_UNAVAIL;
+	return TG_AT_COUNT; /* the table answers PAM_SERVICE_ERR */
+}
+
+int tg_pam_code(enum tg_stage stage, bool claimed, tg_rc result)
+{
+	return tg_rc_pam(result, column(stage, claimed));
+}
+
+tg_rc tg_outcome_result(const struct tg_outcome *o)
+{
+	return o->helper_ok ? o->rc : TG_R_HELPER_FAILED;
 }
 
 static const char *stage_event(enum tg_stage s)
@@ -59,12 +43,11 @@ static const char *stage_event(enum tg_stage s)
 	}
 }
 
-void tg_module_audit(const struct tg_call *c, const char *reason,
-		     const char *detail)
+void tg_module_audit(const struct tg_call *c, tg_rc result, const char *detail)
 {
 	tg_audit *a = tg_audit_new(stage_event(c->stage));
 	tg_audit_add(a, "result", "deny");
-	tg_audit_add(a, "reason", reason);
+	tg_audit_add(a, "reason", tg_reason(result));
 	tg_audit_add(a, "service", c->service);
 	tg_audit_add(a, "user", c->user);
 	tg_audit_add(a, "rhost", c->rhost);
@@ -72,7 +55,8 @@ void tg_module_audit(const struct tg_call *c, const char *reason,
 	tg_audit_addf_ms(a, "latency_ms",
 			 (double)(tg_monotonic_ns() - c->start_ns) / 1e6);
 	char *body = tg_audit_render(a, 0);
-	pam_syslog(c->pamh, LOG_ERR, "%s", body ? body : "event=auth result=deny reason=internal");
+	pam_syslog(c->pamh, body ? tg_rc_priority(result) : LOG_CRIT, "%s",
+		   body ? body : "event=auth result=deny reason=internal");
 	free(body);
 	tg_audit_free(a);
 }

@@ -1,7 +1,9 @@
 /*
  * pam_tokengate.c - the PAM entry points: each is one line into the
  * dispatcher, which gathers the call's context, asks the helper, and maps
- * its answer to a PAM code. Nothing here falls through to PAM_SUCCESS.
+ * its answer to a PAM code through the result table (tg_pam_code): every
+ * code returned here is one of its answers (an impossible stage aside).
+ * Nothing here falls through to PAM_SUCCESS.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -71,19 +73,20 @@ static int local_account(struct tg_call *c)
 	}
 }
 
-static int gather(struct tg_call *c, int argc, const char **argv)
+/* The call's context; TG_OK, or the result that ends the call. */
+static tg_rc gather(struct tg_call *c, int argc, const char **argv)
 {
 	const void *item = NULL;
 	const struct pam_conv *conv = NULL;
 	if (tg_args_parse(c->pamh, argc, argv, &c->args) != PAM_SUCCESS) {
-		tg_module_audit(c, "internal", "bad_module_argument");
-		return PAM_AUTHINFO_UNAVAIL;
+		tg_module_audit(c, TG_R_MODULE_FAILED, "bad_module_argument");
+		return TG_R_MODULE_FAILED;
 	}
 	int rc = pam_get_user(c->pamh, &c->user, NULL);
 	if (rc == PAM_CONV_AGAIN)
-		return PAM_INCOMPLETE;
+		return TG_R_CONV_AGAIN;
 	if (rc != PAM_SUCCESS || !sane_user(c->user))
-		return PAM_USER_UNKNOWN;
+		return TG_R_UNKNOWN_USER;
 	if (pam_get_item(c->pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
 		c->service = item;
 	item = NULL;
@@ -97,14 +100,14 @@ static int gather(struct tg_call *c, int argc, const char **argv)
 		c->have_conv = true;
 	int acct = local_account(c);
 	if (acct == -1) {
-		tg_module_audit(c, "user_mismatch", "PAM_USER is not the local account's exact name");
-		return PAM_USER_UNKNOWN;
+		tg_module_audit(c, TG_R_UNKNOWN_USER, "PAM_USER is not the local account's exact name");
+		return TG_R_UNKNOWN_USER;
 	}
 	if (acct == -2) {
-		tg_module_audit(c, "internal", "the user's passwd entry cannot be looked up");
-		return PAM_AUTHINFO_UNAVAIL;
+		tg_module_audit(c, TG_R_MODULE_FAILED, "the user's passwd entry cannot be looked up");
+		return TG_R_MODULE_FAILED;
 	}
-	return PAM_SUCCESS;
+	return TG_OK;
 }
 
 /* Running inside sudo: it reads at most 511 bytes of an answer (no token
@@ -174,9 +177,9 @@ static int do_auth(struct tg_call *c)
 	build_request(c, TG_OP_AUTH, false, tok, &req);
 	tg_run_helper(c, &req, &o);
 	tg_msg_free(&req);
-	int code = tg_pam_code(c->stage, &o);
+	tg_rc r = tg_outcome_result(&o);
 	free(o.session);
-	if (code == PAM_SUCCESS) {
+	if (r == TG_OK) {
 		/* Kept for acct_mgmt and setcred in this process; the helper's
 		 * proof crosses to another one (sshd) in the PAM environment.
 		 * An old value (someone else's, or forged) never survives. */
@@ -186,32 +189,32 @@ static int do_auth(struct tg_call *c)
 		if (keep == NULL || pam_set_data(c->pamh, TG_DATA_AUTH, keep,
 						 wipe_kept) != PAM_SUCCESS) {
 			tg_wipe_free(keep);
-			code = PAM_BUF_ERR;
+			r = TG_R_BUF_ERR;
 		} else if (o.proof == NULL) {
 			/* none: setcred elsewhere will not count this success */
 		} else if (snprintf(env, sizeof(env), "%s=%s", TG_ENV_AUTH, o.proof) >=
 				   (int)sizeof(env) ||
 			   pam_putenv(c->pamh, env) != PAM_SUCCESS) {
-			code = PAM_BUF_ERR;
+			r = TG_R_BUF_ERR;
 		}
 	}
 	free(o.proof);
 	tg_wipe_free(o.keep);
-	return code;
+	return tg_pam_code(c->stage, false, r);
 }
 
 /* setcred in another process than our auth (sshd): TOKENGATE_AUTH in
  * the PAM environment counts only when the helper confirms it is its own
  * proof, for this user and service, and fresh. The application or any
  * other module can write the PAM environment; nobody else can make that
- * proof. */
-static bool authed_elsewhere(struct tg_call *c)
+ * proof. TG_OK when it counts. */
+static tg_rc authed_elsewhere(struct tg_call *c)
 {
 	const char *proof = pam_getenv(c->pamh, TG_ENV_AUTH);
 	struct tg_msg req;
 	struct tg_outcome o = { 0 };
 	if (proof == NULL || *proof == '\0')
-		return false;
+		return TG_E_NO_CREDENTIALS;
 	build_request(c, TG_OP_SETCRED, false, NULL, &req);
 	tg_msg_add_str(&req, TG_T_PROOF, proof);
 	tg_run_helper(c, &req, &o);
@@ -219,7 +222,17 @@ static bool authed_elsewhere(struct tg_call *c)
 	tg_wipe_free(o.keep);
 	free(o.session);
 	free(o.proof);
-	return o.helper_ok && o.rc == TG_OK;
+	return tg_outcome_result(&o);
+}
+
+/* Success only after our own successful authentication: in this process,
+ * or (sshd authenticates in a child) carried in the PAM environment. */
+static int do_setcred(struct tg_call *c)
+{
+	const void *kept = NULL;
+	tg_rc r = pam_get_data(c->pamh, TG_DATA_AUTH, &kept) == PAM_SUCCESS
+			  ? TG_OK : authed_elsewhere(c);
+	return tg_pam_code(c->stage, false, r);
 }
 
 static bool authed_here(struct tg_call *c, const char **kept)
@@ -233,8 +246,8 @@ static bool authed_here(struct tg_call *c, const char **kept)
 }
 
 /* Account: walk the session chain (no prompts). A user tokengate did not
- * authenticate and who has no session here is not ours: PAM_IGNORE, or a
- * denial with require_session. */
+ * authenticate and who has no session here is not ours (the table's
+ * unclaimed column: PAM_IGNORE), or, with require_session, a denial. */
 static int do_account(struct tg_call *c)
 {
 	const char *kept = NULL;
@@ -247,13 +260,12 @@ static int do_account(struct tg_call *c)
 	tg_wipe_free(o.keep);
 	free(o.session);
 	free(o.proof);
-	if (o.helper_ok && o.rc == TG_E_NO_CREDENTIALS && !authed && !c->args.require_session) {
-		if (c->args.debug)
-			pam_syslog(c->pamh, LOG_DEBUG, "%s",
-				   "account: no tokengate session for this user; ignored");
-		return PAM_IGNORE;
-	}
-	return tg_pam_code(c->stage, &o);
+	int code = tg_pam_code(c->stage, authed || c->args.require_session,
+			       tg_outcome_result(&o));
+	if (code == PAM_IGNORE && c->args.debug)
+		pam_syslog(c->pamh, LOG_DEBUG, "%s",
+			   "account: no tokengate session for this user; ignored");
+	return code;
 }
 
 /* Session open: record the session, export its id through the PAM
@@ -269,15 +281,17 @@ static int do_open_session(struct tg_call *c)
 	tg_run_helper(c, &req, &o);
 	tg_msg_free(&req);
 	tg_wipe_free(o.keep);
-	int code = PAM_SESSION_ERR;
-	if (o.helper_ok && o.rc == TG_E_NO_CREDENTIALS)
-		code = PAM_IGNORE;
-	else if (o.helper_ok && o.rc == TG_OK && o.session != NULL &&
-		 snprintf(env, sizeof(env), "TOKENGATE_SESSION=%s", o.session) < (int)sizeof(env))
-		code = pam_putenv(c->pamh, env) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;
+	tg_rc r = tg_outcome_result(&o);
+	/* a success names its session, in a value the environment can hold */
+	if (r == TG_OK && (o.session == NULL ||
+			   snprintf(env, sizeof(env), "TOKENGATE_SESSION=%s", o.session) >=
+				   (int)sizeof(env)))
+		r = TG_R_HELPER_FAILED;
+	else if (r == TG_OK && pam_putenv(c->pamh, env) != PAM_SUCCESS)
+		r = TG_R_BUF_ERR;
 	free(o.session);
 	free(o.proof);
-	return code;
+	return tg_pam_code(c->stage, false, r);
 }
 
 static int do_close_session(struct tg_call *c)
@@ -285,8 +299,8 @@ static int do_close_session(struct tg_call *c)
 	struct tg_msg req;
 	struct tg_outcome o = { 0 };
 	const char *id = pam_getenv(c->pamh, "TOKENGATE_SESSION");
-	if (id == NULL)
-		return PAM_IGNORE;
+	if (id == NULL) /* no session of ours to close */
+		return tg_pam_code(c->stage, false, TG_E_NO_CREDENTIALS);
 	build_request(c, TG_OP_CLOSE_SESSION, false, NULL, &req);
 	tg_msg_add_str(&req, TG_T_SESSION, id);
 	tg_run_helper(c, &req, &o);
@@ -294,9 +308,7 @@ static int do_close_session(struct tg_call *c)
 	tg_wipe_free(o.keep);
 	free(o.session);
 	free(o.proof);
-	if (o.helper_ok && o.rc == TG_OK)
-		return PAM_SUCCESS;
-	return o.helper_ok && o.rc == TG_E_NO_CREDENTIALS ? PAM_IGNORE : PAM_SESSION_ERR;
+	return tg_pam_code(c->stage, false, tg_outcome_result(&o));
 }
 
 static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
@@ -304,23 +316,18 @@ static int dispatch(pam_handle_t *pamh, enum tg_stage stage, int flags,
 {
 	struct tg_call c = { .pamh = pamh, .stage = stage,
 			     .start_ns = tg_monotonic_ns() };
-	const void *kept = NULL;
 	/* PAM_SILENT is honoured, except from sudo, which always sets it */
 	c.silent = (flags & PAM_SILENT) != 0 && !inside_sudo();
-	int rc = gather(&c, argc, argv);
-	if (rc != PAM_SUCCESS)
-		return rc;
+	tg_rc r = gather(&c, argc, argv);
+	if (r != TG_OK)
+		return tg_pam_code(stage, false, r);
 	switch (stage) {
 	case TG_STAGE_AUTH:
 		return do_auth(&c);
 	case TG_STAGE_ACCOUNT:
 		return do_account(&c);
 	case TG_STAGE_SETCRED:
-		/* Success only after our own successful authentication: in
-		 * this process, or (sshd authenticates in a child) carried in
-		 * the PAM environment. */
-		return pam_get_data(pamh, TG_DATA_AUTH, &kept) == PAM_SUCCESS ||
-			       authed_elsewhere(&c) ? PAM_SUCCESS : PAM_IGNORE;
+		return do_setcred(&c);
 	case TG_STAGE_OPEN_SESSION:
 		return do_open_session(&c);
 	case TG_STAGE_CLOSE_SESSION:
