@@ -1,7 +1,7 @@
 # tests.mk - test programs and the check target (included by Makefile).
 
 VECTORS ?= $(abspath ../shared/vectors/wycheproof)
-UNITS := b64url json audit proto config file http attacks wycheproof store
+UNITS := b64url json audit proto config file http attacks wycheproof store results
 UNIT_BINS := $(UNITS:%=$(B)/tests/unit_%)
 ASAN_BINS := $(UNITS:%=$(B)/asan/unit_%)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Ilib \
@@ -23,6 +23,20 @@ $(B)/tests/unit_spawn: tests/unit/test_spawn.c $(SPAWN_OBJ) $(B)/tests/fake-help
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -Ipam -DFAKE_OK='"$(ABS_B)/tests/fake-helper-ok"' -o $@ $< \
 		$(SPAWN_OBJ) $(CMOCKA_LIBS) -lpam
+
+# The result table with the module's mapping that reads it: the shipped
+# module's object and the library objects the module links.
+RESULTS_OBJ := $(B)/pam/module_result.o $(PROTO_OBJ) $(B)/lib/audit.o $(B)/lib/rc.o
+$(B)/tests/unit_results: tests/unit/test_results.c tests/unit/testutil.h $(RESULTS_OBJ)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -Ipam -o $@ $< $(RESULTS_OBJ) $(CMOCKA_LIBS) -lpam
+
+RESULTS_SRC := pam/module_result.c lib/proto.c lib/audit.c lib/rc.c
+$(B)/asan/unit_results: tests/unit/test_results.c tests/unit/testutil.h $(RESULTS_SRC) pam/module.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@ (asan+ubsan)"
+	$(Q)$(CC) $(TEST_CFLAGS) $(SAN) -Ipam -o $@ $< $(RESULTS_SRC) $(CMOCKA_LIBS) -lpam
 
 # The same unit tests, library and all, under AddressSanitizer + UBSan.
 $(B)/asan/unit_%: tests/unit/test_%.c tests/unit/testutil.h $(LIB_SRC) lib/proto.c $(UNIT_EXTRA)
