@@ -12,10 +12,13 @@ includedir ?= $(prefix)/include
 sysconfdir ?= /etc
 mandir ?= $(prefix)/share/man
 unitdir ?= $(prefix)/lib/systemd/system
-PAM_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
-pamdir ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/x86_64-linux-gnu)/security
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 libdir ?= $(prefix)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+# The PAM module goes where libpam looks (pkg-config's libdir of pam), or,
+# when libdir is given (make libdir=... as the RPM spec does), under it:
+# one libdir for the library and the module.
+PAM_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
+pamdir ?= $(if $(filter command line environment%,$(origin libdir)),$(libdir),$(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/x86_64-linux-gnu))/security
 
 HELPER_PATH ?= $(libexecdir)/tokengate/tokengate-helper
 CONFIG_PATH ?= $(sysconfdir)/security/tokengate.conf
@@ -64,7 +67,7 @@ ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl
 
 .PHONY: all clean check check-run deps demo demo-run bench bench-run fuzz fuzz-build \
-	install test-build asan deb
+	install test-build asan deb rpm
 all: $(ALL)
 
 $(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.h lib/proto.h lib/http.h lib/cache.h lib/keysource.h lib/circuit.h lib/oauth.h
@@ -73,11 +76,13 @@ $(B)/lib/%.o: lib/%.c include/tokengate.h lib/tg_internal.h lib/config_internal.
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -c -o $@ $<
 
 # Without the build packages, say what to do rather than fail on a missing
-# header: `make deps` installs them as root, or prints the apt-get line.
+# header: the one apt-get line, from tests/tools/ensure-deps.sh (the only
+# copy of the package list); `make deps` runs it as root.
 $(B)/.build-deps:
 	@{ $(PKG_CONFIG) --exists jansson libcrypto libcurl 2>/dev/null && \
 	   [ -e /usr/include/security/pam_modules.h ] && [ -e /usr/include/crypt.h ]; } || \
-	 { echo "tokengate: the build packages are missing; run 'make deps' (as root it installs them, otherwise it prints the apt-get command)" >&2; exit 1; }
+	 { echo "tokengate: the build packages are missing." >&2; \
+	   sh tests/tools/ensure-deps.sh --hint; exit 1; }
 	@mkdir -p $(@D) && touch $@
 
 $(LIB_OBJ) $(PROTO_OBJ): | $(B)/.build-deps
@@ -94,7 +99,7 @@ $(B)/libtokengate.so: $(LIB_OBJ) lib/libtokengate.map
 
 # The PAM module: thin, no libtokengate.so, no crypto, no network. It links
 # the dependency-free framing and audit code only.
-$(B)/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h
+$(B)/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
@@ -108,7 +113,7 @@ $(B)/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/pam/%.o) $(PROTO_OBJ) $(B)/lib/aud
 # The test build of the module: it runs the test build of the helper
 # (below), takes a helper= argument so the tests can point it at broken
 # helpers, and clock=. (Makefile: the helper path is set here.)
-$(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h Makefile
+$(B)/test/pam/%.o: pam/%.c pam/module.h lib/proto.h include/tokengate.h Makefile | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
@@ -119,7 +124,7 @@ $(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(
 	$(Q)$(CC) -shared -Wl,-z,defs -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
-$(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h
+$(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
@@ -132,7 +137,7 @@ $(B)/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/helper/%.o) $(PROTO_OBJ) $(B)/l
 # The test build of the helper, run by the test module: -DTG_TESTING, so it
 # honours the module's clock= offset (TG_T_CLOCK), which the shipped one
 # ignores.
-$(B)/test/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h
+$(B)/test/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE -DTG_TESTING \
@@ -142,7 +147,7 @@ $(B)/test/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/test/helper/%.o) $(PROTO_O
 	@echo "  CC      $@"
 	$(Q)$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
 
-$(B)/tools/%.o: tools/%.c tools/ctl.h tools/ctl_sign.h include/tokengate.h
+$(B)/tools/%.o: tools/%.c tools/ctl.h tools/ctl_sign.h include/tokengate.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \
@@ -205,6 +210,11 @@ deb:
 	lintian --fail-on warning --suppress-tags-from-file packaging/lintian-ignored \
 		$(B)/deb/libpam-tokengate_$(VERSION)_*.deb
 	@ls -l $(B)/deb/*.deb
+
+# The RPM package (packaging/rpm/tokengate.spec) from the working tree, in
+# $(B)/rpm; on Debian with rpmbuild --nodeps. `make check` runs it too.
+rpm:
+	@B='$(B)' sh tests/rpm/run.sh
 
 clean:
 	rm -rf $(B)

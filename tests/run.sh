@@ -104,6 +104,11 @@ if [ "$(id -u)" = 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 && command
 else
 	skip "Debian package" "needs root and dpkg-buildpackage (CI runs it)"
 fi
+if command -v rpmbuild >/dev/null 2>&1; then
+	suite "RPM package (rpmbuild packaging/rpm/tokengate.spec; files, paths, modes)" env B="$B" sh tests/rpm/run.sh
+else
+	skip "RPM package" "rpmbuild is not installed (package rpm; as root, make check installs it)"
+fi
 
 printf '\n'
 [ -n "$failures" ] && printf 'failed suites:%s\n' "$failures"

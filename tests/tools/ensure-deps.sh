@@ -1,26 +1,42 @@
 #!/bin/sh
 # ensure-deps.sh - installs the Debian 12 packages tokengate builds and tests
 # with, when they are missing: with apt-get as root, otherwise it prints the
-# one command to run.
+# one command to run. The package list is here and nowhere else: the
+# Makefile's missing-package message asks this script (--hint).
+#
+#   ensure-deps.sh          install what is missing (root), or print the line
+#   ensure-deps.sh --hint   only print the apt-get line for what is missing
 set -eu
 pkgs="gcc make pkg-config openssl python3 util-linux coreutils
 libpam0g-dev libssl-dev libjansson-dev libjwt-dev libcrypt-dev libcurl4-openssl-dev
 libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester clang man-db groff-base
-libqrencode-dev"
+libqrencode-dev nodejs"
+# The demo and the provider suites run oidc-provider (tests/idp): node and
+# npm (some nodejs builds carry npm themselves).
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 # The end-to-end suite drives the real programs (run as root only).
-# So does the package test (make deb, lintian, install and purge).
+# So does the package test (make deb, lintian, install and purge), and the
+# RPM spec is built with Debian's rpmbuild (rpm).
 # So does the interop suite's second OpenID provider, Glewlwyd.
 [ "$(id -u)" = 0 ] && pkgs="$pkgs openssh-server openssh-client expect sudo login
-dpkg-dev debhelper lintian fakeroot glewlwyd"
+dpkg-dev debhelper lintian fakeroot rpm glewlwyd"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"
 	fi
 done
+hint() {
+	echo "tokengate: missing packages; run as root:" >&2
+	echo "  apt-get install$missing" >&2
+}
+if [ "${1:-}" = --hint ]; then
+	[ -z "$missing" ] || hint
+	exit 0
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-	echo "tokengate: missing packages; run: sudo apt-get install$missing" >&2
+	hint
 	exit 1
 fi
 echo "tokengate: installing$missing"
