@@ -86,7 +86,7 @@ else
 	skip "interop: Glewlwyd" "needs root or user namespaces for a private /dev/log"
 fi
 if command -v "${CLANG:-clang}" >/dev/null 2>&1; then
-	suite "fuzz (bounded)" sh -c "make --no-print-directory -s fuzz-build && FUZZ_SECONDS=\${FUZZ_SECONDS:-8} B='$B' sh tests/fuzz/run.sh b64url json jwt jwks config"
+	suite "fuzz (bounded)" sh -c "make --no-print-directory -s fuzz-build && FUZZ_SECONDS=\${FUZZ_SECONDS:-8} B='$B' sh tests/fuzz/run.sh b64url json jwt jwks config proto"
 else
 	skip "fuzz" "clang not installed"
 fi

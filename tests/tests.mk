@@ -98,9 +98,17 @@ check-run: test-build
 	@VECTORS='$(VECTORS)' B='$(B)' CLANG='$(CLANG)' sh tests/run.sh
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan) ----
-FUZZERS := b64url json jwt jwks config
+FUZZERS := b64url json jwt jwks config proto
 FUZZ_BINS := $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 fuzz-build: $(FUZZ_BINS)
+
+# The frame parser both sides link (the module inside sshd and sudo, the
+# helper): lib/proto.c alone, as the module has it.
+$(B)/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c lib/proto.c lib/proto.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Ilib \
+		-fsanitize=fuzzer,address,undefined -o $@ $< lib/proto.c
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) tests/fuzz/fuzz_jwks_seed.h
 	@mkdir -p $(@D)
