@@ -171,7 +171,7 @@ demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/tests/logsink \
-		$(B)/tests/libjwt-sign
+		$(B)/tests/pamseq
 	@sh tests/demo.sh
 
 bench: deps
