@@ -73,6 +73,8 @@ elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "interactive logins (device flow, method order; real provider)" env B="$B" sh tests/session/device.sh
 	suite "operations (tokengatectl status, metrics, refresh --all, cleanup, revoke)" env B="$B" sh tests/session/ops.sh
 	suite "security (degraded paths no more permissive: caller limits, outages, lockout, revocation; real provider)" env B="$B" sh tests/security/run.sh
+	suite "first run: make demo from a clean copy (build from nothing, each step's result and audit record)" \
+		env B="$B" sh tests/firstrun/run.sh
 else
 	skip "identity provider" "needs root or user namespaces for a private /dev/log"
 fi
