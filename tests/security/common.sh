@@ -77,6 +77,12 @@ allowed_groups = admins
 offline_grace = 1h
 leeway = 0s
 
+[service sec_admins_later]
+methods = password
+allowed_groups = admins
+offline_grace = 1h
+leeway = 0s
+
 [service sec_admins_plus30m]
 methods = password
 allowed_groups = admins
@@ -143,7 +149,10 @@ svc sec_past "$T/tg.conf" clock=-7200
 # stage (require_session), as such a service would be set up
 svc sec_admins "$T/tg.conf" require_session
 svc sec_admins_plus30m "$T/tg.conf" clock=+1800 require_session
-svc sec_admins_due "$T/tg.conf" require_session
+# (sec_admins_due runs 5 s on by the test clock: a last_online it rewrote
+# would differ by whole seconds)
+svc sec_admins_due "$T/tg.conf" clock=+5 require_session
+svc sec_admins_later "$T/tg.conf" clock=+3 require_session
 svc sec_tok "$T/tg.conf"
 svc sec_due "$T/tg.conf"
 svc sec_exit1 "$T/tg.conf" "helper=$B/tests/fake-helper-exit1" timeout=2
@@ -180,8 +189,9 @@ mint_for() { # USER SUB [mint args...]: a token signed with the provider's key
 
 # ---- the audit records of the case at hand ----
 # mark: the records so far are old; since: the ones written after the mark
-mark() { sleep "${LOG_SETTLE:-0.1}"; M=$(wc -l < "$T/audit.log"); }
-since() { sleep "${LOG_SETTLE:-0.1}"; tail -n +"$((M + 1))" "$T/audit.log"; }
+# (settle, tests/tools/suite.sh: every record sent so far is written)
+mark() { settle; M=$(wc -l < "$T/audit.log"); }
+since() { settle; tail -n +"$((M + 1))" "$T/audit.log"; }
 seen() { since | grep -a -q -e "$1"; }
 seen_n() { since | grep -a -c -e "$1" || true; }
 M=0

@@ -23,7 +23,8 @@ done
 ttl 600
 verify "setup: alice, as1..as8 (devs) and bob (admins) log in online with their passwords" \
 	"[ \"\$(ncode PAM_SUCCESS)\" = 10 ] && [ -n \"\$(store 5001 verifier)\" ] && [ -n \"\$(store 5002 refresh_token)\" ]"
-sleep 2.2
+# those tokens are 2 s old in section a: it runs at the test build's clock
+# 3 s on (sec_admins_later: clock=+3), not after a sleep
 
 # ---- a. the caller's limits and signals while the provider is up ----
 echo "  -- a. caller limits and signals (provider up)"
@@ -48,8 +49,8 @@ for cond in "as1|AS 16M|--rlimit AS=16M" "as7|AS 16M soft (hard kept)|--rlimit A
 	while [ $i -lt 5 ]; do
 		# shellcheck disable=SC2086
 		r="$r
-$(drive --service sec_admins --user $u $args acct)
-$(drive --service sec_admins --user $u --answer $u-password $args auth)"
+$(drive --service sec_admins_later --user $u $args acct)
+$(drive --service sec_admins_later --user $u --answer $u-password $args auth)"
 		i=$((i + 1))
 	done
 	verify "a. $label: $u (devs) x5 account + x5 password at the admins-only service: never PAM_SUCCESS" \
@@ -64,13 +65,13 @@ done
 # bob is authorized: under the limit that breaks libcurl his expired
 # token is renewed online, or the login fails as internal; never grace
 mark
-r=$(drive --service sec_admins --user bob --rlimit AS=16M:keep acct)
+r=$(drive --service sec_admins_later --user bob --rlimit AS=16M:keep acct)
 c=$(circuit)
 verify "a. AS 16M soft, bob (admins), expired token: renewed online (step=refresh) or reason=internal; no grace, circuit closed" \
 	"! seen 'step=grace' && ! seen 'event=grace' && [ '$c' = 'closed 0' ] && { { [ \"\$(code acct)\" = PAM_SUCCESS ] && seen 'event=account result=allow .*user=bob.*step=refresh'; } || { [ \"\$(code acct)\" = PAM_AUTHINFO_UNAVAIL ] && seen 'reason=internal'; }; }"
 back
 mark
-r=$(drive --service sec_admins --user bob --rlimit AS=16M acct)
+r=$(drive --service sec_admins_later --user bob --rlimit AS=16M acct)
 c=$(circuit)
 verify "a. AS 16M soft+hard, bob: the same (renewed online, or internal); no grace, circuit closed" \
 	"! seen 'step=grace' && ! seen 'event=grace' && [ '$c' = 'closed 0' ] && { [ \"\$(code acct)\" = PAM_SUCCESS ] || { [ \"\$(code acct)\" = PAM_AUTHINFO_UNAVAIL ] && seen 'reason=internal'; }; }"
@@ -169,7 +170,8 @@ back
 r=$(login sec_admins nora nora-password auth)
 l0=$(store 5014 last_online)
 idp_user nora groups=devs
-sleep 1.1
+# checked 5 s later by the test clock (sec_admins_due: clock=+5): a
+# last_online rewritten by this refresh would differ from l0
 mark
 r=$(drive --service sec_admins_due --user nora acct)
 l1=$(store 5014 last_online)

@@ -51,6 +51,9 @@ leeway = 0s
 [service tg_exp_badclient]
 leeway = 0s
 
+[service tg_exp_later]
+leeway = 0s
+
 [service tg_sudo]
 offline_grace = 1h
 
@@ -107,5 +110,7 @@ service tg_devcron noninteractive
 service tg_dev_t2 timeout=2
 service tg_devlate_1s
 sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
-sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp" > "$T/svc/tg_exp_badclient"
+# 3 s on by the test clock: a token of 2 s has expired
+service tg_exp_later clock=+3
+sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp_later" > "$T/svc/tg_exp_badclient"
 

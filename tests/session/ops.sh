@@ -16,6 +16,13 @@ js() { python3 -c "import json,sys; d=json.load(open('$T/status.json')); $1"; }
 state_of() { js "print([s['state'] for s in d['sessions'] if s['user']=='$1'][0])"; }
 health_of() { js "print([s['health'] for s in d['sessions'] if s['user']=='$1'][0])"; }
 metric() { grep -F "$1 " "$T/metrics" | awk '{print $NF}'; }
+# until_s T: a bounded poll (5 s) until the wall clock reads T (unix
+# seconds), for what tokengatectl (no test clock) must see as past
+until_s() {
+	_ui=0
+	while [ "$(date +%s)" -lt "$1" ] && [ $_ui -lt 100 ]; do sleep 0.05; _ui=$((_ui + 1)); done
+	[ "$(date +%s)" -ge "$1" ]
+}
 
 # known states: alice fresh; bob's access token expired (refresh token
 # kept); carol a token login that has expired (no refresh, no grace)
@@ -27,7 +34,9 @@ kid=$(cat "$T/f/current-kid")
 	--sub carol --user carol --ttl 2 > "$T/carol.jwt"
 r=$(pam tg carol authenticate "$(cat "$T/carol.jwt")")
 ttl 600
-sleep 3
+# tokengatectl has no test clock: wait (bounded) until both 2 s tokens have
+# really expired, by the expiry the store holds
+until_s $(($(python3 -c "import json; print(max(json.load(open('$T/store/'+u))['access_exp'] for u in ('5002','5003')))") + 1))
 CTL_CONF=$T/ops.conf ctl status --json > "$T/status.json"
 r=$(cat "$T/status.json" | tr '\n' ' ' | cut -c1-300)
 check "status --json: alice fresh (health 100), bob refresh due (80), carol expired (0)" \
@@ -42,6 +51,7 @@ check "status for people: issuer block and an aligned session table" \
 mode reset
 r=$(pam tg_ops bob acct_mgmt)
 r=$(pam tg_ops bob acct_mgmt)
+opened=$(date +%s) # the circuit opened at or before this second
 CTL_CONF=$T/ops.conf ctl status --json > "$T/status.json"
 h=$(health_of bob)
 r="bob: $(state_of bob) $h"
@@ -54,7 +64,8 @@ check "metrics (Prometheus text): decisions by event, result and method" \
 check "  grace uses, provider errors by class, circuit state, JWKS age, sessions by state" \
 	"[ \"\$(metric 'tokengate_grace_uses_total{result=\"allow\"}')\" -ge 2 ] && [ \"\$(metric 'tokengate_provider_errors_total{class=\"network\"}')\" -ge 1 ] && [ \"\$(metric 'tokengate_circuit_state{issuer=\"idp\",state=\"open\"}')\" = 1 ] && [ \"\$(metric 'tokengate_jwks_age_seconds{issuer=\"idp\"}')\" -ge 0 ] && [ \"\$(metric 'tokengate_sessions{state=\"in_grace\"}')\" = 1 ] && [ \"\$(metric 'tokengate_sessions{state=\"fresh\"}')\" = 1 ]"
 mode pass
-sleep 1.2 # the circuit's cool-down (1s here): the next request is its probe
+# the circuit's cool-down (1s here) over: the next request is its probe
+until_s $((opened + 1))
 export CTL_CONF="$T/ops.conf"
 
 # the background refresh: only users with an open session, backoff on failure
@@ -74,8 +85,9 @@ check "  a user with an open session is renewed" \
 mode reset
 r=$(ctl refresh --all --ahead 15m) || true
 r2=$(ctl refresh --all --ahead 15m) || true
+opened=$(date +%s)
 mode pass
-sleep 1.2
+until_s $((opened + 1)) # the circuit those failures opened has cooled down
 r="$r / $r2"
 check "  a failure backs off: the next run waits (1 min after the first failure)" \
 	"echo \"\$r\" | grep -q '^alice  *failed  *not renewed' && echo \"\$r2\" | grep -q '^alice  *backoff  *after 1 failures, next try in'"

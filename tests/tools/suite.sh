@@ -66,9 +66,28 @@ ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); printf '  FAIL %s\n' "$1"; }
 # check NAME CONDITION: CONDITION is eval'ed; on failure $r is shown
 check() { if eval "$2"; then ok "$1"; else bad "$1"; echo "       last result: ${r:-}"; fi; }
-# the sink writes asynchronously: give it LOG_SETTLE seconds
-logged() { sleep "${LOG_SETTLE:-0.1}"; grep -a -q -- "$1" "$T/audit.log"; }
-logcount() { sleep "${LOG_SETTLE:-0.1}"; grep -a -c -- "$1" "$T/audit.log" || true; }
+# settle: every record sent to /dev/log so far is in $T/audit.log. The sink
+# reads one datagram queue in order, so a marker sent now comes out after
+# every earlier record: a bounded poll (5 s) for the marker, no fixed wait.
+# (The module reaps its helper before it returns, so a PAM call's records
+# are all sent when it returns.) A suite whose records come from processes
+# still running after the call returns (e2e: sshd's children) sets
+# LOG_SETTLE, a wait before the marker.
+settle() {
+	[ -z "${LOG_SETTLE:-}" ] || sleep "$LOG_SETTLE"
+	_mk="tg-settle-$$-$(date +%s%N)"
+	logger -u /dev/log -t tg-settle -- "$_mk" 2>/dev/null || { sleep 0.1; return 0; }
+	_si=0
+	while ! grep -a -q -F -- "$_mk" "$T/audit.log"; do
+		_si=$((_si + 1))
+		[ "$_si" -le 250 ] || { echo "  (settle: the log sink did not write $_mk in 5 s)" >&2; return 0; }
+		sleep 0.02
+	done
+}
+# logged PATTERN: at once when the record is there; otherwise after settle
+# (so that "! logged" is only true once every record so far is written)
+logged() { grep -a -q -- "$1" "$T/audit.log" || { settle; grep -a -q -- "$1" "$T/audit.log"; }; }
+logcount() { settle; grep -a -c -- "$1" "$T/audit.log" || true; }
 now_ms() { date +%s%3N; }
 # the closing count; the suite's status
 suite_end() {
