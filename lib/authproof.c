@@ -29,7 +29,7 @@
 #include <openssl/rand.h>
 
 #include "authproof.h"
-#include "cache.h"
+#include "file.h"
 
 #define KEY_NAME "auth.key"
 #define KEY_LEN 32

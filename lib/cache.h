@@ -1,6 +1,6 @@
 /*
  * cache.h - small documents cached on disk (discovery, JWKS) in the cache
- * directory, written atomically, read with the safe-open rules.
+ * directory, written atomically, read with the safe-open rules (file.h).
  */
 #ifndef TG_CACHE_H
 #define TG_CACHE_H
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "tg_internal.h"
+#include "file.h"
 
 struct tg_cache_entry {
 	int64_t fetched_at;	/* unix time of the successful fetch */
@@ -35,19 +35,5 @@ TG_HIDDEN void tg_cache_unlock(int fd);
 /* The time stamp kept in DIR/NAME (0 if none), and setting it. */
 TG_HIDDEN int64_t tg_cache_stamp_get(const char *dir, const char *name);
 TG_HIDDEN void tg_cache_stamp_set(const char *dir, const char *name, int64_t t);
-
-/* The directory opened for *at() calls (O_NOFOLLOW), created 0700 when
- * missing; refused unless owned by root or the caller and not writable by
- * group or others. -1 when refused. */
-TG_HIDDEN int tg_dir_open(const char *dir);
-/* Writes dfd/name atomically: a temporary O_CREAT|O_EXCL 0600 file, fsync,
- * renameat, fsync of the directory. */
-TG_HIDDEN tg_rc tg_write_atomically_at(int dfd, const char *name, const char *data,
-				       size_t len);
-/* The same, the file handed to owner (a user's own file; (uid_t)-1 keeps
- * the caller's). */
-TG_HIDDEN tg_rc tg_write_atomically_as(int dfd, const char *name, const char *data,
-				       size_t len, uid_t owner);
-TG_HIDDEN int tg_write_all(int fd, const char *p, size_t n);
 
 #endif

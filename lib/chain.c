@@ -375,7 +375,7 @@ static void forget_verifier(struct run *r)
 {
 	json_t *s = *r->sess;
 	const char *v = s != NULL ? tg_session_str(s, "verifier") : NULL;
-	if (v == NULL || tg_verifier_check(v, r->q->password) != TG_OK)
+	if (v == NULL || tg_offline_pw_check(v, r->q->password) != TG_OK)
 		return;
 	if (tg_session_set_str(s, "verifier", NULL) == TG_OK && tg_store_save(r->st, s) == TG_OK)
 		note(r, "store", "verifier_removed", TG_E_BAD_PASSWORD,
@@ -500,7 +500,7 @@ static tg_rc step_grace(struct run *r)
 		const char *v = tg_session_str(s, "verifier");
 		if (v == NULL)
 			return say(r->o, TG_E_IDP_UNREACHABLE, "provider unreachable; no offline password verifier");
-		tg_rc rc = tg_verifier_check(v, r->q->password);
+		tg_rc rc = tg_offline_pw_check(v, r->q->password);
 		if (rc != TG_OK)
 			return say(r->o, rc, "provider unreachable; the offline password check failed");
 	}
@@ -698,7 +698,7 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 	}
 	char *verifier = NULL;
 	if (q->password != NULL && online)
-		rc = tg_verifier_make(q->password, &verifier);
+		rc = tg_offline_pw_make(q->password, &verifier);
 	if (rc == TG_OK)
 		rc = fill_session(q, s, issuer, method, tok, t, online, verifier);
 	if (rc == TG_OK)

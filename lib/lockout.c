@@ -44,14 +44,15 @@ static void dir_of(const tg_config *cfg, char *out, size_t len)
 static tg_rc read_counter(const char *dir, const char *name, struct counter *c)
 {
 	char path[4200], *buf = NULL;
+	const char *bad = NULL;
 	size_t len = 0;
 	json_t *j = NULL;
 	memset(c, 0, sizeof(*c));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (access(path, F_OK) != 0 && errno == ENOENT)
-		return TG_OK;
-	if (tg_read_file_safely(path, 4096, &buf, &len, NULL, 0) != TG_OK)
+	if (tg_file_read_at(AT_FDCWD, path, 4096, TG_FILE_MISSING_OK, &buf, &len, &bad) != TG_OK)
 		return TG_E_INTERNAL;
+	if (buf == NULL)
+		return TG_OK;
 	tg_rc rc = TG_E_INTERNAL;
 	if (tg_json_parse_object(buf, len, 4096, 2, &j) == TG_OK &&
 	    tg_json_int(json_object_get(j, "count"), &c->count) &&

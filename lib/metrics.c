@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
 #include "tg_internal.h"
 
 #define METRICS_FILE "metrics"

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "store.h"
+#include "session.h"
 
 static const char *const secret_keys[] = { "access_token", "refresh_token",
 					   "verifier", NULL };
@@ -37,7 +37,7 @@ static const struct member {
 
 json_t *tg_session_new(const char *user, uint32_t uid, int64_t now)
 {
-	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:[]}", "version", TG_STORE_VERSION,
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:[]}", "version", TG_SESSION_VERSION,
 			 "user", user, "uid", (json_int_t)uid, "created", (json_int_t)now,
 			 "updated", (json_int_t)now, "sessions");
 }
@@ -56,7 +56,7 @@ bool tg_session_valid(const json_t *sess, const char *user, uint32_t uid,
 			return false;
 		}
 	}
-	if (json_integer_value(json_object_get(sess, "version")) != TG_STORE_VERSION) {
+	if (json_integer_value(json_object_get(sess, "version")) != TG_SESSION_VERSION) {
 		*why = "unknown schema version";
 		return false;
 	}

@@ -1,35 +1,29 @@
 /*
- * store.h - the per-user session store (DESIGN section 6): one file per
- * uid in store_dir, root-only, read with O_NOFOLLOW + fstat checks, written
- * atomically, and locked per user (flock on UID.lock) for a whole
+ * store.h - the per-user session store (DESIGN section 6): one directory,
+ * root-only, holding per uid the session (session.h) and its side files,
+ * every one read with the checked-read rules and written atomically
+ * (file.h), and locked per user (flock on UID.lock) for a whole
  * read -> refresh -> write cycle.
  *
- * A session is a JSON object (schema version 1):
- *   version       1
- *   user, uid     the Unix account it belongs to
- *   issuer        the config section name of the issuer
- *   iss, sub      the identity
- *   method        how it started: token, password, device
- *   kind          access (default) or id: the rules access_token is held to
- *   access_token  (secret) and access_exp (unix time)
- *   refresh_token (secret, optional)
- *   claims        { auth_time, groups }  (what later checks may need)
- *   verifier      (secret, optional) yescrypt hash of the last online password
- *   created, updated, last_online   unix times (last_online: the last
- *                 answer from the provider that proved the session alive)
- *   sessions      [ { id, service, rhost, opened } ]  open PAM sessions
- * Members this version does not know are kept across rewrites.
+ * The store's file names are built and parsed in one place (store_dir.c):
+ *   UID                 the session
+ *   UID.lock            the user's lock
+ *   UID.owner           the identity that owns the account
+ *   UID.revoked         the revocation marker
+ *   UID.corrupt.TIME    a session file found corrupt, moved aside
+ *   .NAME.PID.TIME.tmp  an interrupted atomic write
+ * UID is the uid in decimal as printed ("%u"); other names (auth.key,
+ * junk) are not sessions.
  */
 #ifndef TG_STORE_H
 #define TG_STORE_H
 
 #include <stdint.h>
 
+#include "session.h"
 #include "tg_internal.h"
 
-#define TG_STORE_VERSION 1
 #define TG_STORE_MAX_BYTES (64u * 1024u)
-#define TG_STORE_MAX_SESSIONS 32
 
 typedef struct tg_store tg_store;
 
@@ -66,19 +60,48 @@ TG_HIDDEN tg_rc tg_store_clear_owner(tg_store *st);
 /* Releases the lock. */
 TG_HIDDEN void tg_store_close(tg_store *st);
 
-/* ---- the session object ---- */
-/* A new, empty version-1 session for user/uid. */
-TG_HIDDEN json_t *tg_session_new(const char *user, uint32_t uid, int64_t now);
-/* Is sess a well-formed version-1 session of user/uid? *why says why not. */
-TG_HIDDEN bool tg_session_valid(const json_t *sess, const char *user, uint32_t uid,
-				const char **why);
-TG_HIDDEN const char *tg_session_str(const json_t *sess, const char *key);
-TG_HIDDEN int64_t tg_session_int(const json_t *sess, const char *key); /* 0 if absent */
-/* Sets (or with v NULL removes) a member; secrets are copied, so the
- * caller wipes its own copy. */
-TG_HIDDEN tg_rc tg_session_set_str(json_t *sess, const char *key, const char *v);
-TG_HIDDEN tg_rc tg_session_set_int(json_t *sess, const char *key, int64_t v);
-/* Wipes the secret members, then frees. */
-TG_HIDDEN void tg_session_free(json_t *sess);
+/* ---- the store directory (store_dir.c) ---- */
+enum tg_store_kind {
+	TG_STORE_SESSION,	/* UID */
+	TG_STORE_LOCK,		/* UID.lock */
+	TG_STORE_OWNER,		/* UID.owner */
+	TG_STORE_REVOKED,	/* UID.revoked */
+	TG_STORE_CORRUPT,	/* UID.corrupt.TIME */
+	TG_STORE_OTHER,		/* UID.anything else: not ours to read */
+	TG_STORE_TEMP,		/* .NAME.PID.TIME.tmp (no uid) */
+};
+#define TG_STORE_NAME_MAX 48
+/* The name of uid's file of kind (at: the time of a corrupt copy) in buf
+ * (at least TG_STORE_NAME_MAX bytes). Not for OTHER and TEMP. */
+TG_HIDDEN void tg_store_name(uint32_t uid, enum tg_store_kind kind, int64_t at, char *buf,
+			     size_t n);
+
+/* One file of the store directory, as tg_store_each finds it. */
+struct tg_store_file {
+	const char *name;	/* as found in the directory */
+	enum tg_store_kind kind;
+	uint32_t uid;		/* every kind but TEMP */
+	int64_t moved_at;	/* CORRUPT: when it was moved aside */
+	int64_t mtime;		/* of the name itself (a link is not followed) */
+	bool regular;		/* a regular file, not a link or anything else */
+};
+/* Calls fn(ud, dfd, f) for each file of the store that follows its naming
+ * (other names are skipped; nothing is read or followed); dfd is the
+ * directory, for *at() calls. fn returns non-zero to stop. TG_OK also
+ * when the directory does not exist (no sessions yet); TG_E_IO when it
+ * cannot be opened or is not root's (or ours) alone. */
+typedef int (*tg_store_each_fn)(void *ud, int dfd, const struct tg_store_file *f);
+TG_HIDDEN tg_rc tg_store_each(const char *dir, tg_store_each_fn fn, void *ud);
+
+/* Per uid, which of its files exist. */
+struct tg_store_uid {
+	uint32_t uid;
+	unsigned files;		/* 1u << kind for each kind found */
+};
+#define TG_STORE_HAS(u, kind) ((((u)->files) >> (kind)) & 1u)
+/* Every uid with a file in the store, by ascending uid; *out (NULL when
+ * there are none) is the caller's to free. Errors as tg_store_each, and
+ * TG_E_NOMEM. */
+TG_HIDDEN tg_rc tg_store_list(const char *dir, struct tg_store_uid **out, size_t *n);
 
 #endif

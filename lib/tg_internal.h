@@ -138,15 +138,9 @@ TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
 TG_HIDDEN char *tg_strdup(const char *s);
 TG_HIDDEN char *tg_strndup(const char *s, size_t n);
 TG_HIDDEN void tg_wipe(void *p, size_t n);
-/* Reads a whole file with safety checks (O_NOFOLLOW, regular, owner root or
- * caller, no group/other write, size cap). */
-TG_HIDDEN tg_rc tg_read_file_safely(const char *path, size_t max_bytes,
-				    char **out, size_t *outlen, char *err,
-				    size_t errlen);
-/* A secret (client secret): as above, and no group/other access at all;
- * the trailing newline removed. Wipe it with tg_free_secret. */
-TG_HIDDEN tg_rc tg_read_secret_file(const char *path, char **out, char *err,
-				    size_t errlen);
+/* Checked reads (tg_read_file_safely, tg_read_secret_file), atomic
+ * writes, directory opens, locks. */
+#include "file.h"
 /* Parses "90s", "5m", "12h", "7d" or plain seconds. */
 TG_HIDDEN bool tg_parse_duration(const char *s, int64_t *out);
 TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);
@@ -178,10 +172,10 @@ TG_HIDDEN int64_t tg_config_seconds(const tg_config *c, const char *service,
 TG_HIDDEN bool tg_config_flag(const tg_config *c, const char *service, const char *key);
 TG_HIDDEN long tg_config_number(const tg_config *c, const char *service, const char *key);
 
-/* ---- the offline password verifier (yescrypt) ---- */
-TG_HIDDEN tg_rc tg_verifier_make(const char *password, char **out);
+/* ---- the offline password verifier (yescrypt, offline_password.c) ---- */
+TG_HIDDEN tg_rc tg_offline_pw_make(const char *password, char **out);
 /* TG_OK on a match, TG_E_BAD_PASSWORD otherwise (compared in constant time). */
-TG_HIDDEN tg_rc tg_verifier_check(const char *verifier, const char *password);
+TG_HIDDEN tg_rc tg_offline_pw_check(const char *verifier, const char *password);
 
 /* A random (version 4) UUID in buf (at least 37 bytes). */
 TG_HIDDEN tg_rc tg_uuid4(char *buf, size_t len);

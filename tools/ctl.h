@@ -37,8 +37,6 @@ const char *ctl_config_path(int argc, char **argv, const char *usage, const char
 /* The same, then the configuration; NULL after printing usage or the error. */
 tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const char *flag,
 			     bool *flag_on);
-/* Is s[0..n) a store file's uid part (1-10 digits)? */
-bool ctl_uid_name(const char *s, size_t n);
 /* Reads a token from a file descriptor (for "-"), up to max bytes, without
  * the final newline. */
 char *ctl_read_token(int fd, size_t max);

@@ -36,6 +36,7 @@
 
 struct cctx {
 	const tg_config *cfg;
+	const char *store;	/* store_dir */
 	bool dry;
 	bool json;
 	int64_t now;
@@ -62,14 +63,6 @@ static void removed(struct cctx *c, const char *dir, const char *name, const cha
 	tg_audit_free(a);
 }
 
-static int64_t age_of(int dfd, const char *name, int64_t now)
-{
-	struct stat sb;
-	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-		return -1;
-	return now - (int64_t)sb.st_mtime;
-}
-
 static void unlink_one(struct cctx *c, int dfd, const char *dir, const char *name, const char *why)
 {
 	if (!c->dry && unlinkat(dfd, name, 0) != 0 && errno != ENOENT) {
@@ -81,20 +74,19 @@ static void unlink_one(struct cctx *c, int dfd, const char *dir, const char *nam
 
 /* An expired session that nothing can renew, removed under the user's
  * lock (a login may be writing it). */
-static void expired_session(struct cctx *c, const char *dir, uint32_t uid)
+static void expired_session(struct cctx *c, const struct tg_store_file *f)
 {
 	struct ctl_session v;
-	if (!ctl_session_read(c->cfg, dir, uid, c->now, &v))
+	if (!ctl_session_read(c->cfg, c->store, f->uid, c->now, &v))
 		return;
 	if (strcmp(v.state, "expired") != 0 || v.has_refresh || v.grace_left > 0 || v.open > 0)
 		return;
 	tg_store *st = NULL;
-	char why[256], name[24];
-	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	if (tg_store_open(dir, uid, 2000, &st, why, sizeof(why)) != TG_OK)
+	char why[256];
+	if (tg_store_open(c->store, f->uid, 2000, &st, why, sizeof(why)) != TG_OK)
 		return;
 	if (c->dry || tg_store_remove(st) == TG_OK)
-		removed(c, dir, name, "expired session: no refresh token, offline grace over");
+		removed(c, c->store, f->name, "expired session: no refresh token, offline grace over");
 	tg_store_close(st);
 }
 
@@ -111,45 +103,45 @@ static int user_gone(uint32_t uid)
 	return e == ENOENT || e == ESRCH || e == EBADF || e == EPERM ? 1 : -1;
 }
 
-/* What kind of store file is this? The uid prefix, and the rest. */
-static void store_entry(struct cctx *c, int dfd, const char *dir, const char *name)
+static bool old_temp(const struct cctx *c, int64_t mtime)
 {
-	const char *dot = strchr(name, '.');
-	size_t len = dot ? (size_t)(dot - name) : strlen(name);
-	if (!ctl_uid_name(name, len))
-		return;
-	uint32_t uid = (uint32_t)strtoul(name, NULL, 10);
-	int gone = user_gone(uid);
-	if (gone < 0)
-		return; /* the name service failed: remove nothing of this uid */
-	if (gone) {
-		unlink_one(c, dfd, dir, name, "the user no longer exists");
-		return;
-	}
-	if (dot == NULL) {
-		expired_session(c, dir, uid);
-	} else if (strncmp(dot, ".corrupt.", 9) == 0) {
-		int64_t t = strtoll(dot + 9, NULL, 10);
-		if (t > 0 && c->now - t > KEEP_AGE)
-			unlink_one(c, dfd, dir, name, "moved-aside corrupt file older than a week");
-	}
+	return c->now - mtime > TMP_AGE;
 }
 
-static void sweep(struct cctx *c, const char *dir, bool store)
+/* One file of the store (its kind from store_dir.c). */
+static int store_file(void *ud, int dfd, const struct tg_store_file *f)
+{
+	struct cctx *c = ud;
+	if (f->kind == TG_STORE_TEMP) {
+		if (old_temp(c, f->mtime))
+			unlink_one(c, dfd, c->store, f->name, "temporary file of an interrupted write");
+		return 0;
+	}
+	int gone = user_gone(f->uid);
+	if (gone < 0)
+		return 0; /* the name service failed: remove nothing of this uid */
+	if (gone)
+		unlink_one(c, dfd, c->store, f->name, "the user no longer exists");
+	else if (f->kind == TG_STORE_SESSION)
+		expired_session(c, f);
+	else if (f->kind == TG_STORE_CORRUPT && f->moved_at > 0 && c->now - f->moved_at > KEEP_AGE)
+		unlink_one(c, dfd, c->store, f->name, "moved-aside corrupt file older than a week");
+	return 0;
+}
+
+/* The cache directory holds no store files: only temporary ones go. */
+static void sweep_cache(struct cctx *c, const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return;
 	struct dirent *e;
+	struct stat sb;
 	while ((e = readdir(d)) != NULL) {
-		const char *n = e->d_name;
-		size_t len = strlen(n);
-		if (n[0] == '.' && len > 5 && strcmp(n + len - 4, ".tmp") == 0) {
-			if (age_of(dirfd(d), n, c->now) > TMP_AGE)
-				unlink_one(c, dirfd(d), dir, n, "temporary file of an interrupted write");
-		} else if (store) {
-			store_entry(c, dirfd(d), dir, n);
-		}
+		if (tg_file_is_temp(e->d_name) &&
+		    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    old_temp(c, (int64_t)sb.st_mtime))
+			unlink_one(c, dirfd(d), dir, e->d_name, "temporary file of an interrupted write");
 	}
 	closedir(d);
 }
@@ -165,8 +157,10 @@ int ctl_cleanup(int argc, char **argv)
 	c.cfg = cfg;
 	c.json = strcmp(tg_config_audit_format(cfg), "json") == 0;
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
-	sweep(&c, tg_config_value(cfg, NULL, "store_dir"), true);
-	sweep(&c, tg_config_value(cfg, NULL, "cache_dir"), false);
+	c.store = tg_config_value(cfg, NULL, "store_dir");
+	if (tg_store_each(c.store, store_file, &c) != TG_OK)
+		fprintf(stderr, "tokengatectl: cannot read the session store %s\n", c.store);
+	sweep_cache(&c, tg_config_value(cfg, NULL, "cache_dir"));
 	size_t counters = tg_lockout_cleanup(cfg, c.now, c.dry);
 	if (counters > 0) {
 		char why[96];

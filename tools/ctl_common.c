@@ -1,7 +1,7 @@
 /*
  * ctl_common.c - what several tokengatectl subcommands share: the
- * "[--config FILE] [--FLAG]" command line and loading the configuration,
- * and telling a store file's uid name apart.
+ * "[--config FILE] [--FLAG]" command line and loading the configuration.
+ * (The store's file names are the library's: store.h.)
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,14 +43,4 @@ tg_config *ctl_simple_config(int argc, char **argv, const char *usage, const cha
 {
 	const char *path = ctl_config_path(argc, argv, usage, flag, flag_on);
 	return path ? ctl_load_config(path) : NULL;
-}
-
-bool ctl_uid_name(const char *s, size_t n)
-{
-	if (n == 0 || n > 10)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
 }

@@ -13,7 +13,6 @@
  *   expired      none of the above: the next login must authenticate  0
  *   revoked      purged after a revocation (UID.revoked)                0
  */
-#include <dirent.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,64 +94,44 @@ bool ctl_session_read(const tg_config *cfg, const char *dir, uint32_t uid, int64
 	return true;
 }
 
-static int64_t revoked_at(const char *dir, const char *name)
+/* When uid's session was revoked (UID.revoked, read under its lock and
+ * the store's rules); 0 when that cannot be told. */
+static int64_t revoked_at(const char *dir, uint32_t uid)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-	int64_t at = j ? (int64_t)json_integer_value(json_object_get(j, "revoked_at")) : 0;
-	json_decref(j);
+	tg_store *st = NULL;
+	char why[256], reason[32];
+	int64_t at = 0;
+	if (tg_store_open(dir, uid, LOCK_WAIT_MS, &st, why, sizeof(why)) != TG_OK)
+		return 0;
+	if (tg_store_revoked(st, &at, reason, sizeof(reason)) != TG_OK)
+		at = 0;
+	tg_store_close(st);
 	return at;
-}
-
-static int by_uid(const void *a, const void *b)
-{
-	uint32_t x = ((const struct ctl_session *)a)->uid, y = ((const struct ctl_session *)b)->uid;
-	return x < y ? -1 : x > y;
 }
 
 int ctl_sessions_collect(const tg_config *cfg, int64_t now, struct ctl_session **out, size_t *n)
 {
 	const char *dir = tg_config_value(cfg, NULL, "store_dir");
+	struct tg_store_uid *u = NULL;
+	size_t nu = 0;
 	*out = NULL;
 	*n = 0;
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return 0; /* no store yet: no sessions */
-	size_t cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		const char *dot = strchr(e->d_name, '.');
-		size_t len = dot ? (size_t)(dot - e->d_name) : strlen(e->d_name);
-		bool marker = dot != NULL && strcmp(dot, ".revoked") == 0;
-		if (!ctl_uid_name(e->d_name, len) || (dot != NULL && !marker))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct ctl_session *m = realloc(*out, cap * sizeof(**out));
-			if (m == NULL)
-				break;
-			*out = m;
-		}
+	if (tg_store_list(dir, &u, &nu) != TG_OK || nu == 0)
+		return 0; /* no store (yet), or none to read: no sessions */
+	*out = calloc(nu, sizeof(**out));
+	for (size_t i = 0; *out != NULL && i < nu; i++) {
 		struct ctl_session *v = &(*out)[*n];
-		uint32_t uid = (uint32_t)strtoul(e->d_name, NULL, 10);
-		if (!marker) {
-			if (ctl_session_read(cfg, dir, uid, now, v))
+		if (TG_STORE_HAS(&u[i], TG_STORE_SESSION)) {
+			/* a session stands, even one newer than a marker */
+			if (ctl_session_read(cfg, dir, u[i].uid, now, v))
 				(*n)++;
-			continue;
+		} else if (TG_STORE_HAS(&u[i], TG_STORE_REVOKED)) {
+			start_view(v, u[i].uid);
+			v->state = "revoked";
+			v->revoked_at = revoked_at(dir, u[i].uid);
+			(*n)++;
 		}
-		char live[24];
-		snprintf(live, sizeof(live), "%u", (unsigned)uid);
-		if (faccessat(dirfd(d), live, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			continue; /* a newer session stands */
-		start_view(v, uid);
-		v->state = "revoked";
-		v->revoked_at = revoked_at(dir, e->d_name);
-		(*n)++;
 	}
-	closedir(d);
-	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), by_uid);
+	free(u);
 	return 0;
 }

@@ -8,7 +8,6 @@
  * Each user's entry is locked exactly as a login locks it. Every action is
  * an audit record (ident tokengate, service=tokengatectl).
  */
-#include <dirent.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +187,7 @@ static int on_entry(struct sctx *c, uint32_t uid, action_fn fn)
 	return r;
 }
 
-/* Runs fn for USER, or for every session file with --all. */
+/* Runs fn for USER, or for every session in the store with --all. */
 static int each(struct sctx *c, const char *who, action_fn fn)
 {
 	if (strcmp(who, "--all") != 0) {
@@ -200,22 +199,24 @@ static int each(struct sctx *c, const char *who, action_fn fn)
 		c->user = who;
 		return on_entry(c, pw->pw_uid, fn) ? CTL_REJECTED : CTL_OK;
 	}
-	DIR *d = opendir(tg_config_value(c->cfg, NULL, "store_dir"));
-	if (d == NULL)
-		return CTL_OK; /* no store yet: no sessions */
-	int failed = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (!ctl_uid_name(e->d_name, strlen(e->d_name)))
-			continue;
-		unsigned long uid = strtoul(e->d_name, NULL, 10);
-		struct passwd *pw = getpwuid((uid_t)uid);
-		char name[32];
-		snprintf(name, sizeof(name), "uid %lu", uid);
-		c->user = pw ? pw->pw_name : name;
-		failed |= on_entry(c, (uint32_t)uid, fn);
+	struct tg_store_uid *v = NULL;
+	size_t n = 0;
+	if (tg_store_list(tg_config_value(c->cfg, NULL, "store_dir"), &v, &n) != TG_OK) {
+		fprintf(stderr, "tokengatectl: cannot list the session store %s\n",
+			tg_config_value(c->cfg, NULL, "store_dir"));
+		return CTL_REJECTED;
 	}
-	closedir(d);
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!TG_STORE_HAS(&v[i], TG_STORE_SESSION))
+			continue;
+		struct passwd *pw = getpwuid((uid_t)v[i].uid);
+		char name[32];
+		snprintf(name, sizeof(name), "uid %lu", (unsigned long)v[i].uid);
+		c->user = pw ? pw->pw_name : name;
+		failed |= on_entry(c, v[i].uid, fn);
+	}
+	free(v);
 	return failed ? CTL_REJECTED : CTL_OK;
 }
 

@@ -77,7 +77,7 @@ static void test_refusals(void **state)
 	write_file("ow", "x", 0602);
 	expect("ow", 1024, TG_E_IO, "writable by group or others");
 	write_file("big", "0123456789", 0600);
-	expect("big", 9, TG_E_IO, "too large");
+	expect("big", 9, TG_E_IO, "larger than the size cap");
 	assert_int_equal(mkfifo(path("fifo"), 0600), 0);
 	expect("fifo", 1024, TG_E_IO, "not a regular file");	/* and no hang */
 	assert_int_equal(mkdir(path("d"), 0700), 0);

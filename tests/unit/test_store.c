@@ -208,18 +208,18 @@ static void test_verifier(void **state)
 {
 	(void)state;
 	char *v = NULL;
-	assert_rc(tg_verifier_make("correct horse", &v), TG_OK);
+	assert_rc(tg_offline_pw_make("correct horse", &v), TG_OK);
 	assert_true(strncmp(v, "$y$", 3) == 0);
-	assert_rc(tg_verifier_check(v, "correct horse"), TG_OK);
-	assert_rc(tg_verifier_check(v, "correct hors"), TG_E_BAD_PASSWORD);
-	assert_rc(tg_verifier_check(v, ""), TG_E_BAD_PASSWORD);
+	assert_rc(tg_offline_pw_check(v, "correct horse"), TG_OK);
+	assert_rc(tg_offline_pw_check(v, "correct hors"), TG_E_BAD_PASSWORD);
+	assert_rc(tg_offline_pw_check(v, ""), TG_E_BAD_PASSWORD);
 	/* no hash computed (a damaged or foreign verifier): a local failure,
 	 * never a wrong guess that counts towards a lockout */
-	assert_rc(tg_verifier_check("$1$md5salt$x", "correct horse"), TG_E_INTERNAL);
-	assert_rc(tg_verifier_check("$y$damaged", "correct horse"), TG_E_INTERNAL);
-	assert_rc(tg_verifier_check(NULL, "x"), TG_E_INTERNAL);
+	assert_rc(tg_offline_pw_check("$1$md5salt$x", "correct horse"), TG_E_INTERNAL);
+	assert_rc(tg_offline_pw_check("$y$damaged", "correct horse"), TG_E_INTERNAL);
+	assert_rc(tg_offline_pw_check(NULL, "x"), TG_E_INTERNAL);
 	char *w = NULL;
-	assert_rc(tg_verifier_make("correct horse", &w), TG_OK);
+	assert_rc(tg_offline_pw_make("correct horse", &w), TG_OK);
 	assert_string_not_equal(v, w); /* salted */
 	tg_free_secret(v);
 	tg_free_secret(w);

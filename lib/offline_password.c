@@ -1,7 +1,8 @@
 /*
- * verifier.c - the offline password verifier: a yescrypt hash (libcrypt)
- * of the password the provider last accepted, checked only inside the
- * offline grace window, compared in constant time.
+ * offline_password.c - the offline password verifier: a yescrypt hash
+ * (libcrypt) of the password the provider last accepted, kept in the
+ * session as "verifier", checked only inside the offline grace window,
+ * compared in constant time.
  */
 #include <crypt.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 #include "tg_internal.h"
 
-tg_rc tg_verifier_make(const char *password, char **out)
+tg_rc tg_offline_pw_make(const char *password, char **out)
 {
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 	*out = NULL;
@@ -32,7 +33,7 @@ tg_rc tg_verifier_make(const char *password, char **out)
 /* TG_OK, TG_E_BAD_PASSWORD for a hash that differs, and TG_E_INTERNAL
  * when no hash could be computed (out of memory, a damaged verifier): a
  * local failure is never a wrong guess. */
-tg_rc tg_verifier_check(const char *verifier, const char *password)
+tg_rc tg_offline_pw_check(const char *verifier, const char *password)
 {
 	if (password == NULL)
 		return TG_E_BAD_PASSWORD;
