@@ -1,6 +1,7 @@
 /*
  * test_store.c - the session store's file rules, the session schema, the
- * offline verifier, session ids and the lockout counters.
+ * offline password verifier, session ids, the lockout counters, and the
+ * store directory's names and walk.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -67,14 +68,19 @@ static size_t count_prefix(const char *prefix)
 	return n;
 }
 
-static tg_rc load(uint32_t uid, json_t **sess, char *why, size_t n)
+static tg_rc load_in(const char *d, uint32_t uid, json_t **sess, char *why, size_t n)
 {
 	tg_store *st = NULL;
-	tg_rc rc = tg_store_open(dir, uid, 0, &st, why, n);
+	tg_rc rc = tg_store_open(d, uid, 0, &st, why, n);
 	if (rc == TG_OK)
 		rc = tg_store_load(st, sess, why, n);
 	tg_store_close(st);
 	return rc;
+}
+
+static tg_rc load(uint32_t uid, json_t **sess, char *why, size_t n)
+{
+	return load_in(dir, uid, sess, why, n);
 }
 
 static void test_round_trip_keeps_unknown_members(void **state)
@@ -204,7 +210,7 @@ static void test_store_directory_open_to_others_is_refused(void **state)
 	assert_rc(tg_store_open("relative/dir", 5008, 0, &st, why, sizeof(why)), TG_E_CONFIG);
 }
 
-static void test_verifier(void **state)
+static void test_offline_password(void **state)
 {
 	(void)state;
 	char *v = NULL;
@@ -400,6 +406,170 @@ static void test_owner_and_marker(void **state)
 	tg_store_close(st);
 }
 
+/* ---- the store directory: names and walking them ---- */
+
+struct seen {
+	char names[32][48];
+	enum tg_store_kind kinds[32];
+	bool regular[32];
+	int64_t moved_at[32];
+	size_t n;
+};
+
+static int note_file(void *ud, int dfd, const struct tg_store_file *f)
+{
+	struct seen *s = ud;
+	(void)dfd;
+	assert_true(s->n < 32);
+	snprintf(s->names[s->n], sizeof(s->names[0]), "%s", f->name);
+	s->kinds[s->n] = f->kind;
+	s->regular[s->n] = f->regular;
+	s->moved_at[s->n] = f->moved_at;
+	s->n++;
+	return 0;
+}
+
+/* The kind tg_store_each gave name, or -1 when it skipped it. */
+static int kind_of(const struct seen *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return (int)s->kinds[i];
+	return -1;
+}
+
+static size_t index_of(const struct seen *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return i;
+	fail_msg("%s not found", name);
+	return 0;
+}
+
+static void test_store_walk_knows_every_name(void **state)
+{
+	(void)state;
+	char walk[128], p[256], q[256];
+	snprintf(walk, sizeof(walk), "%s/walk", dir);
+	assert_int_equal(mkdir(walk, 0700), 0);
+	static const char *const files[] = {
+		"5001", "5001.lock", "5001.owner", "5001.revoked", "5001.corrupt.1700000000",
+		"5002.revoked", "5003.corrupt.x", "5003.weird", ".5001.123.456.tmp",
+		"4294967295", /* junk from here on */
+		"05004", "4294967296", "99999999999", "auth.key", "5005-link", "README", "-1",
+		"5008x", ".hidden", NULL,
+	};
+	for (size_t i = 0; files[i]; i++) {
+		snprintf(p, sizeof(p), "%s/%s", walk, files[i]);
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	/* a symbolic link and a directory under session names */
+	snprintf(p, sizeof(p), "%s/5006", walk);
+	snprintf(q, sizeof(q), "%s/5001.owner", walk);
+	assert_int_equal(symlink(q, p), 0);
+	snprintf(p, sizeof(p), "%s/5007", walk);
+	assert_int_equal(mkdir(p, 0700), 0);
+
+	struct seen s = { .n = 0 };
+	assert_rc(tg_store_each(walk, note_file, &s), TG_OK);
+	assert_int_equal(s.n, 12);
+	assert_int_equal(kind_of(&s, "5001"), TG_STORE_SESSION);
+	assert_int_equal(kind_of(&s, "5001.lock"), TG_STORE_LOCK);
+	assert_int_equal(kind_of(&s, "5001.owner"), TG_STORE_OWNER);
+	assert_int_equal(kind_of(&s, "5001.revoked"), TG_STORE_REVOKED);
+	assert_int_equal(kind_of(&s, "5001.corrupt.1700000000"), TG_STORE_CORRUPT);
+	assert_int_equal(s.moved_at[index_of(&s, "5001.corrupt.1700000000")], 1700000000);
+	assert_int_equal(kind_of(&s, "5002.revoked"), TG_STORE_REVOKED);
+	assert_int_equal(kind_of(&s, "5003.corrupt.x"), TG_STORE_OTHER);
+	assert_int_equal(kind_of(&s, "5003.weird"), TG_STORE_OTHER);
+	assert_int_equal(kind_of(&s, ".5001.123.456.tmp"), TG_STORE_TEMP);
+	assert_int_equal(kind_of(&s, "4294967295"), TG_STORE_SESSION);
+	assert_int_equal(kind_of(&s, "5006"), TG_STORE_SESSION);
+	assert_false(s.regular[index_of(&s, "5006")]); /* reported, never followed */
+	assert_int_equal(kind_of(&s, "5007"), TG_STORE_SESSION);
+	assert_false(s.regular[index_of(&s, "5007")]);
+	assert_true(s.regular[index_of(&s, "5001")]);
+	for (size_t i = 10; files[i]; i++)
+		assert_int_equal(kind_of(&s, files[i]), -1);
+
+	struct tg_store_uid *u = NULL;
+	size_t n = 0;
+	assert_rc(tg_store_list(walk, &u, &n), TG_OK);
+	assert_int_equal(n, 6);
+	static const uint32_t uids[] = { 5001, 5002, 5003, 5006, 5007, 4294967295u };
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(u[i].uid, uids[i]); /* ascending */
+	assert_int_equal(u[0].files, (1u << TG_STORE_SESSION) | (1u << TG_STORE_LOCK) |
+				     (1u << TG_STORE_OWNER) | (1u << TG_STORE_REVOKED) |
+				     (1u << TG_STORE_CORRUPT));
+	assert_true(TG_STORE_HAS(&u[1], TG_STORE_REVOKED) && !TG_STORE_HAS(&u[1], TG_STORE_SESSION));
+	assert_int_equal(u[2].files, 1u << TG_STORE_OTHER);
+	free(u);
+
+	/* a listed session that is a link is still refused when read */
+	json_t *sess = NULL;
+	char why[256];
+	assert_rc(load_in(walk, 5006, &sess, why, sizeof(why)), TG_E_IO);
+	assert_non_null(strstr(why, "symbolic link"));
+	assert_rc(load_in(walk, 5007, &sess, why, sizeof(why)), TG_E_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+}
+
+/* The names the store writes are the names the walk knows. */
+static void test_store_names_round_trip(void **state)
+{
+	(void)state;
+	char walk[128], name[TG_STORE_NAME_MAX];
+	snprintf(walk, sizeof(walk), "%s/names", dir);
+	assert_int_equal(mkdir(walk, 0700), 0);
+	tg_store *st = NULL;
+	assert_rc(tg_store_open(walk, 0, 0, &st, NULL, 0), TG_OK);
+	json_t *s = tg_session_new("root", 0, 1);
+	assert_rc(tg_store_save(st, s), TG_OK);
+	assert_rc(tg_store_set_owner(st, "https://a.example", "s", 1), TG_OK);
+	assert_rc(tg_store_purge(st, 2, "revoked"), TG_OK);
+	tg_session_free(s);
+	tg_store_close(st);
+	write_file("names/0", "{", 0600);
+	assert_rc(load_in(walk, 0, &s, NULL, 0), TG_E_MALFORMED); /* moved aside */
+	struct seen seen = { .n = 0 };
+	assert_rc(tg_store_each(walk, note_file, &seen), TG_OK);
+	assert_int_equal(seen.n, 4); /* lock, owner, revoked, corrupt copy */
+	for (int k = TG_STORE_LOCK; k <= TG_STORE_REVOKED; k++) {
+		tg_store_name(0, (enum tg_store_kind)k, 0, name, sizeof(name));
+		assert_int_equal(kind_of(&seen, name), k);
+	}
+	size_t corrupt = 0;
+	for (size_t i = 0; i < seen.n; i++)
+		corrupt += seen.kinds[i] == TG_STORE_CORRUPT && seen.moved_at[i] > 0;
+	assert_int_equal(corrupt, 1);
+}
+
+static void test_store_walk_refuses_unsafe_directories(void **state)
+{
+	(void)state;
+	char p[128];
+	struct tg_store_uid *u = (struct tg_store_uid *)1;
+	size_t n = 1;
+	snprintf(p, sizeof(p), "%s/absent", dir);
+	assert_rc(tg_store_list(p, &u, &n), TG_OK); /* no store yet: none */
+	assert_null(u);
+	assert_int_equal(n, 0);
+	assert_int_equal(access(p, F_OK), -1); /* and listing created nothing */
+	snprintf(p, sizeof(p), "%s/open", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(chmod(p, 0750), 0);
+	assert_rc(tg_store_list(p, &u, &n), TG_E_IO);
+	char link[160];
+	snprintf(link, sizeof(link), "%s/dirlink", dir);
+	assert_int_equal(chmod(p, 0700), 0);
+	assert_int_equal(symlink(p, link), 0);
+	assert_rc(tg_store_list(link, &u, &n), TG_E_IO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,13 +579,16 @@ int main(void)
 		cmocka_unit_test(test_unsafe_files_are_refused_and_kept),
 		cmocka_unit_test(test_lock_is_exclusive),
 		cmocka_unit_test(test_store_directory_open_to_others_is_refused),
-		cmocka_unit_test(test_verifier),
+		cmocka_unit_test(test_offline_password),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_lockout_counts_before_asking),
 		cmocka_unit_test(test_lockout_fails_closed),
 		cmocka_unit_test(test_lockout_cleanup),
 		cmocka_unit_test(test_owner_and_marker),
+		cmocka_unit_test(test_store_walk_knows_every_name),
+		cmocka_unit_test(test_store_names_round_trip),
+		cmocka_unit_test(test_store_walk_refuses_unsafe_directories),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
