@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -58,26 +57,31 @@ static void make_key(int dfd)
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 }
 
-/* Reads the host key, making it when it is missing. */
+/* Reads the host key (a secret: root's or ours, nothing for group or
+ * others, exactly KEY_LEN bytes), making it when it is missing. */
 static tg_rc host_key(const char *store_dir, unsigned char key[KEY_LEN])
 {
+	char *buf = NULL;
+	size_t len = 0;
+	const char *bad = NULL;
 	int dfd = tg_dir_open(store_dir);
 	if (dfd < 0)
 		return TG_E_IO;
-	int fd = openat(dfd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT) {
+	tg_rc rc = tg_file_read_at(dfd, KEY_NAME, KEY_LEN, TG_FILE_SECRET | TG_FILE_MISSING_OK,
+				   &buf, &len, &bad);
+	if (rc == TG_OK && buf == NULL) {
 		make_key(dfd);
-		fd = openat(dfd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		rc = tg_file_read_at(dfd, KEY_NAME, KEY_LEN, TG_FILE_SECRET, &buf, &len, &bad);
 	}
 	close(dfd);
-	tg_rc rc = TG_E_IO;
-	struct stat sb;
-	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & 077) == 0 &&
-	    sb.st_size == KEY_LEN && read(fd, key, KEY_LEN) == KEY_LEN)
-		rc = TG_OK;
-	if (fd >= 0)
-		close(fd);
+	if (rc == TG_OK && len == KEY_LEN)
+		memcpy(key, buf, KEY_LEN);
+	else
+		rc = TG_E_IO;
+	if (buf != NULL) {
+		tg_wipe(buf, len);
+		free(buf);
+	}
 	return rc;
 }
 
