@@ -67,11 +67,11 @@ static tg_rc host_key(const char *store_dir, unsigned char key[KEY_LEN])
 	int dfd = tg_dir_open(store_dir);
 	if (dfd < 0)
 		return TG_E_IO;
-	tg_rc rc = tg_file_read_at(dfd, KEY_NAME, KEY_LEN, TG_FILE_SECRET | TG_FILE_MISSING_OK,
+	tg_rc rc = tg_file_read_at(dfd, KEY_NAME, KEY_LEN, TG_FILE_PRIVATE | TG_FILE_MISSING_OK,
 				   &buf, &len, &bad);
 	if (rc == TG_OK && buf == NULL) {
 		make_key(dfd);
-		rc = tg_file_read_at(dfd, KEY_NAME, KEY_LEN, TG_FILE_SECRET, &buf, &len, &bad);
+		rc = tg_file_read_at(dfd, KEY_NAME, KEY_LEN, TG_FILE_PRIVATE, &buf, &len, &bad);
 	}
 	close(dfd);
 	if (rc == TG_OK && len == KEY_LEN)

@@ -24,10 +24,12 @@ static const char *refusal(int fd, size_t max_bytes, unsigned rules, struct stat
 		return "not a regular file";
 	if (sb->st_uid != 0 && sb->st_uid != geteuid())
 		return "not owned by root";
-	if ((rules & TG_FILE_SECRET) && (sb->st_mode & (S_IRWXG | S_IRWXO)))
+	if ((rules & TG_FILE_PRIVATE) && (sb->st_mode & (S_IRWXG | S_IRWXO)))
 		return "readable or writable by group or others";
 	if (sb->st_mode & (S_IWGRP | S_IWOTH))
 		return "writable by group or others";
+	if ((rules & TG_FILE_SECRET) && (sb->st_mode & (S_IRWXG | S_IRWXO)))
+		return "a secret readable by group or others";
 	if ((rules & TG_FILE_ONE_LINK) && sb->st_nlink != 1)
 		return "has more than one link";
 	if (sb->st_size < 0 || (uintmax_t)sb->st_size > max_bytes)

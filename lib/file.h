@@ -19,9 +19,10 @@
 #include "tg_internal.h"
 
 enum {
-	TG_FILE_SECRET = 1,	/* nothing at all for group or others */
-	TG_FILE_ONE_LINK = 2,	/* exactly one hard link */
-	TG_FILE_MISSING_OK = 4,	/* absent: TG_OK with *out NULL */
+	TG_FILE_PRIVATE = 1,	/* nothing at all for group or others (store files) */
+	TG_FILE_SECRET = 2,	/* the same, said of a secret the config names */
+	TG_FILE_ONE_LINK = 4,	/* exactly one hard link */
+	TG_FILE_MISSING_OK = 8,	/* absent: TG_OK with *out NULL */
 };
 
 /* Reads name (relative to dfd, or a path with AT_FDCWD) under the rules

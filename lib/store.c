@@ -90,7 +90,7 @@ static tg_rc move_aside(tg_store *st, const char *cause, char *why, size_t whyle
 static tg_rc read_checked(tg_store *st, const char *name, size_t max, char **buf, size_t *len,
 			  const char **bad)
 {
-	unsigned rules = TG_FILE_SECRET | TG_FILE_ONE_LINK | TG_FILE_MISSING_OK;
+	unsigned rules = TG_FILE_PRIVATE | TG_FILE_ONE_LINK | TG_FILE_MISSING_OK;
 	return tg_file_read_at(st->dfd, name, max, rules, buf, len, bad) == TG_OK ? TG_OK
 										  : TG_E_IO;
 }

@@ -106,7 +106,7 @@ static void test_rules(void **state)
 	char *buf = (char *)1;
 	size_t len = 1;
 	const char *bad = NULL;
-	unsigned store = TG_FILE_SECRET | TG_FILE_ONE_LINK | TG_FILE_MISSING_OK;
+	unsigned store = TG_FILE_PRIVATE | TG_FILE_ONE_LINK | TG_FILE_MISSING_OK;
 	assert_rc(tg_file_read_at(dfd, "absent", 64, store, &buf, &len, &bad), TG_OK);
 	assert_null(buf);
 	assert_int_equal(len, 0);
@@ -133,7 +133,10 @@ static void test_rules(void **state)
 	write_file("sec", "s3cret\n", 0604);
 	char err[256] = "";
 	assert_rc(tg_read_secret_file(path("sec"), &buf, err, sizeof(err)), TG_E_IO);
-	assert_non_null(strstr(err, "group or others"));
+	assert_non_null(strstr(err, "a secret readable by group or others"));
+	assert_int_equal(chmod(path("sec"), 0620), 0);
+	assert_rc(tg_read_secret_file(path("sec"), &buf, err, sizeof(err)), TG_E_IO);
+	assert_non_null(strstr(err, ": writable by group or others"));
 	assert_int_equal(chmod(path("sec"), 0600), 0);
 	assert_rc(tg_read_secret_file(path("sec"), &buf, err, sizeof(err)), TG_OK);
 	assert_string_equal(buf, "s3cret"); /* the newline gone */
