@@ -63,6 +63,8 @@ bool tg_key_fits(const struct tg_key *k, tg_alg alg)
 void tg_key_clear(struct tg_key *key)
 {
 	free(key->kid);
+	EVP_MD_CTX_free(key->verify[0]);
+	EVP_MD_CTX_free(key->verify[1]);
 	EVP_PKEY_free(key->pkey);
 	memset(key, 0, sizeof(*key));
 }
@@ -356,5 +358,6 @@ bool tg_jwk_parse(const json_t *jwk, struct tg_key *key, const char **cause)
 		tg_key_clear(key);
 		return false;
 	}
+	tg_sig_prepare(key);
 	return true;
 }

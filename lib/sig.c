@@ -49,6 +49,53 @@ static bool set_padding(EVP_PKEY_CTX *pctx, tg_alg alg)
 	return true;
 }
 
+/* The context slot of alg on a key: RSA keys unbound to an alg may hold
+ * both RS256 and PS256. */
+static size_t slot(tg_alg alg)
+{
+	return alg == TG_ALG_PS256 ? 1 : 0;
+}
+
+/* A context initialised for (k, alg), ready for one EVP_DigestVerify. */
+static EVP_MD_CTX *verify_ctx_new(const struct tg_key *k, tg_alg alg)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const EVP_MD *digest = alg == TG_ALG_EDDSA ? NULL : EVP_sha256();
+	if (md == NULL || EVP_DigestVerifyInit(md, &pctx, digest, NULL, k->pkey) != 1 ||
+	    !set_padding(pctx, alg)) {
+		EVP_MD_CTX_free(md);
+		return NULL;
+	}
+	return md;
+}
+
+/* DigestVerifyInit (algorithm fetches, a new provider context, padding)
+ * is done once per key here; each verification copies the result. */
+void tg_sig_prepare(struct tg_key *k)
+{
+	static const tg_alg algs[] = { TG_ALG_RS256, TG_ALG_PS256, TG_ALG_ES256,
+				       TG_ALG_EDDSA };
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (tg_key_fits(k, algs[i]) && k->verify[slot(algs[i])] == NULL)
+			k->verify[slot(algs[i])] = verify_ctx_new(k, algs[i]);
+}
+
+/* A context for one verification: a copy of the key's prepared one, or a
+ * fresh one when there is none. NULL when neither could be made. */
+static EVP_MD_CTX *verify_ctx(const struct tg_key *k, tg_alg alg)
+{
+	const EVP_MD_CTX *prepared = k->verify[slot(alg)];
+	if (prepared == NULL)
+		return verify_ctx_new(k, alg);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (md == NULL || EVP_MD_CTX_copy_ex(md, prepared) != 1) {
+		EVP_MD_CTX_free(md);
+		return NULL;
+	}
+	return md;
+}
+
 tg_rc tg_sig_verify(const struct tg_key *k, tg_alg alg, const unsigned char *msg,
 		    size_t msglen, const unsigned char *sig, size_t siglen)
 {
@@ -68,18 +115,13 @@ tg_rc tg_sig_verify(const struct tg_key *k, tg_alg alg, const unsigned char *msg
 	}
 
 	tg_rc rc = TG_E_BAD_SIGNATURE;
-	EVP_PKEY_CTX *pctx = NULL;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	const EVP_MD *digest = alg == TG_ALG_EDDSA ? NULL : EVP_sha256();
+	EVP_MD_CTX *md = verify_ctx(k, alg);
 	if (md == NULL) {
-		rc = TG_E_NOMEM;
-		goto out;
-	}
-	if (EVP_DigestVerifyInit(md, &pctx, digest, NULL, k->pkey) != 1 ||
-	    !set_padding(pctx, alg)) {
 		rc = TG_E_INTERNAL;
 		goto out;
 	}
+	/* one message per context: the final step need not work on a copy */
+	EVP_MD_CTX_set_flags(md, EVP_MD_CTX_FLAG_FINALISE);
 	if (EVP_DigestVerify(md, sig, siglen, msg, msglen) == 1)
 		rc = TG_OK;
 out:

@@ -51,6 +51,9 @@ struct tg_key {
 	int kty;		/* TG_KTY_* */
 	size_t sig_len;		/* exact signature length in bytes */
 	EVP_PKEY *pkey;
+	/* verify contexts initialised once per key, copied per signature
+	 * (sig.c); [1] is PS256 on an RSA key, [0] every other alg */
+	EVP_MD_CTX *verify[2];
 };
 enum { TG_KTY_RSA = 1, TG_KTY_EC = 2, TG_KTY_OKP = 3 };
 
@@ -72,6 +75,9 @@ TG_HIDDEN const struct tg_key *tg_jwks_key(const tg_jwks *jwks, size_t i);
 TG_HIDDEN tg_rc tg_sig_verify(const struct tg_key *k, tg_alg alg,
 			      const unsigned char *msg, size_t msglen,
 			      const unsigned char *sig, size_t siglen);
+/* Prepares k's verify contexts (none on failure: tg_sig_verify then
+ * initialises one per call); tg_key_clear releases them. */
+TG_HIDDEN void tg_sig_prepare(struct tg_key *k);
 
 /* ---- policy (read by token.c and claims.c) ---- */
 struct tg_strlist {
