@@ -131,6 +131,11 @@ $(B)/bench/bench_pam: tests/bench/bench_pam.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -o $@ $< -lpam
 
+$(B)/bench/bench_ratio: tests/bench/bench_ratio.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $<
+
 bench-run: all $(B)/tests/pamdrive $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/bench/bench_verify \
-	$(B)/bench/bench_pam
+	$(B)/bench/bench_pam $(B)/bench/bench_ratio
 	@B='$(B)' sh tests/bench/run.sh

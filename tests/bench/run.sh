@@ -1,11 +1,14 @@
 #!/bin/sh
 # make bench - figures, not pass/fail: verification throughput per alg next
-# to raw OpenSSL, and pam_authenticate latency through libpam + helper.
+# to raw OpenSSL, pam_authenticate latency through libpam + helper, and the
+# two warm-path ratios (verify / raw EVP_DigestVerify per alg, whole token
+# login / pam_permit), each measured side by side in this run.
 set -eu
 B=$(cd "${B:-build}" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/tg-bench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+S="" # the tmpfs twin of $T, below
+trap 'rm -rf "$T" ${S:+"$S"}' EXIT
 "$B/bench/bench_verify" "${BENCH_SECONDS:-1}"
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
@@ -50,6 +53,43 @@ printf 'tokengate-helper links %s shared objects; libcurl is not among them: %s\
 	"$(ldd "$B/tokengate-helper" | wc -l)" \
 	"$(ldd "$B/tokengate-helper" | grep -q curl && echo NO || echo yes)"
 
+# ---- the warm path against its floor: whole processes, side by side ----
+# pamtester with pam_permit against pamtester with a token login (the same
+# token, keys from the jwks_file), runs alternating. Then what the helper's
+# start costs next to /bin/true, and what the store write costs: the same
+# login with store_dir and cache_dir on tmpfs, where an fsync is free.
+if command -v pamtester >/dev/null 2>&1; then
+	printf 'auth required pam_permit.so\n' > "$T/svc/permit"
+	if [ -d /dev/shm ] && S=$(mktemp -d /dev/shm/tg-bench.XXXXXX 2>/dev/null); then
+		sed -e "s#^store_dir = .*#store_dir = $S/store#" \
+			-e "s#^cache_dir = .*#cache_dir = $S/cache#" "$T/tokengate.conf" > "$T/shm.conf"
+		chmod 600 "$T/shm.conf"
+		printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/shm.conf" > "$T/svc/shm"
+	fi
+	n=${BENCH_PROCS:-200}
+	cat > "$T/ratios.sh" <<RATIOS
+set -u
+export LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$T/svc"
+"$B/bench/bench_ratio" $n "$T/tok" 1.5 "pam_permit" "token login" -- \
+	pamtester permit "$user" authenticate -- pamtester bench "$user" authenticate
+unset LD_PRELOAD
+"$B/bench/bench_ratio" -x $n /dev/null 0 "/bin/true" "tokengate-helper start" -- \
+	/bin/true -- "$B/test/tokengate-helper"
+[ -n "$S" ] || { echo "(store write cost skipped: no /dev/shm)"; exit 0; }
+export LD_PRELOAD=libpam_wrapper.so
+"$B/bench/bench_ratio" $n "$T/tok" 0 "token login, store on tmpfs" "token login, store on disk" -- \
+	pamtester shm "$user" authenticate -- pamtester bench "$user" authenticate
+RATIOS
+	echo "(whole processes: pamtester, the module, the helper exec; medians of $n runs each)"
+	if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
+		LOGSINK=$B/tests/logsink sh "$here/tools/with-devlog.sh" "$T/audit.log" sh "$T/ratios.sh" || true
+	else
+		sh "$T/ratios.sh" || true
+	fi
+else
+	echo "(token login / pam_permit skipped: no pamtester)"
+fi
+
 # ---- the identity backend: a real provider, and the fault proxy ----
 if ! command -v node >/dev/null 2>&1 || { [ "$(id -u)" != 0 ] && ! unshare -rm true 2>/dev/null; }; then
 	echo "(identity backend figures skipped: needs node and root or user namespaces)"
@@ -59,7 +99,7 @@ fi
 TG_IDP_DIR=$here/idp
 . "$here/idp/lib.sh"
 start_behind_proxy "$T/f"
-trap 'kill $PROXY_PID $IDP_PID 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $PROXY_PID $IDP_PID 2>/dev/null; rm -rf "$T" ${S:+"$S"}' EXIT
 proxy_conf "$T/idp.conf" "$T/cache" 5m
 printf 'auth required %s config=%s\n' "$B/test/pam_tokengate.so" "$T/idp.conf" > "$T/svc/idp"
 "$B/tokengatectl" mint --key "$T/f/k1.pem" --kid k1 --iss "$PURL" --aud linux-hosts \
