@@ -49,9 +49,9 @@ if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 else
 	pam_bench
 fi
-printf 'tokengate-helper links %s shared objects; libcurl is not among them: %s\n' \
+printf 'tokengate-helper links %s shared objects; libcurl, libcrypt, libqrencode are not among them (loaded when needed): %s\n' \
 	"$(ldd "$B/tokengate-helper" | wc -l)" \
-	"$(ldd "$B/tokengate-helper" | grep -q curl && echo NO || echo yes)"
+	"$(ldd "$B/tokengate-helper" | grep -q -e curl -e "libcrypt\.so" -e qrencode && echo NO || echo yes)"
 
 # ---- the warm path against its floor: whole processes, side by side ----
 # pamtester with pam_permit against pamtester with a token login (the same
