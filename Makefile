@@ -40,7 +40,7 @@ LDHARDEN := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
 PKGS_LIB := jansson libcrypto
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) 2>/dev/null)
 # libcurl, libcrypt and libqrencode are dlopen'ed where first needed (http.c,
-# verifier.c, qr.c), so a token login maps libjansson and libcrypto only.
+# offline_password.c, qr.c), so a token login maps libjansson and libcrypto only.
 LIB_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) 2>/dev/null) -ldl
 PAM_LIBS := -lpam
 JWT_LIBS := $(shell $(PKG_CONFIG) --libs libjwt 2>/dev/null)
