@@ -71,6 +71,8 @@ void helper_audit_simple(const struct hctx *c, const char *event,
 			 const char *detail, int prio);
 void helper_debug(const struct hctx *c, const char *msg);
 
+/* The plumbing every stage shares (helper_common.c). */
+tg_rc helper_load_config(struct hctx *c);
 int64_t helper_now(const struct hctx *c);
 void helper_on_keys_event(void *ud, const char *event, const char *result,
 			  tg_rc reason, const char *detail);
@@ -101,11 +103,10 @@ tg_rc helper_cred_from_answer(struct hctx *c, char *ans, bool token_on, bool pas
 void helper_cred_clear(struct helper_cred *cr);
 size_t helper_max_token_len(const struct hctx *c);
 
-tg_rc helper_load_config(struct hctx *c);
 /* The token method's decision at a stage (validate, audit, message); on
  * success *valid, when asked for, receives the validated token. */
 tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early,
-			  tg_token **valid);
+			  tg_token **valid);		/* helper_token.c */
 tg_rc helper_authenticate(struct hctx *c);
 
 /* The device method (RFC 8628). TG_OK with tokens in *t; or TG_OK with
@@ -124,10 +125,14 @@ tg_rc helper_open_session(struct hctx *c);
 tg_rc helper_close_session(struct hctx *c);
 
 /* The user's store entry, locked; *sess is the session or NULL. Corrupt
- * and refused files are audited here. */
+ * and refused files are audited here (helper_common.c). */
 struct tg_store;
 struct json_t;
 tg_rc helper_store_open(struct hctx *c, struct tg_store **st, struct json_t **sess);
+/* The chain's request for this stage: the helper's config, user, clock
+ * and audit sinks; password typed just now, or NULL (helper_common.c). */
+struct tg_chain_req;
+struct tg_chain_req helper_chain_req(struct hctx *c, const char *password);
 /* A decision of the chain at a stage, with its user message. */
 struct tg_chain_out;
 void helper_chain_report(struct hctx *c, const char *event, const char *method,

@@ -1,95 +1,21 @@
 /*
- * helper_auth.c - the token method: get the token (PAM_AUTHTOK or prompts,
- * in pieces when a client cuts long answers), choose the issuer, load its
- * keys, validate, and write the decision's audit record.
+ * helper_auth.c - the auth stage: the service's methods in their order
+ * (PAM_AUTHTOK, the device flow, a prompt for a token or password), the
+ * password method with its lockout, the device method's session, and the
+ * proof of success for setcred. The token method decides in
+ * helper_token.c; the plumbing is helper_common.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "authproof.h"
 #include "helper.h"
 #include "chain.h"
 #include "lockout.h"
 #include "oauth.h"
-#include "verify.h"
 #include "tg_internal.h"
-
-static void on_warning(void *ud, const char *msg)
-{
-	helper_audit_simple(ud, "config", "warn", "-", msg, LOG_WARNING);
-}
-
-void helper_on_skipped_key(void *ud, size_t index, const char *kid,
-			   const char *cause)
-{
-	char detail[320];
-	snprintf(detail, sizeof(detail), "key[%zu] kid=%.64s skipped: %s", index,
-		 kid ? kid : "-", cause);
-	helper_audit_simple(ud, "jwks_fetch", "skip", "malformed", detail,
-			    LOG_WARNING);
-}
-
-static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
-{
-	const struct hctx *c = ud;
-	tg_audit *a = tg_audit_new("check");
-	tg_audit_add(a, "check", check);
-	tg_audit_add(a, "result", tg_reason(rc));
-	tg_audit_add(a, "rule", detail);
-	char *line = tg_audit_render(a, 0);
-	if (line != NULL)
-		helper_debug(c, line);
-	free(line);
-	tg_audit_free(a);
-}
-
-tg_rc helper_load_config(struct hctx *c)
-{
-	char err[512] = "";
-	tg_rc rc = tg_config_load(c->config_path, on_warning, c, &c->cfg, err,
-				  sizeof(err));
-	if (rc != TG_OK) {
-		helper_audit_simple(c, "config", "error", "internal", err, LOG_ALERT);
-		return TG_E_CONFIG;
-	}
-	c->json = strcmp(tg_config_audit_format(c->cfg), "json") == 0;
-	return TG_OK;
-}
-
-void helper_on_keys_event(void *ud, const char *event, const char *result,
-			  tg_rc reason, const char *detail)
-{
-	int prio = strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING;
-	helper_audit_simple(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason),
-			    detail, prio);
-}
-
-static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
-		      tg_token **t)
-{
-	size_t len = strlen(tok);
-	size_t max = helper_max_token_len(c);
-	char *iss = tg_token_peek_iss(tok, len, max);
-	long idx = tg_config_issuer_for_iss(c->cfg, iss);
-	/* A fingerprint only of what is structurally a JWT (three strict
-	 * base64url segments, JSON header and payload): a password typed at
-	 * the token prompt leaves no trace, not even hashed. */
-	bool jwt = tg_token_looks_like_jwt(tok, len, max);
-	if (jwt)
-		tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
-	free(iss);
-	if (idx < 0)
-		return jwt ? TG_E_BAD_ISSUER : TG_E_MALFORMED;
-	struct tg_check_req q = {
-		.cfg = c->cfg, .idx = (size_t)idx, .service = c->service, .user = c->user,
-		.kind = c->kind, .now = helper_now(c), .event = helper_on_keys_event,
-		.skip = helper_on_skipped_key, .explain = on_check, .ud = c,
-	};
-	return tg_issuer_validate(&q, tok, t, &r->detail);
-}
 
 /* The service's methods, in the configured order. */
 struct methods {
@@ -116,97 +42,6 @@ static struct methods service_methods(const struct hctx *c)
 	if (!helper_interactive(c))
 		m.device = m.device_first = false;
 	return m;
-}
-
-int64_t helper_now(const struct hctx *c)
-{
-	return (int64_t)time(NULL) + c->clock_offset;
-}
-
-void helper_on_note(void *ud, const char *event, const char *result, tg_rc reason,
-		    const char *detail)
-{
-	int prio = strcmp(result, "ok") == 0 ? LOG_INFO
-		 : strcmp(result, "allow") == 0 || strcmp(result, "purge") == 0 ? LOG_NOTICE
-										    : tg_rc_priority(reason);
-	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
-}
-
-static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *valid,
-			   struct hresult *r);
-
-/* A token method decision at a stage: validate tok, write the record. On
- * success *valid (when asked for) receives the validated token. */
-tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg_rc early,
-			  tg_token **valid)
-{
-	struct hresult r = { .rc = early, .method = "token" };
-	tg_token *t = NULL;
-	if (r.rc == TG_OK)
-		r.rc = validate(c, tok, &r, &t);
-	if (r.rc == TG_OK && strcmp(event, "auth") == 0)
-		r.rc = token_session(c, tok, t, &r);
-	r.token = t;
-	helper_audit_decision(c, event, &r);
-	if (r.rc == TG_OK && valid != NULL)
-		*valid = t;
-	else
-		tg_token_free(t);
-	const char *msg = tg_rc_token_message(r.rc);
-	if (msg != NULL)
-		helper_message(c, TG_STYLE_ERROR, msg);
-	return r.rc;
-}
-
-static struct tg_chain_req chain_req(struct hctx *c, const char *password)
-{
-	struct tg_chain_req q = {
-		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
-		.now = helper_now(c), .clock_offset = c->clock_offset, .password = password,
-		.event = helper_on_keys_event, .skip = helper_on_skipped_key, .note = helper_on_note,
-		.ud = c,
-	};
-	return q;
-}
-
-/* A valid token starts (or renews) the user's session, when the user has
- * a local account. The account belongs to one identity and a revocation
- * sticks, so a token of another (iss, sub), or any token while the
- * revocation marker stands, is refused here; so is every login when the
- * store cannot be read (the binding cannot be checked). A session that cannot
- * be written is audited and the login stands (the account stage falls
- * back on the token). */
-static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *valid,
-			   struct hresult *r)
-{
-	static char detail[sizeof(((struct tg_chain_out *)0)->detail)];
-	struct tg_store *st = NULL;
-	json_t *sess = NULL;
-	struct tg_chain_out o = { .step = "-" };
-	if (!c->have_uid)
-		return TG_OK;
-	if (helper_store_open(c, &st, &sess) != TG_OK) {
-		r->detail = "the session store is unavailable";
-		return TG_E_INTERNAL;
-	}
-	char *iss = tg_token_peek_iss(tok, strlen(tok), helper_max_token_len(c));
-	long idx = tg_config_issuer_for_iss(c->cfg, iss);
-	free(iss);
-	struct tg_chain_req q = chain_req(c, NULL);
-	struct tg_tokens t = { .access_token = strdup(tok), .expires_in = -1 };
-	tg_rc rc = idx < 0 ? TG_E_BAD_ISSUER : t.access_token == NULL ? TG_E_NOMEM
-			   : tg_session_start(&q, st, &sess, (size_t)idx, "token", &t, valid, false, &o);
-	tg_tokens_clear(&t);
-	tg_session_free(sess);
-	tg_store_close(st);
-	if (rc == TG_E_USER_MISMATCH || rc == TG_E_REVOKED || rc == TG_E_INTERNAL) {
-		snprintf(detail, sizeof(detail), "%s", o.detail);
-		r->detail = detail;
-		return rc;
-	}
-	if (rc != TG_OK)
-		helper_audit_simple(c, "store", "error", tg_reason(rc), o.detail, LOG_WARNING);
-	return TG_OK;
 }
 
 /* A store entry for a new session: the user needs a local account. */
@@ -279,7 +114,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 		helper_chain_report(c, "auth", "password", &o, NULL);
 		return rc;
 	} else if (rc == TG_OK) {
-		struct tg_chain_req q = chain_req(c, password);
+		struct tg_chain_req q = helper_chain_req(c, password);
 		rc = tg_chain_run(&q, st, &sess, &o);
 		l.now = helper_now(c);
 		if (tg_lockout_end(&l, lockout_outcome(rc), &until))
@@ -329,7 +164,7 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	if (rc == TG_OK) {
 		rc = open_for_login(c, &st, &sess, &o);
 		if (rc == TG_OK) {
-			struct tg_chain_req q = chain_req(c, NULL);
+			struct tg_chain_req q = helper_chain_req(c, NULL);
 			rc = tg_session_start(&q, st, &sess, (size_t)idx, "device", &t, NULL, true, &o);
 		}
 	}

@@ -20,37 +20,6 @@
 #include "helper.h"
 #include "oauth.h"
 
-#define LOCK_EXTRA_MS 5000u
-
-tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
-{
-	char why[320] = "";
-	*st = NULL;
-	*sess = NULL;
-	/* Wait for another process's refresh: its round trip, and a margin. */
-	int64_t wait = tg_config_seconds(c->cfg, NULL, "http_timeout") +
-		       tg_config_seconds(c->cfg, NULL, "http_connect_timeout");
-	unsigned wait_ms = (unsigned)(wait > 0 && wait < 600 ? wait : 13) * 1000u + LOCK_EXTRA_MS;
-	tg_rc rc = tg_store_open(tg_config_value(c->cfg, NULL, "store_dir"), c->uid, wait_ms,
-				 st, why, sizeof(why));
-	if (rc != TG_OK) {
-		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);
-		return rc;
-	}
-	rc = tg_store_load(*st, sess, why, sizeof(why));
-	if (rc == TG_E_MALFORMED) {
-		/* moved aside: the user simply has no session */
-		helper_audit_simple(c, "store", "corrupt", "malformed", why, LOG_ERR);
-		return TG_OK;
-	}
-	if (rc != TG_OK) {
-		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);
-		tg_store_close(*st);
-		*st = NULL;
-	}
-	return rc;
-}
-
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			 const struct tg_chain_out *o, const char *session)
 {
@@ -86,11 +55,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 /* Walks the chain for the stored session (no prompts). */
 static tg_rc walk(struct hctx *c, struct tg_store *st, json_t **sess, struct tg_chain_out *o)
 {
-	struct tg_chain_req q = {
-		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
-		.now = helper_now(c), .clock_offset = c->clock_offset, .event = helper_on_keys_event,
-		.skip = helper_on_skipped_key, .note = helper_on_note, .ud = c,
-	};
+	struct tg_chain_req q = helper_chain_req(c, NULL);
 	return tg_chain_run(&q, st, sess, o);
 }
 
@@ -255,9 +220,7 @@ static size_t forget_session(json_t *sess, const char *id)
 
 static void revoke_at_provider(struct hctx *c, const json_t *sess)
 {
-	struct tg_chain_req q = { .cfg = c->cfg, .now = helper_now(c),
-				  .clock_offset = c->clock_offset, .event = helper_on_keys_event,
-				  .ud = c };
+	struct tg_chain_req q = helper_chain_req(c, NULL);
 	tg_rc rc = tg_session_revoke(&q, sess);
 	if (rc == TG_E_NO_CREDENTIALS)
 		return;

@@ -1,0 +1,108 @@
+/*
+ * helper_common.c - the plumbing every helper stage shares: the config
+ * load, the clock, the audit sinks the library reports through, the
+ * chain's request and the user's store entry. The stages (helper_auth.c,
+ * helper_token.c, helper_session.c, helper_device.c) call down into this
+ * file, never into each other in a circle.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "chain.h"
+#include "helper.h"
+#include "tg_internal.h"
+
+#define LOCK_EXTRA_MS 5000u
+
+static void on_warning(void *ud, const char *msg)
+{
+	helper_audit_simple(ud, "config", "warn", "-", msg, LOG_WARNING);
+}
+
+tg_rc helper_load_config(struct hctx *c)
+{
+	char err[512] = "";
+	tg_rc rc = tg_config_load(c->config_path, on_warning, c, &c->cfg, err,
+				  sizeof(err));
+	if (rc != TG_OK) {
+		helper_audit_simple(c, "config", "error", "internal", err, LOG_ALERT);
+		return TG_E_CONFIG;
+	}
+	c->json = strcmp(tg_config_audit_format(c->cfg), "json") == 0;
+	return TG_OK;
+}
+
+int64_t helper_now(const struct hctx *c)
+{
+	return (int64_t)time(NULL) + c->clock_offset;
+}
+
+void helper_on_skipped_key(void *ud, size_t index, const char *kid,
+			   const char *cause)
+{
+	char detail[320];
+	snprintf(detail, sizeof(detail), "key[%zu] kid=%.64s skipped: %s", index,
+		 kid ? kid : "-", cause);
+	helper_audit_simple(ud, "jwks_fetch", "skip", "malformed", detail,
+			    LOG_WARNING);
+}
+
+void helper_on_keys_event(void *ud, const char *event, const char *result,
+			  tg_rc reason, const char *detail)
+{
+	int prio = strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING;
+	helper_audit_simple(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason),
+			    detail, prio);
+}
+
+void helper_on_note(void *ud, const char *event, const char *result, tg_rc reason,
+		    const char *detail)
+{
+	int prio = strcmp(result, "ok") == 0 ? LOG_INFO
+		 : strcmp(result, "allow") == 0 || strcmp(result, "purge") == 0 ? LOG_NOTICE
+										    : tg_rc_priority(reason);
+	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
+}
+
+struct tg_chain_req helper_chain_req(struct hctx *c, const char *password)
+{
+	struct tg_chain_req q = {
+		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
+		.now = helper_now(c), .clock_offset = c->clock_offset, .password = password,
+		.event = helper_on_keys_event, .skip = helper_on_skipped_key, .note = helper_on_note,
+		.ud = c,
+	};
+	return q;
+}
+
+tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
+{
+	char why[320] = "";
+	*st = NULL;
+	*sess = NULL;
+	/* Wait for another process's refresh: its round trip, and a margin. */
+	int64_t wait = tg_config_seconds(c->cfg, NULL, "http_timeout") +
+		       tg_config_seconds(c->cfg, NULL, "http_connect_timeout");
+	unsigned wait_ms = (unsigned)(wait > 0 && wait < 600 ? wait : 13) * 1000u + LOCK_EXTRA_MS;
+	tg_rc rc = tg_store_open(tg_config_value(c->cfg, NULL, "store_dir"), c->uid, wait_ms,
+				 st, why, sizeof(why));
+	if (rc != TG_OK) {
+		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);
+		return rc;
+	}
+	rc = tg_store_load(*st, sess, why, sizeof(why));
+	if (rc == TG_E_MALFORMED) {
+		/* moved aside: the user simply has no session */
+		helper_audit_simple(c, "store", "corrupt", "malformed", why, LOG_ERR);
+		return TG_OK;
+	}
+	if (rc != TG_OK) {
+		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);
+		tg_store_close(*st);
+		*st = NULL;
+	}
+	return rc;
+}
