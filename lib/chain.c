@@ -195,9 +195,8 @@ static tg_rc record_not_here(const struct tg_chain_req *q, tg_store *st, json_t 
 static tg_rc introspect(struct run *r)
 {
 	struct tg_keys_req k = keys_req(r->q, (size_t)r->idx);
-	bool on = false;
-	tg_parse_bool(tg_config_issuer_value(r->q->cfg, (size_t)r->idx, "introspect"), &on);
-	if (!on)
+	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)r->idx);
+	if (h == NULL || !h->introspect)
 		return TG_OK;
 	const char *tok = tg_session_str(*r->sess, "refresh_token");
 	if (tok == NULL)
@@ -393,8 +392,8 @@ static tg_rc step_password(struct run *r)
 	if (idx < 0)
 		return say(r->o, TG_E_CONFIG, "no issuer with a client_id for the password method");
 	struct tg_keys_req k = keys_req(r->q, (size_t)idx);
-	tg_rc rc = tg_oauth_password(&k, r->q->user, r->q->password,
-				     tg_config_issuer_value(r->q->cfg, (size_t)idx, "scope"), &t, &e);
+	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)idx);
+	tg_rc rc = tg_oauth_password(&k, r->q->user, r->q->password, h ? h->scope : NULL, &t, &e);
 	if (rc == TG_OK) {
 		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "password", &t, NULL, true,
 				      r->o);

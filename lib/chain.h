@@ -18,7 +18,7 @@
 #define TG_CHAIN_H
 
 #include "store.h"
-#include "verify.h"
+#include "keysource.h"
 
 /* An audit-worthy step: event refresh / grace / store, a result, a reason
  * and a detail. */

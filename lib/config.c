@@ -549,7 +549,9 @@ static tg_rc parse_all(struct parser *ps, const char *buf, size_t len, tg_config
 	if (len > CONFIG_MAX_BYTES)
 		return fail(ps, "file larger than %u bytes", CONFIG_MAX_BYTES);
 	tg_config *c = calloc(1, sizeof(*c));
-	if (c == NULL || parse_lines(ps, c, buf, len) == TG_E_NOMEM) {
+	if (c != NULL)
+		c->lazy = calloc(1, sizeof(*c->lazy));
+	if (c == NULL || c->lazy == NULL || parse_lines(ps, c, buf, len) == TG_E_NOMEM) {
 		ps->line = 0;
 		fail(ps, "out of memory");
 	} else {
@@ -609,5 +611,8 @@ void tg_config_free(tg_config *c)
 		free(c->sec[i].name);
 	}
 	free(c->sec);
+	if (c->lazy != NULL)
+		free(c->lazy->issuers);
+	free(c->lazy);
 	free(c);
 }

@@ -24,9 +24,15 @@ struct tg_section {
 	size_t nkv;
 };
 
+/* What is built from a config on first use, through a const config. */
+struct tg_config_lazy {
+	void *issuers;		/* issuer.c's handles: one block of plain data */
+};
+
 struct tg_config {
 	struct tg_section *sec;
 	size_t nsec;
+	struct tg_config_lazy *lazy;	/* never NULL; freed with the config */
 };
 
 TG_HIDDEN const char *tg_section_get(const struct tg_section *s, const char *key);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
 #include "http.h"
 #include "oauth.h"
 
@@ -73,11 +72,11 @@ static void client_clear(struct client *cl)
 static tg_rc client_load(const struct tg_keys_req *q, struct client *cl,
 			 struct tg_oauth_err *e)
 {
-	const struct tg_section *s = tg_config_issuer(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
 	memset(cl, 0, sizeof(*cl));
-	cl->id = tg_section_get(s, "client_id");
-	const char *file = tg_section_get(s, "client_secret_file");
-	const char *how = tg_section_get(s, "client_auth");
+	cl->id = h ? h->client_id : NULL;
+	const char *file = h ? h->client_secret_file : NULL;
+	const char *how = h ? h->client_auth : NULL;
 	if (cl->id == NULL) {
 		snprintf(e->detail, sizeof(e->detail), "the issuer has no client_id");
 		return TG_E_CONFIG;
@@ -118,12 +117,8 @@ static tg_rc endpoint(const struct tg_keys_req *q, const char *name, char *url,
 	if (rc != TG_OK)
 		return rc;
 	const char *v = json_string_value(json_object_get(d, name));
-	const struct tg_section *s = tg_config_issuer(q->cfg, q->idx);
-	bool lb = false;
-	const char *l = tg_section_get(s, "allow_http_loopback");
-	if (l)
-		tg_parse_bool(l, &lb);
-	if (v == NULL || !tg_http_url_allowed(v, lb)) {
+	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	if (v == NULL || h == NULL || !tg_http_url_allowed(v, h->http.allow_http_loopback)) {
 		snprintf(e->detail, sizeof(e->detail), "the provider has no usable %s", name);
 		rc = TG_E_CONFIG;
 	} else {
@@ -388,5 +383,6 @@ void tg_device_clear(struct tg_device *d)
 
 const char *tg_oauth_client_id(const struct tg_keys_req *q)
 {
-	return tg_section_get(tg_config_issuer(q->cfg, q->idx), "client_id");
+	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	return h ? h->client_id : NULL;
 }

@@ -13,7 +13,7 @@
 #include "chain.h"
 #include "helper.h"
 #include "oauth.h"
-#include "verify.h"
+#include "keysource.h"
 #include "tg_internal.h"
 
 static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)

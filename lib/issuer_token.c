@@ -1,9 +1,11 @@
 /*
- * verify.c - a token against a configured issuer (policy + keys).
+ * issuer_token.c - a token against its issuer handle (issuer.h): the
+ * issuer's policy for the service and its keys, with one rate-limited
+ * refetch when the token names an unknown kid.
  */
 #include <string.h>
 
-#include "verify.h"
+#include "keysource.h"
 
 static tg_rc load_keys(const struct tg_check_req *c, bool force, tg_jwks **keys,
 		       bool *fetched, const char **detail)

@@ -1,0 +1,499 @@
+/*
+ * test_chain.c - the refresh fallback chain (lib/chain.c) against a fake
+ * clock and a fake provider put in the issuer handle's HTTP seam
+ * (tg_issuer_set_http): the stored token, the refresh grant and its
+ * rotation, invalid_grant's purge, the grace window, and a refusal that
+ * must not open a fresh grace window. Also the issuer handle's key cache
+ * decisions (keysource.c) against the same fake provider.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "chain.h"
+#include "ctl_sign.h"
+#include "http.h"
+#include "oauth.h"
+#include "tg_internal.h"
+
+#define ISS "https://idp.test"
+#define UID 5001u
+#define HOUR 3600
+
+static char dir[64], store_dir[128], cache_dir[128];
+static EVP_PKEY *key, *key2;
+static tg_config *cfg;
+static int64_t now;		/* the fake clock */
+
+/* The fake provider: what it answers, and what it saw. */
+enum mode { UP, DOWN, REFUSE };
+static struct {
+	enum mode mode;
+	const char *refresh_error;	/* a 400 with this OAuth error */
+	char *access;			/* the next access token it issues */
+	char *rotated;			/* and refresh token */
+	char *jwks;			/* its key set */
+	long jwks_max_age;
+	int gets, posts, jwks_gets;
+	char last_form[2048];
+} idp;
+
+static void reply(struct tg_http_resp *r, long status, const char *body, long max_age)
+{
+	r->cls = status / 100 == 2 ? TG_HTTP_OK : TG_HTTP_4XX;
+	r->status = status;
+	r->body = tg_strdup(body);
+	r->len = strlen(body);
+	r->json = true;
+	r->max_age = max_age;
+	r->retry_after = -1;
+}
+
+static tg_rc fake_http(const struct tg_http_opts *o, const char *url, const char *form,
+		       const char *user, const char *pass, struct tg_http_resp *r)
+{
+	(void)o;
+	(void)user;
+	(void)pass;
+	memset(r, 0, sizeof(*r));
+	if (form != NULL) {
+		idp.posts++;
+		snprintf(idp.last_form, sizeof(idp.last_form), "%s", form);
+	} else {
+		idp.gets++;
+	}
+	if (idp.mode == DOWN) {
+		r->cls = TG_HTTP_NETWORK;
+		snprintf(r->error, sizeof(r->error), "connection refused");
+		return tg_http_class_rc(r->cls);
+	}
+	char body[8192];
+	if (form == NULL && strstr(url, "/.well-known/openid-configuration") != NULL) {
+		reply(r, 200, "{\"issuer\":\"" ISS "\",\"token_endpoint\":\"" ISS "/token\","
+			      "\"jwks_uri\":\"" ISS "/jwks\"}", -1);
+	} else if (form == NULL && strcmp(url, ISS "/jwks") == 0) {
+		idp.jwks_gets++;
+		reply(r, 200, idp.jwks, idp.jwks_max_age);
+	} else if (form != NULL && idp.refresh_error != NULL) {
+		snprintf(body, sizeof(body), "{\"error\":\"%s\"}", idp.refresh_error);
+		reply(r, 400, body, -1);
+	} else if (form != NULL) {
+		snprintf(body, sizeof(body),
+			 "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":3600%s%s%s}",
+			 idp.access, idp.rotated ? ",\"refresh_token\":\"" : "",
+			 idp.rotated ? idp.rotated : "", idp.rotated ? "\"" : "");
+		reply(r, 200, body, -1);
+	} else {
+		reply(r, 404, "{}", -1);
+	}
+	return tg_http_class_rc(r->cls);
+}
+
+/* An access token for alice, signed by k, valid [now, exp). */
+static char *token(EVP_PKEY *k, const char *kid, int64_t exp, bool admin)
+{
+	char pl[1024];
+	snprintf(pl, sizeof(pl),
+		 "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-1\","
+		 "\"preferred_username\":\"alice\",\"groups\":[%s],\"exp\":%lld,\"iat\":%lld}",
+		 admin ? "\"admins\"" : "\"staff\"", (long long)exp, (long long)now);
+	char hdr[128];
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", kid);
+	char *t = ctl_jws_sign(k, NULL, 0, "EdDSA", hdr, pl);
+	assert_non_null(t);
+	return t;
+}
+
+static char *jwks_of(EVP_PKEY *a, const char *kid_a, EVP_PKEY *b, const char *kid_b)
+{
+	json_t *arr = json_array();
+	json_array_append_new(arr, ctl_public_jwk(a, kid_a, NULL));
+	if (b != NULL)
+		json_array_append_new(arr, ctl_public_jwk(b, kid_b, NULL));
+	json_t *set = json_pack("{s:o}", "keys", arr);
+	char *text = json_dumps(set, 0);
+	json_decref(set);
+	return text;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Issuer 0 (corp): static keys; issuer 1 (disco): discovered keys. */
+static void load_config(void)
+{
+	char path[256], keys[256], text[2048];
+	snprintf(keys, sizeof(keys), "%s/corp.jwks", dir);
+	char *jwks = jwks_of(key, "k1", NULL, NULL);
+	write_text(keys, jwks);
+	free(jwks);
+	snprintf(text, sizeof(text),
+		 "[global]\nstore_dir = %s\ncache_dir = %s\nmethods = password\n"
+		 "offline_grace = 1h\nrefresh_ahead = 5m\n"
+		 "[issuer corp]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
+		 "client_id = host\n"
+		 "[issuer disco]\nissuer = " ISS "\naudience = linux-hosts\n"
+		 "jwks_min_ttl = 1m\njwks_max_ttl = 1h\njwks_max_stale = 1h\njwks_min_refetch = 30s\n"
+		 "[service sudo]\nallowed_groups = admins\n",
+		 store_dir, cache_dir, keys);
+	snprintf(path, sizeof(path), "%s/tokengate.conf", dir);
+	write_text(path, text);
+	char err[512] = "";
+	tg_rc rc = tg_config_load(path, NULL, NULL, &cfg, err, sizeof(err));
+	if (rc != TG_OK)
+		fail_msg("config: %s", err);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	tg_crypto_init();
+	snprintf(dir, sizeof(dir), "/tmp/tg-chain-test.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(store_dir, sizeof(store_dir), "%s/store", dir);
+	snprintf(cache_dir, sizeof(cache_dir), "%s/cache", dir);
+	if (mkdir(store_dir, 0700) != 0 || mkdir(cache_dir, 0700) != 0)
+		return -1;
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	key2 = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (key == NULL || key2 == NULL)
+		return -1;
+	load_config();
+	tg_issuer_set_http(fake_http);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	tg_issuer_set_http(NULL);
+	tg_config_free(cfg);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(key2);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void reset_idp(void)
+{
+	free(idp.access);
+	free(idp.rotated);
+	free(idp.jwks);
+	memset(&idp, 0, sizeof(idp));
+	idp.jwks_max_age = -1;
+}
+
+static int each(void **state)
+{
+	(void)state;
+	reset_idp();
+	now = 1900000000;
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/* '%s'/*", store_dir, cache_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int after(void **state)
+{
+	(void)state;
+	reset_idp();
+	return 0;
+}
+
+static int notes;
+static char last_note[256];
+static void on_note(void *ud, const char *event, const char *result, tg_rc reason,
+		    const char *detail)
+{
+	(void)ud;
+	notes++;
+	snprintf(last_note, sizeof(last_note), "%s %s %s %s", event, result, tg_reason(reason),
+		 detail);
+}
+
+static struct tg_chain_req req(void)
+{
+	struct tg_chain_req q = { .cfg = cfg, .service = "sudo", .user = "alice", .uid = UID,
+				  .now = now, .clock_offset = now - (int64_t)time(NULL),
+				  .note = on_note };
+	return q;
+}
+
+/* A session started online at the fake now with this access token. */
+static void start_session(const char *access, const char *refresh)
+{
+	struct tg_chain_req q = req();
+	struct tg_chain_out o = { .step = "-" };
+	struct tg_tokens t = { .access_token = tg_strdup(access),
+			       .refresh_token = refresh ? tg_strdup(refresh) : NULL,
+			       .expires_in = -1 };
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	char why[256];
+	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_session_start(&q, st, &sess, 0, "password", &t, NULL, true, &o), TG_OK);
+	tg_tokens_clear(&t);
+	tg_session_free(sess);
+	tg_store_close(st);
+}
+
+/* Runs the chain at the fake now; *sess afterwards, reloaded from disk. */
+static tg_rc run(struct tg_chain_out *o, json_t **after_run)
+{
+	struct tg_chain_req q = req();
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	char why[256];
+	memset(o, 0, sizeof(*o));
+	o->step = "-";
+	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
+	tg_rc rc = tg_chain_run(&q, st, &sess, o);
+	tg_session_free(sess);
+	sess = NULL;
+	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
+	*after_run = sess;
+	tg_store_close(st);
+	return rc;
+}
+
+static void test_stored_token_valid_no_request(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + HOUR, true);
+	start_session(at, "rt-1");
+	now += 10 * 60; /* 50 minutes left: more than refresh_ahead */
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "stored");
+	assert_int_equal(idp.gets + idp.posts, 0);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-1");
+	tg_session_free(s);
+	free(at);
+}
+
+static void test_refresh_due_one_grant_rotated(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + HOUR, true);
+	start_session(at, "rt-1");
+	now += HOUR - 60; /* inside refresh_ahead */
+	idp.access = token(key, "k1", now + HOUR, true);
+	idp.rotated = tg_strdup("rt-2");
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "refresh");
+	assert_int_equal(idp.posts, 1);
+	assert_non_null(strstr(idp.last_form, "grant_type=refresh_token"));
+	assert_non_null(strstr(idp.last_form, "refresh_token=rt-1"));
+	assert_non_null(s);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-2");
+	assert_string_equal(tg_session_str(s, "access_token"), idp.access);
+	assert_int_equal(tg_session_int(s, "last_online"), now);
+	tg_session_free(s);
+	free(at);
+}
+
+static void test_invalid_grant_purges(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + HOUR, true);
+	start_session(at, "rt-1");
+	now += 2 * HOUR; /* expired */
+	idp.refresh_error = "invalid_grant";
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_E_REVOKED);
+	assert_int_equal(idp.posts, 1);
+	assert_null(s); /* purged */
+	tg_store *st = NULL;
+	char why[256], reason[32];
+	int64_t at_time = 0;
+	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_revoked(st, &at_time, reason, sizeof(reason)), TG_OK);
+	assert_int_equal(at_time, now);
+	tg_store_close(st);
+	free(at);
+}
+
+static void test_unreachable_inside_grace(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	start_session(at, "rt-1");
+	now += 45 * 60; /* expired; online 45 minutes ago, grace 1h */
+	idp.mode = DOWN;
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "grace");
+	assert_int_equal(o.ends_in, 15 * 60);
+	assert_true(o.unreachable);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-1"); /* kept */
+	tg_session_free(s);
+	free(at);
+}
+
+static void test_unreachable_outside_grace(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	start_session(at, "rt-1");
+	now += HOUR + 1;
+	idp.mode = DOWN;
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_E_GRACE_EXPIRED);
+	assert_non_null(s); /* not purged: the provider may come back */
+	tg_session_free(s);
+	free(at);
+}
+
+static void test_not_authorized_refresh_opens_no_grace(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	start_session(at, "rt-1");
+	int64_t online = now;
+	now += 40 * 60;
+	/* the provider answers, but the new token is not authorized here */
+	idp.access = token(key, "k1", now + HOUR, false);
+	idp.rotated = tg_strdup("rt-2");
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_E_NOT_AUTHORIZED);
+	assert_non_null(s);
+	assert_int_equal(tg_session_int(s, "last_online"), online); /* no fresh window */
+	tg_session_free(s);
+	/* 25 minutes later the provider is down: 65 minutes since online */
+	now += 25 * 60;
+	idp.mode = DOWN;
+	assert_true(run(&o, &s) != TG_OK);
+	assert_string_not_equal(o.step, "grace");
+	tg_session_free(s);
+	free(at);
+}
+
+/* The issuer handle's key cache (issuer "disco": discovered keys). */
+static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
+{
+	struct tg_keys_req q = { .cfg = cfg, .idx = 1, .kid = kid, .force = force, .now = now };
+	tg_jwks *k = NULL;
+	tg_rc rc = tg_issuer_keys(&q, &k, fetched);
+	*count = k != NULL ? tg_jwks_count(k) : 0;
+	tg_jwks_free(k);
+	return rc;
+}
+
+static void test_cache_fresh_used_without_fetch(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	bool fetched = false;
+	idp.jwks = jwks_of(key, "k1", NULL, NULL);
+	idp.jwks_max_age = 300;
+	assert_rc(keys_at("k1", false, &n, &fetched), TG_OK);
+	assert_true(fetched);
+	assert_int_equal(idp.jwks_gets, 1);
+	now += 299;
+	assert_rc(keys_at("k1", false, &n, &fetched), TG_OK);
+	assert_false(fetched);
+	assert_int_equal(n, 1);
+	assert_int_equal(idp.jwks_gets, 1);
+}
+
+static void test_cache_stale_refetched(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	bool fetched = false;
+	idp.jwks = jwks_of(key, "k1", NULL, NULL);
+	idp.jwks_max_age = 300;
+	assert_rc(keys_at(NULL, false, &n, &fetched), TG_OK);
+	now += 300; /* the TTL has passed */
+	free(idp.jwks);
+	idp.jwks = jwks_of(key, "k1", key2, "k2");
+	assert_rc(keys_at(NULL, false, &n, &fetched), TG_OK);
+	assert_true(fetched);
+	assert_int_equal(n, 2);
+	assert_int_equal(idp.jwks_gets, 2);
+}
+
+static void test_unknown_kid_one_refetch_per_interval(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	bool fetched = false;
+	idp.jwks = jwks_of(key, "k1", NULL, NULL);
+	idp.jwks_max_age = 3600;
+	assert_rc(keys_at("k1", false, &n, &fetched), TG_OK);
+	now += 60;
+	/* an unknown kid: one refetch (the rotation is picked up) */
+	free(idp.jwks);
+	idp.jwks = jwks_of(key, "k1", key2, "k2");
+	assert_rc(keys_at("k2", false, &n, &fetched), TG_OK);
+	assert_true(fetched);
+	assert_int_equal(n, 2);
+	assert_int_equal(idp.jwks_gets, 2);
+	/* a flood of bogus kids inside jwks_min_refetch: no more requests */
+	for (int i = 0; i < 5; i++) {
+		now += 5;
+		assert_rc(keys_at("bogus", true, &n, &fetched), TG_OK);
+		assert_false(fetched);
+	}
+	assert_int_equal(idp.jwks_gets, 2);
+	now += 30; /* the interval has passed: one more */
+	assert_rc(keys_at("bogus", true, &n, &fetched), TG_OK);
+	assert_true(fetched);
+	assert_int_equal(idp.jwks_gets, 3);
+}
+
+static void test_fetch_failure_serves_cached_keys(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	bool fetched = false;
+	idp.jwks = jwks_of(key, "k1", NULL, NULL);
+	idp.jwks_max_age = 300;
+	assert_rc(keys_at(NULL, false, &n, &fetched), TG_OK);
+	idp.mode = DOWN;
+	now += 600; /* stale, inside jwks_max_stale */
+	assert_rc(keys_at(NULL, false, &n, &fetched), TG_OK);
+	assert_false(fetched);
+	assert_int_equal(n, 1);
+	assert_true(idp.gets > 1); /* it did ask */
+	now += 2 * HOUR; /* past max_stale: nothing usable */
+	assert_true(keys_at(NULL, false, &n, &fetched) != TG_OK);
+	assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stored_token_valid_no_request, each, after),
+		cmocka_unit_test_setup_teardown(test_refresh_due_one_grant_rotated, each, after),
+		cmocka_unit_test_setup_teardown(test_invalid_grant_purges, each, after),
+		cmocka_unit_test_setup_teardown(test_unreachable_inside_grace, each, after),
+		cmocka_unit_test_setup_teardown(test_unreachable_outside_grace, each, after),
+		cmocka_unit_test_setup_teardown(test_not_authorized_refresh_opens_no_grace, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
+		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
+		cmocka_unit_test_setup_teardown(test_unknown_kid_one_refetch_per_interval, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_fetch_failure_serves_cached_keys, each, after),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
