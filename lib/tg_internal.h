@@ -133,10 +133,12 @@ TG_HIDDEN tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss,
  * the token validated, or validated as a person refused here
  * (not_authorized: the newest truth about that person's groups). */
 TG_HIDDEN const json_t *tg_token_claims(const tg_token *t);
-/* Is it structurally a JWT: three strict base64url segments, a JSON
- * header and payload (nothing verified)? Only such input may be
- * fingerprinted in an audit record. */
-TG_HIDDEN bool tg_token_looks_like_jwt(const char *token, size_t len, size_t max_len);
+/* One structural look at a token before it is validated, decoding each
+ * segment once: *iss (the caller frees; NULL when the payload does not
+ * decode or names none), and the result: is it structurally a JWT (three
+ * strict base64url segments, a JSON header and payload; nothing
+ * verified)? Only such input may be fingerprinted in an audit record. */
+TG_HIDDEN bool tg_token_peek(const char *token, size_t len, size_t max_len, char **iss);
 /* "access" or "id": the rules the token was validated under. */
 TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
 

@@ -234,29 +234,26 @@ const char *tg_token_sub(const tg_token *t) { return t ? t->sub : NULL; }
 const char *tg_token_username(const tg_token *t) { return t ? t->username : NULL; }
 int64_t tg_token_exp(const tg_token *t) { return t ? t->exp : 0; }
 
-char *tg_token_peek_iss(const char *token, size_t len, size_t max_len)
-{
-	struct parts pt;
-	json_t *payload = NULL;
-	if (token == NULL || len == 0 || len > max_len ||
-	    split(token, len, &pt) != TG_OK ||
-	    decode_json(pt.seg[1], pt.len[1], max_len, &payload) != TG_OK)
-		return NULL;
-	char *iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
-	json_decref(payload);
-	return iss;
-}
-
-bool tg_token_looks_like_jwt(const char *token, size_t len, size_t max_len)
+bool tg_token_peek(const char *token, size_t len, size_t max_len, char **iss)
 {
 	struct parts pt;
 	json_t *hdr = NULL, *payload = NULL;
-	bool ok = token != NULL && len > 0 && len <= max_len && split(token, len, &pt) == TG_OK &&
-		  decode_json(pt.seg[0], pt.len[0], HEADER_MAX_BYTES, &hdr) == TG_OK &&
-		  decode_json(pt.seg[1], pt.len[1], max_len, &payload) == TG_OK;
-	json_decref(hdr);
+	*iss = NULL;
+	if (token == NULL || len == 0 || len > max_len || split(token, len, &pt) != TG_OK ||
+	    decode_json(pt.seg[1], pt.len[1], max_len, &payload) != TG_OK)
+		return false;
+	*iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
 	json_decref(payload);
-	return ok;
+	bool jwt = decode_json(pt.seg[0], pt.len[0], HEADER_MAX_BYTES, &hdr) == TG_OK;
+	json_decref(hdr);
+	return jwt;
+}
+
+char *tg_token_peek_iss(const char *token, size_t len, size_t max_len)
+{
+	char *iss = NULL;
+	tg_token_peek(token, len, max_len, &iss);
+	return iss;
 }
 
 void tg_token_fingerprint(const char *token, size_t len, char *buf,

@@ -30,17 +30,18 @@ static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
 	tg_audit_free(a);
 }
 
+/* Validates tok against the issuer it names; *idx receives that issuer
+ * (-1: none configured). */
 static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
-		      tg_token **t)
+		      tg_token **t, long *idx_out)
 {
 	size_t len = strlen(tok);
-	size_t max = helper_max_token_len(c);
-	char *iss = tg_token_peek_iss(tok, len, max);
-	long idx = tg_config_issuer_for_iss(c->cfg, iss);
+	char *iss = NULL;
 	/* A fingerprint only of what is structurally a JWT (three strict
 	 * base64url segments, JSON header and payload): a password typed at
 	 * the token prompt leaves no trace, not even hashed. */
-	bool jwt = tg_token_looks_like_jwt(tok, len, max);
+	bool jwt = tg_token_peek(tok, len, helper_max_token_len(c), &iss);
+	long idx = *idx_out = tg_config_issuer_for_iss(c->cfg, iss);
 	if (jwt)
 		tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
 	free(iss);
@@ -62,7 +63,7 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
  * be written is audited and the login stands (the account stage falls
  * back on the token). */
 static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *valid,
-			   struct hresult *r)
+			   long idx, struct hresult *r)
 {
 	static char detail[sizeof(((struct tg_chain_out *)0)->detail)];
 	struct tg_store *st = NULL;
@@ -74,9 +75,6 @@ static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *vali
 		r->detail = "the session store is unavailable";
 		return TG_E_INTERNAL;
 	}
-	char *iss = tg_token_peek_iss(tok, strlen(tok), helper_max_token_len(c));
-	long idx = tg_config_issuer_for_iss(c->cfg, iss);
-	free(iss);
 	struct tg_chain_req q = helper_chain_req(c, NULL);
 	struct tg_tokens t = { .access_token = strdup(tok), .expires_in = -1 };
 	tg_rc rc = idx < 0 ? TG_E_BAD_ISSUER : t.access_token == NULL ? TG_E_NOMEM
@@ -101,10 +99,11 @@ tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg
 {
 	struct hresult r = { .rc = early, .method = "token" };
 	tg_token *t = NULL;
+	long idx = -1;
 	if (r.rc == TG_OK)
-		r.rc = validate(c, tok, &r, &t);
+		r.rc = validate(c, tok, &r, &t, &idx);
 	if (r.rc == TG_OK && strcmp(event, "auth") == 0)
-		r.rc = token_session(c, tok, t, &r);
+		r.rc = token_session(c, tok, t, idx, &r);
 	r.token = t;
 	helper_audit_decision(c, event, &r);
 	if (r.rc == TG_OK && valid != NULL)

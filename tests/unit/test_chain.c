@@ -386,6 +386,54 @@ static void test_not_authorized_refresh_opens_no_grace(void **state)
 	free(at);
 }
 
+/* A token login (offline: cached keys) through tg_session_start. */
+static void token_login(const char *access)
+{
+	struct tg_chain_req q = req();
+	struct tg_chain_out o = { .step = "-" };
+	struct tg_tokens t = { .access_token = tg_strdup(access), .expires_in = -1 };
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	char why[256];
+	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
+	assert_rc(tg_session_start(&q, st, &sess, 0, "token", &t, NULL, false, &o), TG_OK);
+	tg_tokens_clear(&t);
+	tg_session_free(sess);
+	tg_store_close(st);
+}
+
+static ino_t store_inode(void)
+{
+	char p[256];
+	struct stat sb;
+	snprintf(p, sizeof(p), "%s/%u", store_dir, UID);
+	assert_int_equal(stat(p, &sb), 0);
+	return sb.st_ino;
+}
+
+static void test_token_login_that_changes_nothing_writes_nothing(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + HOUR, true);
+	token_login(at);
+	ino_t first = store_inode();
+	now += 60;
+	token_login(at); /* the same token again: only "updated" would change */
+	assert_int_equal(store_inode(), first);
+	char *other = token(key, "k1", now + HOUR, true);
+	token_login(other); /* a new token: written (atomically, a new file) */
+	assert_true(store_inode() != first);
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(tg_session_str(s, "access_token"), other);
+	tg_session_free(s);
+	assert_int_equal(idp.gets + idp.posts, 0);
+	free(at);
+	free(other);
+}
+
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
@@ -489,6 +537,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreachable_outside_grace, each, after),
 		cmocka_unit_test_setup_teardown(test_not_authorized_refresh_opens_no_grace, each,
 						after),
+		cmocka_unit_test_setup_teardown(test_token_login_that_changes_nothing_writes_nothing,
+						each, after),
 		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
 		cmocka_unit_test_setup_teardown(test_unknown_kid_one_refetch_per_interval, each,
