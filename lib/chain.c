@@ -11,6 +11,7 @@
 
 #include "chain.h"
 #include "oauth.h"
+#include "settings.h"
 
 struct run {
 	const struct tg_chain_req *q;
@@ -235,7 +236,7 @@ static tg_rc step_stored(struct run *r)
 		r->stored_exp = exp;
 		r->o->access_exp = exp;
 		int64_t ahead = r->q->refresh_ahead > 0 ? r->q->refresh_ahead
-				: tg_config_seconds(r->q->cfg, r->q->service, "refresh_ahead");
+				: tg_service_settings(r->q->cfg, r->q->service)->refresh_ahead;
 		if (exp - r->q->now > ahead) {
 			if (introspect(r) != TG_OK)
 				return TG_E_REVOKED;
@@ -484,7 +485,7 @@ static tg_rc step_grace(struct run *r)
 	if (authorize_stored(r) != TG_OK)
 		return r->o->rc;
 	int64_t last = tg_session_int(s, "last_online");
-	int64_t grace = tg_config_seconds(r->q->cfg, r->q->service, "offline_grace");
+	int64_t grace = tg_service_settings(r->q->cfg, r->q->service)->offline_grace;
 	if (last <= 0)
 		return say(r->o, TG_E_GRACE_EXPIRED, "provider unreachable; the session was never checked online");
 	if (r->q->now < last)

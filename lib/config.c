@@ -539,6 +539,58 @@ static void check_semantics(struct parser *ps, tg_config *c)
 		fail(ps, "no [issuer NAME] section");
 }
 
+/* The typed value of a duration, flag or number key, converted the way
+ * the by-name reads did: the value, else the default (durations), else
+ * false or 0. */
+static int64_t seconds_of(const char *v, const char *key)
+{
+	int64_t s = 0;
+	if (!tg_parse_duration(v, &s))
+		tg_parse_duration(tg_config_default(key), &s);
+	return s;
+}
+
+static bool flag_of(const char *v)
+{
+	bool b = false;
+	if (v != NULL)
+		tg_parse_bool(v, &b);
+	return b;
+}
+
+static void type_service(const tg_config *c, const char *name, struct tg_service_settings *o)
+{
+	o->methods = tg_config_service_get(c, name, "methods");
+	o->offline_grace = seconds_of(tg_config_service_get(c, name, "offline_grace"), "offline_grace");
+	o->refresh_ahead = seconds_of(tg_config_service_get(c, name, "refresh_ahead"), "refresh_ahead");
+	o->leeway = seconds_of(tg_config_service_get(c, name, "leeway"), "leeway");
+	o->device_timeout = seconds_of(tg_config_service_get(c, name, "device_timeout"),
+				       "device_timeout");
+	o->qr = flag_of(tg_config_service_get(c, name, "qr"));
+	o->revoke_on_logout = flag_of(tg_config_service_get(c, name, "revoke_on_logout"));
+	o->export_token = flag_of(tg_config_service_get(c, name, "export_token"));
+}
+
+/* Every setting as its typed value, once, for a valid configuration. */
+static void type_values(tg_config *c)
+{
+	struct tg_settings *s = &c->set;
+	const char *n = tg_config_global(c, "lockout_attempts");
+	s->store_dir = tg_config_global(c, "store_dir");
+	s->cache_dir = tg_config_global(c, "cache_dir");
+	s->export_dir = tg_config_global(c, "export_dir");
+	s->http_connect_timeout = seconds_of(tg_config_global(c, "http_connect_timeout"),
+					     "http_connect_timeout");
+	s->http_timeout = seconds_of(tg_config_global(c, "http_timeout"), "http_timeout");
+	s->lockout_window = seconds_of(tg_config_global(c, "lockout_window"), "lockout_window");
+	s->lockout_time = seconds_of(tg_config_global(c, "lockout_time"), "lockout_time");
+	s->lockout_attempts = n ? strtol(n, NULL, 10) : 0;
+	type_service(c, NULL, &s->global);
+	for (size_t i = 0; i < c->nsec; i++)
+		if (c->sec[i].kind == S_SERVICE)
+			type_service(c, c->sec[i].name, &c->sec[i].svc);
+}
+
 /* The parser behind both: every problem goes to ps (the first into its
  * err, each to its problem callback); a configuration only without any. */
 static tg_rc parse_all(struct parser *ps, const char *buf, size_t len, tg_config **out)
@@ -557,6 +609,8 @@ static tg_rc parse_all(struct parser *ps, const char *buf, size_t len, tg_config
 	} else {
 		check_semantics(ps, c);
 	}
+	if (ps->nproblems == 0)
+		type_values(c);
 	if (ps->nproblems > 0) {
 		tg_config_free(c);
 		return TG_E_CONFIG;

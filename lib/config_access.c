@@ -53,7 +53,7 @@ long tg_config_issuer_for_iss(const tg_config *c, const char *iss)
 
 const char *tg_config_methods(const tg_config *c, const char *service)
 {
-	return tg_config_service_get(c, service, "methods");
+	return tg_service_settings(c, service)->methods;
 }
 
 const char *tg_config_audit_format(const tg_config *c)
@@ -119,33 +119,13 @@ tg_rc tg_policy_from_config(const tg_config *c, size_t idx, const char *service,
 	return TG_OK;
 }
 
-const char *tg_config_value(const tg_config *c, const char *service, const char *key)
+const struct tg_settings *tg_settings(const tg_config *c)
 {
-	return tg_config_service_get(c, service, key);
+	return &c->set;
 }
 
-int64_t tg_config_seconds(const tg_config *c, const char *service, const char *key)
+const struct tg_service_settings *tg_service_settings(const tg_config *c, const char *service)
 {
-	int64_t v = 0;
-	if (!tg_parse_duration(tg_config_service_get(c, service, key), &v))
-		tg_parse_duration(tg_config_default(key), &v);
-	return v;
-}
-
-bool tg_config_flag(const tg_config *c, const char *service, const char *key)
-{
-	bool b = false;
-	tg_parse_bool(tg_config_service_get(c, service, key), &b);
-	return b;
-}
-
-long tg_config_number(const tg_config *c, const char *service, const char *key)
-{
-	const char *v = tg_config_service_get(c, service, key);
-	return v ? strtol(v, NULL, 10) : 0;
-}
-
-const char *tg_config_issuer_value(const tg_config *c, size_t idx, const char *key)
-{
-	return iget(tg_config_issuer(c, idx), key);
+	const struct tg_section *s = tg_config_service(c, service);
+	return s != NULL ? &s->svc : &c->set.global;
 }

@@ -5,6 +5,7 @@
 #ifndef TG_CONFIG_INTERNAL_H
 #define TG_CONFIG_INTERNAL_H
 
+#include "settings.h"
 #include "tg_internal.h"
 
 #define TG_CONFIG_MAX_BYTES (64u * 1024u) /* a larger file is refused */
@@ -18,6 +19,7 @@ struct tg_kv {
 struct tg_section {
 	int kind;		/* S_GLOBAL, S_ISSUER, S_SERVICE */
 	char *name;		/* NULL for [global] */
+	struct tg_service_settings svc;	/* S_SERVICE: its typed keys */
 	bool implicit;		/* the lines before any section header */
 	unsigned line;		/* of the header; 0 for the implicit one */
 	struct tg_kv *kv;
@@ -33,6 +35,7 @@ struct tg_config {
 	struct tg_section *sec;
 	size_t nsec;
 	struct tg_config_lazy *lazy;	/* never NULL; freed with the config */
+	struct tg_settings set;		/* typed, converted at load */
 };
 
 TG_HIDDEN const char *tg_section_get(const struct tg_section *s, const char *key);

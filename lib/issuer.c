@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "config_internal.h"
 #include "issuer.h"
+#include "settings.h"
 
 #define DISCOVERY_MAX (256u * 1024u)
 
@@ -40,7 +41,6 @@ static const char *value(const struct tg_section *s, const char *key)
 static void build(struct tg_issuer *h, const tg_config *cfg, const struct tg_section *s,
 		  const char *dir)
 {
-	int64_t t = 0;
 	bool b = false;
 	h->s = s;
 	h->iss = tg_section_get(s, "issuer");
@@ -63,10 +63,8 @@ static void build(struct tg_issuer *h, const tg_config *cfg, const struct tg_sec
 	h->max_ttl = dur(s, "jwks_max_ttl");
 	h->max_stale = dur(s, "jwks_max_stale");
 	h->min_refetch = dur(s, "jwks_min_refetch");
-	tg_parse_duration(tg_config_global(cfg, "http_connect_timeout"), &t);
-	h->http.connect_timeout_ms = (long)t * 1000;
-	tg_parse_duration(tg_config_global(cfg, "http_timeout"), &t);
-	h->http.timeout_ms = (long)t * 1000;
+	h->http.connect_timeout_ms = (long)tg_settings(cfg)->http_connect_timeout * 1000;
+	h->http.timeout_ms = (long)tg_settings(cfg)->http_timeout * 1000;
 	h->http.ca_file = tg_section_get(s, "ca_file");
 	h->http.proxy = tg_section_get(s, "proxy");
 	const char *lb = tg_section_get(s, "allow_http_loopback");
@@ -83,7 +81,7 @@ static void build(struct tg_issuer *h, const tg_config *cfg, const struct tg_sec
 const struct tg_issuer *tg_issuer_of(const tg_config *cfg, size_t idx)
 {
 	const struct tg_section *s = tg_config_issuer(cfg, idx);
-	const char *dir = tg_config_global(cfg, "cache_dir");
+	const char *dir = tg_settings(cfg)->cache_dir;
 	size_t n = tg_config_issuer_count(cfg);
 	if (s == NULL || dir == NULL || idx >= n)
 		return NULL;

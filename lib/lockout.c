@@ -15,6 +15,7 @@
 
 #include "cache.h"
 #include "lockout.h"
+#include "settings.h"
 
 struct counter {
 	int64_t count, since, until;
@@ -36,7 +37,7 @@ static void counter_name(const struct tg_lockout *l, char *out, size_t len)
 
 static void dir_of(const tg_config *cfg, char *out, size_t len)
 {
-	snprintf(out, len, "%s/lockout", tg_config_value(cfg, NULL, "cache_dir"));
+	snprintf(out, len, "%s/lockout", tg_settings(cfg)->cache_dir);
 }
 
 /* TG_OK (a missing file is a zero count), TG_E_INTERNAL when the file is
@@ -82,7 +83,7 @@ static int open_counter(const struct tg_lockout *l, char *dir, size_t dlen, char
 			size_t nlen, struct counter *c)
 {
 	char parent[4200];
-	snprintf(parent, sizeof(parent), "%s", tg_config_value(l->cfg, NULL, "cache_dir"));
+	snprintf(parent, sizeof(parent), "%s", tg_settings(l->cfg)->cache_dir);
 	int pfd = tg_dir_open(parent); /* creates the cache directory first */
 	if (pfd < 0)
 		return -1;
@@ -101,7 +102,7 @@ static int open_counter(const struct tg_lockout *l, char *dir, size_t dlen, char
 
 static bool window_over(const struct tg_lockout *l, const struct counter *c)
 {
-	int64_t window = tg_config_seconds(l->cfg, NULL, "lockout_window");
+	int64_t window = tg_settings(l->cfg)->lockout_window;
 	return c->since == 0 || l->now - c->since >= window || l->now < c->since;
 }
 
@@ -115,7 +116,7 @@ tg_rc tg_lockout_begin(const struct tg_lockout *l, int64_t *until)
 	int fd = open_counter(l, dir, sizeof(dir), name, sizeof(name), &c);
 	if (fd < 0)
 		return TG_E_INTERNAL;
-	long limit = tg_config_number(l->cfg, NULL, "lockout_attempts");
+	long limit = tg_settings(l->cfg)->lockout_attempts;
 	tg_rc rc = TG_OK;
 	if (c.until > l->now) {
 		*until = c.until;
@@ -127,7 +128,7 @@ tg_rc tg_lockout_begin(const struct tg_lockout *l, int64_t *until)
 		}
 		if (limit > 0 && c.count >= limit) {
 			/* the limit is reached by attempts still in flight */
-			*until = c.until = l->now + tg_config_seconds(l->cfg, NULL, "lockout_time");
+			*until = c.until = l->now + tg_settings(l->cfg)->lockout_time;
 			rc = TG_E_LOCKED_OUT;
 		} else {
 			c.count++;
@@ -148,7 +149,7 @@ bool tg_lockout_end(const struct tg_lockout *l, enum tg_lockout_outcome how, int
 	int fd = open_counter(l, dir, sizeof(dir), name, sizeof(name), &c);
 	if (fd < 0)
 		return false;
-	long limit = tg_config_number(l->cfg, NULL, "lockout_attempts");
+	long limit = tg_settings(l->cfg)->lockout_attempts;
 	if (how == TG_LOCKOUT_SUCCESS) {
 		int dfd = tg_dir_open(dir);
 		if (dfd >= 0) {
@@ -159,7 +160,7 @@ bool tg_lockout_end(const struct tg_lockout *l, enum tg_lockout_outcome how, int
 		if (how == TG_LOCKOUT_UNDO && c.count > 0)
 			c.count--;
 		if (how == TG_LOCKOUT_REFUSED && limit > 0 && c.count >= limit && c.until <= l->now) {
-			*until = c.until = l->now + tg_config_seconds(l->cfg, NULL, "lockout_time");
+			*until = c.until = l->now + tg_settings(l->cfg)->lockout_time;
 			c.count = 0;
 			c.since = 0;
 			locked = true;
@@ -192,7 +193,7 @@ size_t tg_lockout_cleanup(const tg_config *cfg, int64_t now, bool dry_run)
 	if (d == NULL)
 		return 0;
 	int dfd = dirfd(d);
-	int64_t window = tg_config_seconds(cfg, NULL, "lockout_window");
+	int64_t window = tg_settings(cfg)->lockout_window;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		bool lock = false;

@@ -169,17 +169,6 @@ TG_HIDDEN const char *tg_metrics_slot_name(size_t i);
 /* Reads up to n counters; returns how many the file holds. */
 TG_HIDDEN size_t tg_metrics_read(const char *cache_dir, uint64_t *vals, size_t n);
 
-/* A [service NAME] value, else [global], else the default. */
-TG_HIDDEN const char *tg_config_value(const tg_config *c, const char *service,
-				      const char *key);
-/* An [issuer] value, else the default. */
-TG_HIDDEN const char *tg_config_issuer_value(const tg_config *c, size_t idx, const char *key);
-/* The same, as a duration in seconds / a boolean / an integer. */
-TG_HIDDEN int64_t tg_config_seconds(const tg_config *c, const char *service,
-				    const char *key);
-TG_HIDDEN bool tg_config_flag(const tg_config *c, const char *service, const char *key);
-TG_HIDDEN long tg_config_number(const tg_config *c, const char *service, const char *key);
-
 /* ---- the offline password verifier (yescrypt, offline_password.c) ---- */
 TG_HIDDEN tg_rc tg_offline_pw_make(const char *password, char **out);
 /* TG_OK on a match, TG_E_BAD_PASSWORD otherwise (compared in constant time). */

@@ -9,6 +9,7 @@
 
 #include "helper.h"
 #include "tg_internal.h"
+#include "settings.h"
 
 void helper_audit_open(void)
 {
@@ -66,7 +67,7 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 	emit(c, a, tg_rc_priority(r->rc));
 	tg_audit_free(a);
 	if (c->cfg != NULL)
-		tg_metrics_decision(tg_config_value(c->cfg, NULL, "cache_dir"), event,
+		tg_metrics_decision(tg_settings(c->cfg)->cache_dir, event,
 				    ok ? "allow" : "deny", r->method);
 }
 
@@ -85,7 +86,7 @@ void helper_audit_simple(const struct hctx *c, const char *event,
 			       !strcmp(event, "lockout"))) {
 		char name[64];
 		snprintf(name, sizeof(name), "%s:%s", event, result);
-		tg_metrics_count(tg_config_value(c->cfg, NULL, "cache_dir"), name);
+		tg_metrics_count(tg_settings(c->cfg)->cache_dir, name);
 	}
 }
 

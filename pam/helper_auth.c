@@ -16,6 +16,7 @@
 #include "lockout.h"
 #include "oauth.h"
 #include "tg_internal.h"
+#include "settings.h"
 
 /* The service's methods, in the configured order. */
 struct methods {
@@ -235,7 +236,7 @@ static tg_rc run_methods(struct hctx *c, const struct methods *m)
 static void make_proof(struct hctx *c)
 {
 	char proof[TG_AUTHPROOF_MAX];
-	if (tg_authproof_make(tg_config_value(c->cfg, NULL, "store_dir"), c->user, c->service,
+	if (tg_authproof_make(tg_settings(c->cfg)->store_dir, c->user, c->service,
 			      helper_now(c), proof, sizeof(proof)) == TG_OK)
 		c->proof_out = strdup(proof);
 }
@@ -263,7 +264,7 @@ tg_rc helper_setcred(struct hctx *c)
 		return rc;
 	if (c->proof_in == NULL)
 		return TG_E_NO_CREDENTIALS;
-	rc = tg_authproof_check(tg_config_value(c->cfg, NULL, "store_dir"), c->proof_in, c->user,
+	rc = tg_authproof_check(tg_settings(c->cfg)->store_dir, c->proof_in, c->user,
 				c->service, helper_now(c));
 	if (rc != TG_OK)
 		helper_audit_simple(c, "auth", "deny", tg_reason(rc),

@@ -14,6 +14,7 @@
 #include "chain.h"
 #include "helper.h"
 #include "tg_internal.h"
+#include "settings.h"
 
 #define LOCK_EXTRA_MS 5000u
 
@@ -84,10 +85,10 @@ tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
 	*st = NULL;
 	*sess = NULL;
 	/* Wait for another process's refresh: its round trip, and a margin. */
-	int64_t wait = tg_config_seconds(c->cfg, NULL, "http_timeout") +
-		       tg_config_seconds(c->cfg, NULL, "http_connect_timeout");
+	int64_t wait = tg_settings(c->cfg)->http_timeout +
+		       tg_settings(c->cfg)->http_connect_timeout;
 	unsigned wait_ms = (unsigned)(wait > 0 && wait < 600 ? wait : 13) * 1000u + LOCK_EXTRA_MS;
-	tg_rc rc = tg_store_open(tg_config_value(c->cfg, NULL, "store_dir"), c->uid, wait_ms,
+	tg_rc rc = tg_store_open(tg_settings(c->cfg)->store_dir, c->uid, wait_ms,
 				 st, why, sizeof(why));
 	if (rc != TG_OK) {
 		helper_audit_simple(c, "store", "error", tg_reason(rc), why, LOG_ERR);

@@ -17,6 +17,7 @@
 #include "helper.h"
 #include "oauth.h"
 #include "tg_internal.h"
+#include "settings.h"
 
 #define SLOW_DOWN_STEP 5	/* seconds added on slow_down (RFC 8628 3.5) */
 #define MAX_UNREACHABLE 3	/* failed polls in a row before giving up */
@@ -60,8 +61,7 @@ static void sleep_ms(uint64_t ms)
 static char *instructions(const struct hctx *c, const struct tg_device *d, bool typed,
 			  const char *typed_label)
 {
-	bool qr_on = false;
-	tg_parse_bool(tg_config_value(c->cfg, c->service, "qr"), &qr_on);
+	bool qr_on = tg_service_settings(c->cfg, c->service)->qr;
 	const char *link = d->verification_uri_complete;
 	char *qr = qr_on ? tg_qr_text(link ? link : d->verification_uri) : NULL;
 	char *text = NULL;
@@ -135,12 +135,19 @@ static tg_rc poll_tokens(struct poll *p, const char *device_code, struct tg_toke
 			    e.error[0] ? e.error : e.detail[0] ? e.detail : "device_code grant failed",
 			    "The browser login failed; contact your administrator.");
 	}
-	int64_t limit = tg_config_seconds(p->c->cfg, p->c->service, "device_timeout");
+	int64_t limit = tg_service_settings(p->c->cfg, p->c->service)->device_timeout;
 	tg_duration_text(limit, false, left, sizeof(left));
 	snprintf(msg, sizeof(msg), "The login was not approved within %s; try again.", left);
 	char why[96];
 	snprintf(why, sizeof(why), "not approved within device_timeout (%s)", left);
 	return fail(p, TG_E_NO_CREDENTIALS, why, msg);
+}
+
+/* The scope the issuer's device grant asks for. */
+static const char *scope_of(const struct hctx *c, size_t idx)
+{
+	const struct tg_issuer *h = tg_issuer_of(c->cfg, idx);
+	return h != NULL ? h->scope : NULL;
 }
 
 tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool password_on,
@@ -149,7 +156,7 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 {
 	struct tg_device d = { .expires_in = -1 };
 	struct tg_oauth_err e = { .status = 0 };
-	int64_t limit = tg_config_seconds(c->cfg, c->service, "device_timeout");
+	int64_t limit = tg_service_settings(c->cfg, c->service)->device_timeout;
 	struct poll p = {
 		.c = c, .deadline_ms = c->start_ns / 1000000u + (uint64_t)(limit > 0 ? limit : 100) * 1000u,
 		.detail = detail, .detail_len = detail_len,
@@ -163,7 +170,7 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 	if (ms_left(&p) < 1000u) /* an earlier prompt used the whole budget */
 		return fail(&p, TG_E_NO_CREDENTIALS, "device_timeout passed before the device login began",
 			    "Too late for a browser login now; try again.");
-	tg_rc rc = tg_oauth_device_start(&p.k, tg_config_issuer_value(c->cfg, idx, "scope"), &d, &e);
+	tg_rc rc = tg_oauth_device_start(&p.k, scope_of(c, idx), &d, &e);
 	if (rc != TG_OK) {
 		snprintf(detail, detail_len, "device authorization: %s",
 			 e.error[0] ? e.error : e.detail[0] ? e.detail : tg_reason(rc));

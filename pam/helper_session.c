@@ -19,6 +19,7 @@
 #include "chain.h"
 #include "helper.h"
 #include "oauth.h"
+#include "settings.h"
 
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			 const struct tg_chain_out *o, const char *session)
@@ -45,7 +46,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 		snprintf(msg, sizeof(msg), "Identity provider unreachable: offline access ends in %s", left);
 		helper_message(c, TG_STYLE_INFO, msg);
 	} else if (o->ends_in >= 0 &&
-		   o->ends_in <= tg_config_seconds(c->cfg, c->service, "refresh_ahead") &&
+		   o->ends_in <= tg_service_settings(c->cfg, c->service)->refresh_ahead &&
 		   strcmp(event, "account") == 0) {
 		snprintf(msg, sizeof(msg), "Your session expires in %s", left);
 		helper_message(c, TG_STYLE_INFO, msg);
@@ -127,7 +128,7 @@ static tg_rc export_token(struct hctx *c, const char *tok)
 {
 	char dir[4200];
 	struct stat sb;
-	snprintf(dir, sizeof(dir), "%s/%u", tg_config_value(c->cfg, NULL, "export_dir"),
+	snprintf(dir, sizeof(dir), "%s/%u", tg_settings(c->cfg)->export_dir,
 		 (unsigned)c->uid);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -143,7 +144,7 @@ static void remove_export(struct hctx *c)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/%u/tokengate-token",
-		 tg_config_value(c->cfg, NULL, "export_dir"), (unsigned)c->uid);
+		 tg_settings(c->cfg)->export_dir, (unsigned)c->uid);
 	unlink(path);
 }
 
@@ -186,7 +187,7 @@ tg_rc helper_open_session(struct hctx *c)
 		rc = add_session(c, sess, id);
 	if (rc == TG_OK)
 		rc = tg_store_save(st, sess);
-	if (rc == TG_OK && tg_config_flag(c->cfg, c->service, "export_token") &&
+	if (rc == TG_OK && tg_service_settings(c->cfg, c->service)->export_token &&
 	    export_token(c, tg_session_str(sess, "access_token")) != TG_OK)
 		helper_audit_simple(c, "session_open", "warn", "internal",
 				    "export_token: the user's runtime directory is missing or unsafe",
@@ -247,7 +248,7 @@ tg_rc helper_close_session(struct hctx *c)
 		snprintf(o.iss, sizeof(o.iss), "%s", tg_session_str(sess, "iss") ?: "");
 		snprintf(o.sub, sizeof(o.sub), "%s", tg_session_str(sess, "sub") ?: "");
 		size_t left = forget_session(sess, c->session_in);
-		if (left == 0 && tg_config_flag(c->cfg, c->service, "revoke_on_logout")) {
+		if (left == 0 && tg_service_settings(c->cfg, c->service)->revoke_on_logout) {
 			revoke_at_provider(c, sess);
 			rc = tg_store_remove(st); /* the last session: purge locally too */
 			remove_export(c);

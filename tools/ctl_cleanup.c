@@ -29,6 +29,7 @@
 #include "ctl.h"
 #include "ctl_health.h"
 #include "lockout.h"
+#include "settings.h"
 
 
 #define TMP_AGE 3600
@@ -157,17 +158,17 @@ int ctl_cleanup(int argc, char **argv)
 	c.cfg = cfg;
 	c.json = strcmp(tg_config_audit_format(cfg), "json") == 0;
 	openlog("tokengate", LOG_PID, LOG_AUTHPRIV);
-	c.store = tg_config_value(cfg, NULL, "store_dir");
+	c.store = tg_settings(cfg)->store_dir;
 	if (tg_store_each(c.store, store_file, &c) != TG_OK)
 		fprintf(stderr, "tokengatectl: cannot read the session store %s\n", c.store);
-	sweep_cache(&c, tg_config_value(cfg, NULL, "cache_dir"));
+	sweep_cache(&c, tg_settings(cfg)->cache_dir);
 	size_t counters = tg_lockout_cleanup(cfg, c.now, c.dry);
 	if (counters > 0) {
 		char why[96];
 		snprintf(why, sizeof(why), "%zu lockout counter%s past their window", counters,
 			 counters == 1 ? "" : "s");
 		c.removed += (unsigned)counters - 1;
-		removed(&c, tg_config_value(cfg, NULL, "cache_dir"), "lockout", why);
+		removed(&c, tg_settings(cfg)->cache_dir, "lockout", why);
 	}
 	printf("%u file%s %s\n", c.removed, c.removed == 1 ? "" : "s",
 	       c.dry ? "would be removed" : "removed");

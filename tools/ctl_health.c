@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "ctl_health.h"
 #include "keysource.h"
+#include "settings.h"
 
 #define LOCK_WAIT_MS 2000u
 
@@ -36,9 +37,9 @@ static bool provider_failing(const tg_config *cfg, const char *issuer)
 
 static void classify(const tg_config *cfg, const json_t *s, int64_t now, struct ctl_session *v)
 {
-	int64_t ahead = tg_config_seconds(cfg, NULL, "refresh_ahead");
-	int64_t grace = tg_config_seconds(cfg, NULL, "offline_grace");
-	int64_t leeway = tg_config_seconds(cfg, NULL, "leeway");
+	int64_t ahead = tg_settings(cfg)->global.refresh_ahead;
+	int64_t grace = tg_settings(cfg)->global.offline_grace;
+	int64_t leeway = tg_settings(cfg)->global.leeway;
 	int64_t exp = tg_session_int(s, "access_exp");
 	v->access_exp = exp;
 	v->last_online = tg_session_int(s, "last_online");
@@ -111,7 +112,7 @@ static int64_t revoked_at(const char *dir, uint32_t uid)
 
 int ctl_sessions_collect(const tg_config *cfg, int64_t now, struct ctl_session **out, size_t *n)
 {
-	const char *dir = tg_config_value(cfg, NULL, "store_dir");
+	const char *dir = tg_settings(cfg)->store_dir;
 	struct tg_store_uid *u = NULL;
 	size_t nu = 0;
 	*out = NULL;

@@ -14,6 +14,7 @@
 #include "ctl_health.h"
 #include "keysource.h"
 #include "tg_internal.h"
+#include "settings.h"
 
 
 struct family {
@@ -126,7 +127,7 @@ int ctl_metrics(int argc, char **argv)
 	if (cfg == NULL)
 		return CTL_USAGE;
 	int64_t now = (int64_t)time(NULL);
-	counters(tg_config_value(cfg, NULL, "cache_dir"));
+	counters(tg_settings(cfg)->cache_dir);
 	issuers(cfg, now);
 	sessions(cfg, now);
 	tg_config_free(cfg);

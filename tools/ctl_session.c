@@ -17,6 +17,7 @@
 
 #include "chain.h"
 #include "ctl.h"
+#include "settings.h"
 
 
 struct sctx {
@@ -58,7 +59,7 @@ static void on_keys(void *ud, const char *event, const char *result, tg_rc reaso
 static int open_entry(struct sctx *c, uint32_t uid, tg_store **st, json_t **sess)
 {
 	char why[320] = "";
-	tg_rc rc = tg_store_open(tg_config_value(c->cfg, NULL, "store_dir"), uid, 20000, st,
+	tg_rc rc = tg_store_open(tg_settings(c->cfg)->store_dir, uid, 20000, st,
 				 why, sizeof(why));
 	if (rc == TG_OK) {
 		rc = tg_store_load(*st, sess, why, sizeof(why));
@@ -127,7 +128,7 @@ static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess
 		}
 	}
 	tg_rc rc = tg_chain_run(&q, st, sess, &o);
-	int64_t ahead = c->ahead > 0 ? c->ahead : tg_config_seconds(c->cfg, NULL, "refresh_ahead");
+	int64_t ahead = c->ahead > 0 ? c->ahead : tg_settings(c->cfg)->global.refresh_ahead;
 	/* due, and still not renewed: the token works, the refresh did not */
 	bool stale = rc == TG_OK && strcmp(o.step, "refresh") != 0 && o.ends_in <= ahead;
 	if (c->all && *sess != NULL)
@@ -201,9 +202,9 @@ static int each(struct sctx *c, const char *who, action_fn fn)
 	}
 	struct tg_store_uid *v = NULL;
 	size_t n = 0;
-	if (tg_store_list(tg_config_value(c->cfg, NULL, "store_dir"), &v, &n) != TG_OK) {
+	if (tg_store_list(tg_settings(c->cfg)->store_dir, &v, &n) != TG_OK) {
 		fprintf(stderr, "tokengatectl: cannot list the session store %s\n",
-			tg_config_value(c->cfg, NULL, "store_dir"));
+			tg_settings(c->cfg)->store_dir);
 		return CTL_REJECTED;
 	}
 	int failed = 0;

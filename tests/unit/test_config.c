@@ -1,6 +1,7 @@
 /* test_config.c - tokengate.conf parsing and the policy built from it. */
 #include "testutil.h"
 #include "config_internal.h"
+#include "settings.h"
 #include "tg_internal.h"
 
 static const char good[] =
@@ -310,6 +311,44 @@ static void test_durations(void **state)
 	assert_false(tg_parse_duration("18446744073709551617", &v));
 }
 
+/* Typed at load: durations in seconds, flags, numbers; a service
+ * section overrides [global], which overrides the default. */
+static void test_typed_settings(void **state)
+{
+	(void)state;
+	tg_config *c = NULL;
+	char err[256];
+	static const char text[] =
+		"[global]\noffline_grace = 2h\nqr = yes\nlockout_attempts = 3\n"
+		"lockout_time = 90s\nstore_dir = /srv/tg\n"
+		"[issuer a]\nissuer = https://i\naudience = x\nscope = openid email\n"
+		"[service sudo]\noffline_grace = 10m\nqr = no\nexport_token = yes\n"
+		"methods = password token\n";
+	assert_rc(parse(text, err, sizeof(err), &c), TG_OK);
+	const struct tg_settings *g = tg_settings(c);
+	assert_string_equal(g->store_dir, "/srv/tg");
+	assert_string_equal(g->cache_dir, "/var/cache/tokengate"); /* the default */
+	assert_int_equal(g->lockout_attempts, 3);
+	assert_int_equal(g->lockout_time, 90);
+	assert_int_equal(g->lockout_window, 60);
+	assert_int_equal(g->http_timeout, 10);
+	const struct tg_service_settings *sshd = tg_service_settings(c, "sshd");
+	const struct tg_service_settings *sudo = tg_service_settings(c, "sudo");
+	assert_ptr_equal(sshd, &g->global); /* no section: the global values */
+	assert_ptr_equal(tg_service_settings(c, NULL), &g->global);
+	assert_int_equal(sshd->offline_grace, 2 * 3600);
+	assert_true(sshd->qr);
+	assert_false(sshd->export_token);
+	assert_string_equal(sshd->methods, "token");
+	assert_int_equal(sudo->offline_grace, 600);
+	assert_false(sudo->qr);
+	assert_true(sudo->export_token);
+	assert_int_equal(sudo->refresh_ahead, 300); /* not overridden: the default */
+	assert_string_equal(sudo->methods, "password token");
+	assert_string_equal(tg_config_methods(c, "sudo"), "password token");
+	tg_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_no_echo_problems),
 		cmocka_unit_test(test_repeated_section_keys_checked),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_typed_settings),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -1,0 +1,33 @@
+/*
+ * settings.h - the configuration as typed values, converted once when it
+ * is loaded (durations in seconds, flags as bool, numbers): the global
+ * settings, and per PAM service the service keys under the override rule
+ * [service NAME], then [global], then the default. A value that does not
+ * convert (check-config refuses such files) reads as the key's default,
+ * as before: durations, or false, or 0.
+ */
+#ifndef TG_SETTINGS_H
+#define TG_SETTINGS_H
+
+#include "tg_internal.h"
+
+struct tg_service_settings {
+	const char *methods;	/* the method list, as written */
+	int64_t offline_grace, refresh_ahead, leeway, device_timeout;
+	bool qr, revoke_on_logout, export_token;
+};
+
+struct tg_settings {
+	const char *store_dir, *cache_dir, *export_dir;
+	int64_t http_connect_timeout, http_timeout;
+	int64_t lockout_window, lockout_time;
+	long lockout_attempts;
+	struct tg_service_settings global;	/* a service without a section */
+};
+
+TG_HIDDEN const struct tg_settings *tg_settings(const tg_config *cfg);
+/* The service's settings (service NULL or without a section: global). */
+TG_HIDDEN const struct tg_service_settings *tg_service_settings(const tg_config *cfg,
+								 const char *service);
+
+#endif
