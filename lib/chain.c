@@ -14,7 +14,9 @@
 #include "settings.h"
 
 struct run {
-	const struct tg_chain_req *q;
+	const struct tg_ctx *q;
+	const char *password;	/* typed just now, or NULL */
+	int64_t refresh_ahead;	/* seconds; 0: the service's refresh_ahead */
 	tg_store *st;
 	json_t **sess;
 	struct tg_chain_out *o;
@@ -27,11 +29,10 @@ struct run {
 	int64_t stored_exp;
 };
 
-static void note_q(const struct tg_chain_req *q, const char *event, const char *result,
+static void note_q(const struct tg_ctx *q, const char *event, const char *result,
 		   tg_rc reason, const char *detail)
 {
-	if (q->note != NULL)
-		q->note(q->ud, event, result, reason, detail);
+	tg_ctx_event(q, TG_EV_NOTE, event, result, reason, detail);
 }
 
 static void note(const struct run *r, const char *event, const char *result,
@@ -54,41 +55,22 @@ static bool unreachable(tg_rc rc)
 }
 
 /* "3h12m", "4m", "45s" */
-static struct tg_keys_req keys_req(const struct tg_chain_req *q, size_t idx)
-{
-	struct tg_keys_req k = { .cfg = q->cfg, .idx = idx, .now = q->now,
-				 .event = q->event, .skip = q->skip, .ud = q->ud };
-	return k;
-}
-
-/* The time now, on the caller's clock: q->now was taken before any
- * request went out. */
-static int64_t current_time(const struct tg_chain_req *q)
-{
-	int64_t t = (int64_t)time(NULL) + q->clock_offset;
-	return t > q->now ? t : q->now;
-}
-
 /* A token of the session under the rules of its kind ("access" for
- * everything the token endpoint gives). */
-static tg_rc validate_access(const struct tg_chain_req *q, size_t idx, const char *kind,
+ * everything the token endpoint gives), checked at the current time on
+ * the caller's clock: q->now was taken before any request went out. */
+static tg_rc validate_access(const struct tg_ctx *q, size_t idx, const char *kind,
 			     const char *tok, tg_token **t, const char **detail)
 {
-	struct tg_check_req c = {
-		.cfg = q->cfg, .idx = idx, .service = q->service, .user = q->user,
-		.kind = kind ? kind : "access", .now = current_time(q), .event = q->event,
-		.skip = q->skip,
-		.ud = q->ud,
-	};
-	return tg_issuer_validate(&c, tok, t, detail);
+	struct tg_ctx at = *q;
+	at.now = tg_ctx_time(q);
+	return tg_issuer_validate(&at, idx, kind ? kind : "access", tok, t, detail);
 }
 
 long tg_chain_default_issuer(const tg_config *cfg)
 {
 	size_t n = tg_config_issuer_count(cfg);
 	for (size_t i = 0; i < n; i++) {
-		struct tg_keys_req k = { .cfg = cfg, .idx = i };
-		if (tg_oauth_client_id(&k) != NULL)
+		if (tg_oauth_client_id(cfg, i) != NULL)
 			return (long)i;
 	}
 	return -1;
@@ -103,7 +85,7 @@ static void identity(struct tg_chain_out *o, const json_t *sess)
 /* Ends the session, leaving the marker that makes the end stick. When the
  * marker cannot be written the session stays (it would otherwise vanish
  * without a trace, and the account stage ignore the user): internal. */
-static tg_rc purge_q(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+static tg_rc purge_q(const struct tg_ctx *q, tg_store *st, json_t **sess,
 		     struct tg_chain_out *o, tg_rc why, const char *detail)
 {
 	if (tg_store_purge(st, q->now, tg_reason(why)) != TG_OK) {
@@ -170,7 +152,7 @@ static tg_rc set_claims(json_t *s, const tg_token *t)
  * them by their own policy), and last_online stays where it was: no fresh
  * grace window. The verifier stays: the provider has just accepted that
  * person, and every offline step rechecks the claims per service. */
-static tg_rc record_not_here(const struct tg_chain_req *q, tg_store *st, json_t *s,
+static tg_rc record_not_here(const struct tg_ctx *q, tg_store *st, json_t *s,
 			     const tg_token *t, const char *new_access, const char *new_refresh)
 {
 	tg_rc rc = TG_OK;
@@ -195,7 +177,6 @@ static tg_rc record_not_here(const struct tg_chain_req *q, tg_store *st, json_t 
  * the locally valid token stands. */
 static tg_rc introspect(struct run *r)
 {
-	struct tg_keys_req k = keys_req(r->q, (size_t)r->idx);
 	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)r->idx);
 	if (h == NULL || !h->introspect)
 		return TG_OK;
@@ -204,7 +185,7 @@ static tg_rc introspect(struct run *r)
 		tok = tg_session_str(*r->sess, "access_token");
 	bool active = false;
 	struct tg_oauth_err e = { .status = 0 };
-	tg_rc rc = tg_oauth_introspect(&k, tok, &active, &e);
+	tg_rc rc = tg_oauth_introspect(r->q, (size_t)r->idx, tok, &active, &e);
 	if (rc == TG_OK && !active) {
 		note(r, "refresh", "deny", TG_E_REVOKED, "introspection: the session is not active");
 		return purge(r, TG_E_REVOKED, "the provider reports the session inactive (introspection)");
@@ -235,7 +216,7 @@ static tg_rc step_stored(struct run *r)
 		r->stored_valid = true;
 		r->stored_exp = exp;
 		r->o->access_exp = exp;
-		int64_t ahead = r->q->refresh_ahead > 0 ? r->q->refresh_ahead
+		int64_t ahead = r->refresh_ahead > 0 ? r->refresh_ahead
 				: tg_service_settings(r->q->cfg, r->q->service)->refresh_ahead;
 		if (exp - r->q->now > ahead) {
 			if (introspect(r) != TG_OK)
@@ -285,8 +266,7 @@ static tg_rc step_refresh(struct run *r)
 	struct tg_oauth_err e = { .status = 0 };
 	if (old == NULL)
 		return TG_E_NO_CREDENTIALS;
-	struct tg_keys_req k = keys_req(r->q, (size_t)r->idx);
-	tg_rc rc = tg_oauth_refresh(&k, old, &t, &e);
+	tg_rc rc = tg_oauth_refresh(r->q, (size_t)r->idx, old, &t, &e);
 	if (rc == TG_E_REVOKED) {
 		tg_tokens_clear(&t);
 		note(r, "refresh", "deny", TG_E_REVOKED, e.error[0] ? e.error : "invalid_grant");
@@ -375,7 +355,7 @@ static void forget_verifier(struct run *r)
 {
 	json_t *s = *r->sess;
 	const char *v = s != NULL ? tg_session_str(s, "verifier") : NULL;
-	if (v == NULL || tg_offline_pw_check(v, r->q->password) != TG_OK)
+	if (v == NULL || tg_offline_pw_check(v, r->password) != TG_OK)
 		return;
 	if (tg_session_set_str(s, "verifier", NULL) == TG_OK && tg_store_save(r->st, s) == TG_OK)
 		note(r, "store", "verifier_removed", TG_E_BAD_PASSWORD,
@@ -392,12 +372,12 @@ static tg_rc step_password(struct run *r)
 	struct tg_oauth_err e = { .status = 0 };
 	if (idx < 0)
 		return say(r->o, TG_E_CONFIG, "no issuer with a client_id for the password method");
-	struct tg_keys_req k = keys_req(r->q, (size_t)idx);
 	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)idx);
-	tg_rc rc = tg_oauth_password(&k, r->q->user, r->q->password, h ? h->scope : NULL, &t, &e);
+	tg_rc rc = tg_oauth_password(r->q, (size_t)idx, r->q->user, r->password, h ? h->scope : NULL,
+				     &t, &e);
 	if (rc == TG_OK) {
-		rc = tg_session_start(r->q, r->st, r->sess, (size_t)idx, "password", &t, NULL, true,
-				      r->o);
+		rc = tg_session_start(r->q, r->password, r->st, r->sess, (size_t)idx, "password", &t,
+				      NULL, true, r->o);
 		tg_tokens_clear(&t);
 		return rc;
 	}
@@ -496,11 +476,11 @@ static tg_rc step_grace(struct run *r)
 		snprintf(detail, sizeof(detail), "provider unreachable; offline grace ended %s ago", left);
 		return say(r->o, TG_E_GRACE_EXPIRED, detail);
 	}
-	if (r->q->password != NULL) {
+	if (r->password != NULL) {
 		const char *v = tg_session_str(s, "verifier");
 		if (v == NULL)
 			return say(r->o, TG_E_IDP_UNREACHABLE, "provider unreachable; no offline password verifier");
-		tg_rc rc = tg_offline_pw_check(v, r->q->password);
+		tg_rc rc = tg_offline_pw_check(v, r->password);
 		if (rc != TG_OK)
 			return say(r->o, rc, "provider unreachable; the offline password check failed");
 	}
@@ -512,10 +492,11 @@ static tg_rc step_grace(struct run *r)
 	return say(r->o, TG_OK, detail);
 }
 
-tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
-		   struct tg_chain_out *o)
+tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh_ahead,
+		   tg_store *st, json_t **sess, struct tg_chain_out *o)
 {
-	struct run r = { .q = q, .st = st, .sess = sess, .o = o, .idx = -1 };
+	struct run r = { .q = q, .password = password, .refresh_ahead = refresh_ahead, .st = st,
+			 .sess = sess, .o = o, .idx = -1 };
 	memset(o, 0, sizeof(*o));
 	o->step = "-";
 	o->ends_in = -1;
@@ -530,7 +511,7 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 		}
 	}
 	tg_rc rc;
-	if (q->password == NULL && *sess != NULL) {
+	if (password == NULL && *sess != NULL) {
 		rc = step_stored(&r);
 		if (stored_decides(rc))
 			return o->rc = rc;
@@ -541,7 +522,7 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
 						  !unreachable(rc)))
 			return o->rc = rc;
 	}
-	if (q->password != NULL) {
+	if (password != NULL) {
 		rc = step_password(&r);
 		if (!unreachable(rc))
 			return o->rc = rc;
@@ -575,7 +556,7 @@ tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
  * fresh grace window (DESIGN section 3). Not authorized here: its claims
  * are replaced by the refused ones and its verifier dropped; not a valid
  * token of that identity at all: the session is purged. */
-static void refused_grant(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+static void refused_grant(const struct tg_ctx *q, tg_store *st, json_t **sess,
 			  const tg_token *t, const struct tg_tokens *tok, tg_rc rc)
 {
 	if (*sess == NULL || !same_identity(*sess, t))
@@ -591,7 +572,7 @@ static void refused_grant(const struct tg_chain_req *q, tg_store *st, json_t **s
 	}
 }
 
-static tg_rc mismatch(const struct tg_chain_req *q, struct tg_chain_out *o, const char *sub)
+static tg_rc mismatch(const struct tg_ctx *q, struct tg_chain_out *o, const char *sub)
 {
 	char detail[sizeof(o->detail)];
 	snprintf(detail, sizeof(detail),
@@ -606,7 +587,7 @@ static tg_rc mismatch(const struct tg_chain_req *q, struct tg_chain_out *o, cons
  * the provider answered just now) starts a new one and lifts the marker
  * (*clear): a token, however recent its iat, is not the provider's word
  * that the revocation is over. */
-static tg_rc admit(const struct tg_chain_req *q, tg_store *st, const json_t *sess,
+static tg_rc admit(const struct tg_ctx *q, tg_store *st, const json_t *sess,
 		   const tg_token *t, bool online, bool *clear, struct tg_chain_out *o)
 {
 	char osub[512], reason[32];
@@ -630,7 +611,7 @@ static tg_rc admit(const struct tg_chain_req *q, tg_store *st, const json_t *ses
 }
 
 /* Writes the tokens into the session (new, or the same identity's). */
-static tg_rc fill_session(const struct tg_chain_req *q, json_t *s, const char *issuer,
+static tg_rc fill_session(const struct tg_ctx *q, json_t *s, const char *issuer,
 			  const char *method, const struct tg_tokens *tok, const tg_token *t,
 			  bool online, const char *verifier)
 {
@@ -671,7 +652,7 @@ static bool unchanged(json_t *before, const json_t *s)
 	return u != NULL && json_object_set(before, "updated", u) == 0 && json_equal(before, s);
 }
 
-tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *st, json_t **sess,
 		       size_t idx, const char *method, const struct tg_tokens *tok,
 		       const tg_token *validated, bool online, struct tg_chain_out *o)
 {
@@ -709,8 +690,8 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 	}
 	char *verifier = NULL;
 	json_t *before = online ? NULL : json_deep_copy(s);
-	if (q->password != NULL && online)
-		rc = tg_offline_pw_make(q->password, &verifier);
+	if (password != NULL && online)
+		rc = tg_offline_pw_make(password, &verifier);
 	if (rc == TG_OK)
 		rc = fill_session(q, s, issuer, method, tok, t, online, verifier);
 	if (rc == TG_OK && !unchanged(before, s))
@@ -731,13 +712,12 @@ tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess
 	return say(o, TG_OK, "session started");
 }
 
-tg_rc tg_session_revoke(const struct tg_chain_req *q, const json_t *sess)
+tg_rc tg_session_revoke(const struct tg_ctx *q, const json_t *sess)
 {
 	const char *rt = tg_session_str(sess, "refresh_token");
 	long idx = tg_config_find_issuer(q->cfg, tg_session_str(sess, "issuer"));
 	struct tg_oauth_err e = { .status = 0 };
 	if (rt == NULL || idx < 0)
 		return TG_E_NO_CREDENTIALS;
-	struct tg_keys_req k = keys_req(q, (size_t)idx);
-	return tg_oauth_revoke(&k, rt, "refresh_token", &e);
+	return tg_oauth_revoke(q, (size_t)idx, rt, "refresh_token", &e);
 }

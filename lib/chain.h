@@ -20,31 +20,7 @@
 #include "store.h"
 #include "keysource.h"
 
-/* An audit-worthy step: event refresh / grace / store, a result, a reason
- * and a detail. */
-typedef void (*tg_note_fn)(void *ud, const char *event, const char *result,
-			   tg_rc reason, const char *detail);
-
 struct tg_tokens;
-
-struct tg_chain_req {
-	const tg_config *cfg;
-	const char *service;
-	const char *user;
-	uint32_t uid;
-	int64_t now;
-	int64_t clock_offset;	/* the caller's clock minus the system clock (the
-				   test build's clock=); tokens are checked at
-				   the current time, not at now: a grant that
-				   crosses a second must not make its own token
-				   "not valid yet" (leeway = 0s) */
-	const char *password;	/* typed just now, or NULL */
-	int64_t refresh_ahead;	/* seconds; 0: the service's refresh_ahead */
-	tg_keys_event_fn event;
-	tg_skip_fn skip;
-	tg_note_fn note;
-	void *ud;
-};
 
 struct tg_chain_out {
 	tg_rc rc;
@@ -58,11 +34,16 @@ struct tg_chain_out {
 	char detail[256];
 };
 
-/* Walks the chain for the user. *sess is the loaded session (or NULL) and
- * is updated in place: replaced after a password login, NULL after a
- * purge. Every change is saved through st before it is used. */
-TG_HIDDEN tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t **sess,
-			     struct tg_chain_out *o);
+/* Walks the chain for x's user (its steps, refresh / grace / store, told
+ * to x's sink as TG_EV_NOTE). password: typed just now, or NULL;
+ * refresh_ahead: seconds, 0 for the service's. Tokens are checked at the
+ * current time on x's clock, not at x->now: a grant that crosses a second
+ * must not make its own token "not valid yet" (leeway = 0s). *sess is the
+ * loaded session (or NULL) and is updated in place: replaced after a
+ * password login, NULL after a purge. Every change is saved through st
+ * before it is used. */
+TG_HIDDEN tg_rc tg_chain_run(const struct tg_ctx *x, const char *password, int64_t refresh_ahead,
+			     tg_store *st, json_t **sess, struct tg_chain_out *o);
 
 /* Starts (or renews) the user's session from tokens just obtained by
  * method: validates the access token (unless the caller already did:
@@ -70,7 +51,8 @@ TG_HIDDEN tg_rc tg_chain_run(const struct tg_chain_req *q, tg_store *st, json_t 
  * given, and saves. A session of the same identity keeps its refresh
  * token, verifier and open sessions when the new tokens do not replace
  * them. */
-TG_HIDDEN tg_rc tg_session_start(const struct tg_chain_req *q, tg_store *st, json_t **sess,
+TG_HIDDEN tg_rc tg_session_start(const struct tg_ctx *x, const char *password, tg_store *st,
+				 json_t **sess,
 				 size_t issuer_idx, const char *method,
 				 const struct tg_tokens *tok, const tg_token *validated,
 				 bool online, struct tg_chain_out *o);
@@ -81,6 +63,6 @@ TG_HIDDEN long tg_chain_default_issuer(const tg_config *cfg);
 
 /* Revokes the session's refresh token at its issuer (RFC 7009).
  * TG_E_NO_CREDENTIALS when there is none (or its issuer is gone). */
-TG_HIDDEN tg_rc tg_session_revoke(const struct tg_chain_req *q, const json_t *sess);
+TG_HIDDEN tg_rc tg_session_revoke(const struct tg_ctx *x, const json_t *sess);
 
 #endif

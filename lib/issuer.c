@@ -98,8 +98,7 @@ const struct tg_issuer *tg_issuer_of(const tg_config *cfg, size_t idx)
 
 /* This request's sink, told of the circuit's changes. */
 struct sink {
-	tg_keys_event_fn event;
-	void *ud;
+	const struct tg_ctx *x;
 };
 
 static void on_circuit(void *ud, const char *from, const char *to, int failures)
@@ -107,8 +106,7 @@ static void on_circuit(void *ud, const char *from, const char *to, int failures)
 	const struct sink *k = ud;
 	char d[128];
 	snprintf(d, sizeof(d), "%s -> %s after %d consecutive failures", from, to, failures);
-	if (k->event != NULL)
-		k->event(k->ud, "circuit", to, TG_E_IDP_UNREACHABLE, d);
+	tg_ctx_event(k->x, TG_EV_PROVIDER, "circuit", to, TG_E_IDP_UNREACHABLE, d);
 }
 
 static struct tg_circuit circuit_of(const struct tg_issuer *h, struct sink *k)
@@ -137,13 +135,13 @@ static void count_error(const struct tg_issuer *h, tg_http_class cls)
 }
 
 /* Is the circuit open? Then r says so, counted, and nothing goes out. */
-static bool refused(const struct tg_issuer *h, const struct tg_keys_req *q,
+static bool refused(const struct tg_issuer *h, const struct tg_ctx *x,
 		    struct tg_http_resp *r)
 {
-	struct sink k = { q->event, q->ud };
+	struct sink k = { x };
 	struct tg_circuit c = circuit_of(h, &k);
 	memset(r, 0, sizeof(*r));
-	if (tg_circuit_allow(&c, q->now))
+	if (tg_circuit_allow(&c, x->now))
 		return false;
 	r->cls = TG_HTTP_CIRCUIT_OPEN;
 	snprintf(r->error, sizeof(r->error), "circuit open: the provider is down");
@@ -153,22 +151,22 @@ static bool refused(const struct tg_issuer *h, const struct tg_keys_req *q,
 
 /* The outcome of a request that went out. The circuit hears only what
  * tg_http_circuit_verdict says is the provider's doing. */
-static void record(const struct tg_issuer *h, const struct tg_keys_req *q,
+static void record(const struct tg_issuer *h, const struct tg_ctx *x,
 		   const struct tg_http_resp *r)
 {
-	struct sink k = { q->event, q->ud };
+	struct sink k = { x };
 	struct tg_circuit c = circuit_of(h, &k);
 	int verdict = tg_http_circuit_verdict(r->cls);
 	if (verdict != 0)
-		tg_circuit_record(&c, q->now, verdict > 0);
+		tg_circuit_record(&c, x->now, verdict > 0);
 	count_error(h, r->cls);
 }
 
 /* One GET attempt: the circuit allowing, a 2xx JSON object. */
-static tg_rc attempt(const struct tg_issuer *h, const struct tg_keys_req *q, const char *url,
+static tg_rc attempt(const struct tg_issuer *h, const struct tg_ctx *x, const char *url,
 		     size_t max, long timeout_ms, struct tg_http_resp *r, json_t **out)
 {
-	if (refused(h, q, r))
+	if (refused(h, x, r))
 		return tg_http_class_rc(r->cls);
 	struct tg_http_opts o = h->http;
 	o.max_body = max;
@@ -181,14 +179,14 @@ static tg_rc attempt(const struct tg_issuer *h, const struct tg_keys_req *q, con
 		r->cls = TG_HTTP_MALFORMED;
 		snprintf(r->error, sizeof(r->error), "not a JSON object");
 	}
-	record(h, q, r);
+	record(h, x, r);
 	return tg_http_class_rc(r->cls);
 }
 
-tg_rc tg_issuer_get_json(const struct tg_keys_req *q, const char *url, size_t max,
+tg_rc tg_issuer_get_json(const struct tg_ctx *x, size_t idx, const char *url, size_t max,
 			 struct tg_http_resp *r, json_t **out)
 {
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(x->cfg, idx);
 	*out = NULL;
 	memset(r, 0, sizeof(*r));
 	r->cls = TG_HTTP_TIMEOUT;
@@ -202,7 +200,7 @@ tg_rc tg_issuer_get_json(const struct tg_keys_req *q, const char *url, size_t ma
 			break;
 		if (n > 0)
 			tg_http_resp_free(r);
-		rc = attempt(h, q, url, max,
+		rc = attempt(h, x, url, max,
 			     left < h->http.timeout_ms ? left : h->http.timeout_ms, r, out);
 		if (rc == TG_OK || !tg_http_retryable(r->cls))
 			break;
@@ -219,9 +217,10 @@ tg_rc tg_issuer_get_json(const struct tg_keys_req *q, const char *url, size_t ma
 
 /* GETs the discovery document, checks that it names our issuer, and caches
  * it beside the keys. */
-tg_rc tg_issuer_discover(const struct tg_keys_req *q, json_t **out, char *why, size_t whylen)
+tg_rc tg_issuer_discover(const struct tg_ctx *x, size_t idx, json_t **out, char *why,
+			 size_t whylen)
 {
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(x->cfg, idx);
 	char url[2048];
 	struct tg_http_resp r;
 	*out = NULL;
@@ -229,7 +228,7 @@ tg_rc tg_issuer_discover(const struct tg_keys_req *q, json_t **out, char *why, s
 		return TG_E_CONFIG;
 	snprintf(url, sizeof(url), "%s%s.well-known/openid-configuration", h->iss,
 		 h->iss[strlen(h->iss) - 1] == '/' ? "" : "/");
-	tg_rc rc = tg_issuer_get_json(q, url, DISCOVERY_MAX, &r, out);
+	tg_rc rc = tg_issuer_get_json(x, idx, url, DISCOVERY_MAX, &r, out);
 	if (rc != TG_OK) {
 		snprintf(why, whylen, "discovery: %s (%s)", tg_http_class_name(r.cls), r.error);
 	} else if (!json_is_string(json_object_get(*out, "issuer")) ||
@@ -239,7 +238,7 @@ tg_rc tg_issuer_discover(const struct tg_keys_req *q, json_t **out, char *why, s
 		*out = NULL;
 		rc = TG_E_CONFIG;
 	} else {
-		struct tg_cache_entry de = { .fetched_at = q->now, .max_age = r.max_age,
+		struct tg_cache_entry de = { .fetched_at = x->now, .max_age = r.max_age,
 					     .url = url, .body = r.body, .len = r.len };
 		tg_cache_write(h->dir, h->disco, &de);
 	}
@@ -247,16 +246,16 @@ tg_rc tg_issuer_discover(const struct tg_keys_req *q, json_t **out, char *why, s
 	return rc;
 }
 
-tg_rc tg_issuer_discovery(const struct tg_keys_req *q, json_t **out, char *why,
+tg_rc tg_issuer_discovery(const struct tg_ctx *x, size_t idx, json_t **out, char *why,
 			  size_t whylen)
 {
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(x->cfg, idx);
 	struct tg_cache_entry e;
 	*out = NULL;
 	if (h == NULL)
 		return TG_E_CONFIG;
 	if (tg_cache_read(h->dir, h->disco, &e) == TG_OK) {
-		int64_t age = q->now - e.fetched_at;
+		int64_t age = x->now - e.fetched_at;
 		tg_rc rc = age >= 0 && age < h->max_ttl
 				   ? tg_json_parse_object(e.body, e.len, DISCOVERY_MAX, 16, out)
 				   : TG_E_EXPIRED;
@@ -264,20 +263,20 @@ tg_rc tg_issuer_discovery(const struct tg_keys_req *q, json_t **out, char *why,
 		if (rc == TG_OK)
 			return TG_OK;
 	}
-	return tg_issuer_discover(q, out, why, whylen);
+	return tg_issuer_discover(x, idx, out, why, whylen);
 }
 
-tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url, const char *form,
+tg_rc tg_issuer_post(const struct tg_ctx *x, size_t idx, const char *url, const char *form,
 		     const char *user, const char *pass, struct tg_http_resp *r)
 {
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(x->cfg, idx);
 	memset(r, 0, sizeof(*r));
 	if (h == NULL)
 		return TG_E_CONFIG;
-	if (refused(h, q, r))
+	if (refused(h, x, r))
 		return tg_http_class_rc(r->cls);
 	/* POSTs are not retried: a grant may have been used already. */
 	tg_rc rc = http_fn(&h->http, url, form, user, pass, r);
-	record(h, q, r);
+	record(h, x, r);
 	return rc;
 }

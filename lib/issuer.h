@@ -11,26 +11,10 @@
 #define TG_ISSUER_H
 
 #include "circuit.h"
+#include "ctx.h"
 #include "http.h"
-#include "tg_internal.h"
 
 struct tg_section;
-
-/* An audit-worthy event: jwks_fetch (ok / error), jwks_stale, circuit. */
-typedef void (*tg_keys_event_fn)(void *ud, const char *event, const char *result,
-				 tg_rc reason, const char *detail);
-
-/* One request to an issuer: which one, the caller's clock, its sinks. */
-struct tg_keys_req {
-	const tg_config *cfg;
-	size_t idx;		/* issuer */
-	const char *kid;	/* the token's kid, or NULL */
-	bool force;		/* the kid was unknown: refetch if allowed */
-	int64_t now;
-	tg_keys_event_fn event;
-	tg_skip_fn skip;
-	void *ud;
-};
 
 struct tg_issuer {
 	const struct tg_section *s;
@@ -61,18 +45,18 @@ TG_HIDDEN const struct tg_issuer *tg_issuer_of(const tg_config *cfg, size_t idx)
 
 /* The provider's discovery document (cached beside the keys; fetched when
  * absent or older than jwks_max_ttl). The caller frees *out. */
-TG_HIDDEN tg_rc tg_issuer_discovery(const struct tg_keys_req *q, json_t **out,
+TG_HIDDEN tg_rc tg_issuer_discovery(const struct tg_ctx *x, size_t idx, json_t **out,
 				    char *why, size_t whylen);
 /* Discovery from the network now, checked and cached (the key fetch). */
-TG_HIDDEN tg_rc tg_issuer_discover(const struct tg_keys_req *q, json_t **out, char *why,
-				   size_t whylen);
+TG_HIDDEN tg_rc tg_issuer_discover(const struct tg_ctx *x, size_t idx, json_t **out,
+				   char *why, size_t whylen);
 /* GET url through the circuit, retrying what is worth retrying inside the
  * issuer's budget; the body must be a JSON object of at most max bytes. */
-TG_HIDDEN tg_rc tg_issuer_get_json(const struct tg_keys_req *q, const char *url, size_t max,
-				   struct tg_http_resp *r, json_t **out);
+TG_HIDDEN tg_rc tg_issuer_get_json(const struct tg_ctx *x, size_t idx, const char *url,
+				   size_t max, struct tg_http_resp *r, json_t **out);
 /* The token endpoint client: one POST through the circuit, never retried
  * (a grant may have been used already). */
-TG_HIDDEN tg_rc tg_issuer_post(const struct tg_keys_req *q, const char *url,
+TG_HIDDEN tg_rc tg_issuer_post(const struct tg_ctx *x, size_t idx, const char *url,
 			       const char *form, const char *user, const char *pass,
 			       struct tg_http_resp *resp);
 
@@ -84,26 +68,14 @@ typedef tg_rc (*tg_issuer_http_fn)(const struct tg_http_opts *o, const char *url
 				   const char *basic_pass, struct tg_http_resp *r);
 TG_HIDDEN void tg_issuer_set_http(tg_issuer_http_fn fn);
 
-/* Validating a token against the issuer (issuer_token.c): its policy for
- * the PAM service, its keys (static file or discovered and cached), and
- * one rate-limited refetch when the token names an unknown kid. */
-struct tg_check_req {
-	const tg_config *cfg;
-	size_t idx;		/* the issuer */
-	const char *service;
-	const char *user;	/* PAM_USER: the token must map to it */
-	const char *kind;	/* "access", "id", or NULL: the configured kind */
-	int64_t now;
-	tg_keys_event_fn event;
-	tg_skip_fn skip;
-	tg_explain_fn explain;
-	void *ud;
-};
-
-/* Validates tok. *t (freed by the caller, set even on failure) carries what
- * was learnt for the audit record; *detail, when set, explains a failure
- * to load keys. */
-TG_HIDDEN tg_rc tg_issuer_validate(const struct tg_check_req *q, const char *tok,
-				   tg_token **t, const char **detail);
+/* Validates tok against issuer idx for x's service and user, at x's now,
+ * under the rules of kind ("access", "id", or NULL: the configured kind),
+ * with the issuer's keys (static file or discovered and cached) and one
+ * rate-limited refetch when the token names an unknown kid. Each check is
+ * told to the sink (TG_EV_CHECK). *t (freed by the caller, set even on
+ * failure) carries what was learnt for the audit record; *detail, when
+ * set, explains a failure to load keys. */
+TG_HIDDEN tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind,
+				   const char *tok, tg_token **t, const char **detail);
 
 #endif

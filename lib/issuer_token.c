@@ -7,14 +7,10 @@
 
 #include "keysource.h"
 
-static tg_rc load_keys(const struct tg_check_req *c, bool force, tg_jwks **keys,
+static tg_rc load_keys(const struct tg_ctx *x, size_t idx, bool force, tg_jwks **keys,
 		       bool *fetched, const char **detail)
 {
-	struct tg_keys_req q = {
-		.cfg = c->cfg, .idx = c->idx, .force = force, .now = c->now,
-		.event = c->event, .skip = c->skip, .ud = c->ud,
-	};
-	tg_rc rc = tg_issuer_keys(&q, keys, fetched);
+	tg_rc rc = tg_issuer_keys(x, idx, NULL, force, keys, fetched);
 	if (rc == TG_E_IDP_UNREACHABLE)
 		*detail = "no usable keys: provider unreachable and no fresh cache";
 	else if (rc != TG_OK)
@@ -22,26 +18,32 @@ static tg_rc load_keys(const struct tg_check_req *c, bool force, tg_jwks **keys,
 	return rc == TG_E_MALFORMED || rc == TG_E_IO ? TG_E_INTERNAL : rc;
 }
 
-tg_rc tg_issuer_validate(const struct tg_check_req *q, const char *tok, tg_token **t,
-			 const char **detail)
+/* Each check of the policy, to the context's sink. */
+static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
+{
+	tg_ctx_event(ud, TG_EV_CHECK, check, tg_reason(rc), rc, detail);
+}
+
+tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, const char *tok,
+			 tg_token **t, const char **detail)
 {
 	size_t len = strlen(tok);
 	tg_jwks *keys = NULL;
 	tg_policy *p = NULL;
 	bool fetched = false;
+	struct tg_ctx sink = *x;	/* the explain callback's ud */
 	*t = NULL;
 	*detail = NULL;
-	tg_rc rc = load_keys(q, false, &keys, &fetched, detail);
+	tg_rc rc = load_keys(x, idx, false, &keys, &fetched, detail);
 	if (rc == TG_OK)
-		rc = tg_policy_from_config(q->cfg, q->idx, q->service, &p);
+		rc = tg_policy_from_config(x->cfg, idx, x->service, &p);
 	if (rc == TG_OK) {
-		if (q->kind != NULL)
-			tg_policy_set_kind(p, strcmp(q->kind, "id") == 0 ? TG_KIND_ID
-									: TG_KIND_ACCESS);
-		if (q->explain != NULL)
-			tg_policy_set_explain(p, q->explain, q->ud);
-		tg_policy_set_now(p, q->now);
-		rc = tg_policy_set_user(p, q->user);
+		if (kind != NULL)
+			tg_policy_set_kind(p, strcmp(kind, "id") == 0 ? TG_KIND_ID : TG_KIND_ACCESS);
+		if (x->sink != NULL)
+			tg_policy_set_explain(p, on_check, &sink);
+		tg_policy_set_now(p, x->now);
+		rc = tg_policy_set_user(p, x->user);
 	}
 	if (rc == TG_OK)
 		rc = tg_token_validate(p, keys, tok, len, t);
@@ -51,7 +53,7 @@ tg_rc tg_issuer_validate(const struct tg_check_req *q, const char *tok, tg_token
 		keys = NULL;
 		tg_token_free(*t);
 		*t = NULL;
-		rc = load_keys(q, true, &keys, &fetched, detail);
+		rc = load_keys(x, idx, true, &keys, &fetched, detail);
 		if (rc == TG_OK)
 			rc = tg_token_validate(p, keys, tok, len, t);
 	}

@@ -13,21 +13,27 @@
 
 /* One keys request against its issuer's handle. */
 struct ctx {
-	const struct tg_keys_req *q;
+	struct tg_ctx x;	/* the caller's, copied: the skip sink's ud */
+	size_t idx;
+	const char *kid;	/* the token's kid, or NULL */
+	bool force;		/* the kid was unknown: refetch if allowed */
 	const struct tg_issuer *h;
 };
 
 static void event(const struct ctx *c, const char *ev, const char *result,
 		  tg_rc reason, const char *detail)
 {
-	if (c->q->event != NULL)
-		c->q->event(c->q->ud, ev, result, reason, detail);
+	tg_ctx_event(&c->x, TG_EV_PROVIDER, ev, result, reason, detail);
 }
 
-static bool setup(struct ctx *c, const struct tg_keys_req *q)
+static bool setup(struct ctx *c, const struct tg_ctx *x, size_t idx, const char *kid,
+		  bool force)
 {
-	c->q = q;
-	c->h = tg_issuer_of(q->cfg, q->idx);
+	c->x = *x;
+	c->idx = idx;
+	c->kid = kid;
+	c->force = force;
+	c->h = tg_issuer_of(x->cfg, idx);
 	return c->h != NULL;
 }
 
@@ -43,7 +49,7 @@ static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t 
 	char url[2048];
 	struct tg_http_resp r = { 0 };
 	json_t *d = NULL, *k = NULL;
-	tg_rc rc = tg_issuer_discover(c->q, &d, why, whylen);
+	tg_rc rc = tg_issuer_discover(&c->x, c->idx, &d, why, whylen);
 	if (rc != TG_OK)
 		goto out;
 	const char *juri = json_string_value(json_object_get(d, "jwks_uri"));
@@ -53,7 +59,7 @@ static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t 
 		goto out;
 	}
 	snprintf(url, sizeof(url), "%s", juri);
-	rc = tg_issuer_get_json(c->q, url, TG_JWKS_MAX_BYTES, &r, &k);
+	rc = tg_issuer_get_json(&c->x, c->idx, url, TG_JWKS_MAX_BYTES, &r, &k);
 	if (rc != TG_OK || !json_is_array(json_object_get(k, "keys"))) {
 		snprintf(why, whylen, "jwks: %s (%s)", tg_http_class_name(r.cls),
 			 rc == TG_OK ? "no keys array" : r.error);
@@ -61,7 +67,7 @@ static tg_rc fetch(struct ctx *c, struct tg_cache_entry *got, char *why, size_t 
 			rc = TG_E_MALFORMED;
 		goto out;
 	}
-	got->fetched_at = c->q->now;
+	got->fetched_at = c->x.now;
 	got->max_age = r.max_age;
 	got->url = tg_strdup(url);
 	got->body = tg_strndup(r.body, r.len);
@@ -75,9 +81,9 @@ out:
 	return rc;
 }
 
-static tg_rc use_entry(const struct ctx *c, const struct tg_cache_entry *e, tg_jwks **out)
+static tg_rc use_entry(struct ctx *c, const struct tg_cache_entry *e, tg_jwks **out)
 {
-	return tg_jwks_parse(e->body, e->len, c->q->skip, c->q->ud, out);
+	return tg_jwks_parse(e->body, e->len, tg_ctx_skip, &c->x, out);
 }
 
 static bool has_kid(const tg_jwks *k, const char *kid)
@@ -96,7 +102,7 @@ enum plan { USE, USE_STALE, FETCH, UNUSABLE };
 
 static bool within_stale(const struct ctx *c, const struct tg_cache_entry *e)
 {
-	int64_t age = c->q->now - e->fetched_at;
+	int64_t age = c->x.now - e->fetched_at;
 	return age >= 0 && age < ttl_of(c, e) + c->h->max_stale;
 }
 
@@ -106,9 +112,9 @@ static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e,
 {
 	if (keys == NULL)
 		return FETCH;
-	int64_t age = c->q->now - e->fetched_at;
+	int64_t age = c->x.now - e->fetched_at;
 	bool fresh = age >= 0 && age < ttl_of(c, e);
-	if (fresh && !c->q->force && has_kid(keys, c->q->kid))
+	if (fresh && !c->force && has_kid(keys, c->kid))
 		return USE;
 	/* An unknown kid: one refetch per min_refetch across every process,
 	 * so a rotation is picked up at once and a flood of bogus kids cannot
@@ -116,7 +122,7 @@ static enum plan decide(const struct ctx *c, const struct tg_cache_entry *e,
 	 * an outage is not hammered either. */
 	int64_t last = fresh ? tg_cache_stamp_get(c->h->dir, c->h->stamp)
 			     : tg_cache_stamp_get(c->h->dir, c->h->attempt);
-	if (c->q->now - last >= c->h->min_refetch || last > c->q->now)
+	if (c->x.now - last >= c->h->min_refetch || last > c->x.now)
 		return FETCH;
 	if (fresh)
 		return USE;
@@ -131,12 +137,12 @@ static void note_stale(const struct ctx *c, const struct tg_cache_entry *e,
 {
 	char d[400];
 	snprintf(d, sizeof(d), "keys fetched %llds ago; %s",
-		 (long long)(c->q->now - e->fetched_at), why);
+		 (long long)(c->x.now - e->fetched_at), why);
 	event(c, "jwks_stale", "stale", TG_E_IDP_UNREACHABLE, d);
 }
 
 /* Reads the cached entry and parses its keys once (NULL: none usable). */
-static tg_jwks *read_cached(const struct ctx *c, struct tg_cache_entry *e)
+static tg_jwks *read_cached(struct ctx *c, struct tg_cache_entry *e)
 {
 	tg_jwks *k = NULL;
 	if (tg_cache_read(c->h->dir, c->h->name, e) != TG_OK)
@@ -148,18 +154,19 @@ static tg_jwks *read_cached(const struct ctx *c, struct tg_cache_entry *e)
 	return k;
 }
 
-tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
+tg_rc tg_issuer_keys(const struct tg_ctx *x, size_t idx, const char *kid, bool force,
+		     tg_jwks **out, bool *fetched)
 {
 	struct ctx c;
 	struct tg_cache_entry e, got = { 0 };
 	char why[320] = "";
 	*out = NULL;
 	*fetched = false;
-	if (!setup(&c, q))
+	if (!setup(&c, x, idx, kid, force))
 		return TG_E_CONFIG;
 	const char *file = c.h->jwks_file;
 	if (file != NULL)
-		return tg_jwks_load_file(file, q->skip, q->ud, out, NULL, 0) == TG_OK
+		return tg_jwks_load_file(file, tg_ctx_skip, &c.x, out, NULL, 0) == TG_OK
 			       ? TG_OK : TG_E_INTERNAL;
 
 	tg_jwks *cached = read_cached(&c, &e);
@@ -180,14 +187,14 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 			snprintf(why, sizeof(why), "another process is fetching the keys");
 			rc = TG_E_TIMEOUT; /* local contention, not the provider */
 			plan = !cached ? UNUSABLE
-			     : q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e) ? USE
+			     : x->now >= e.fetched_at && x->now - e.fetched_at < ttl_of(&c, &e) ? USE
 			     : within_stale(&c, &e) ? USE_STALE : UNUSABLE;
 		}
 	}
 	if (plan == FETCH) {
-		if (cached && q->now >= e.fetched_at && q->now - e.fetched_at < ttl_of(&c, &e))
-			tg_cache_stamp_set(c.h->dir, c.h->stamp, q->now);	/* kid-driven */
-		tg_cache_stamp_set(c.h->dir, c.h->attempt, q->now);
+		if (cached && x->now >= e.fetched_at && x->now - e.fetched_at < ttl_of(&c, &e))
+			tg_cache_stamp_set(c.h->dir, c.h->stamp, x->now);	/* kid-driven */
+		tg_cache_stamp_set(c.h->dir, c.h->attempt, x->now);
 		rc = fetch(&c, &got, why, sizeof(why));
 		if (rc == TG_OK) {
 			event(&c, "jwks_fetch", "ok", TG_OK, got.url);
@@ -195,11 +202,11 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 			rc = use_entry(&c, &got, out);
 		} else {
 			event(&c, "jwks_fetch", "error", rc, why);
-			struct tg_cache_entry le = { .fetched_at = q->now, .max_age = -1,
+			struct tg_cache_entry le = { .fetched_at = x->now, .max_age = -1,
 						     .body = why, .len = strlen(why) };
 			tg_cache_write(c.h->dir, c.h->lasterr, &le);
-			bool fresh = cached && q->now - e.fetched_at < ttl_of(&c, &e) &&
-				     q->now >= e.fetched_at;
+			bool fresh = cached && x->now - e.fetched_at < ttl_of(&c, &e) &&
+				     x->now >= e.fetched_at;
 			plan = fresh ? USE : cached && within_stale(&c, &e) ? USE_STALE : UNUSABLE;
 		}
 	}
@@ -221,11 +228,11 @@ tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out, bool *fetched)
 
 tg_rc tg_issuer_keys_status(const tg_config *cfg, size_t idx, struct tg_keys_status *st)
 {
-	struct tg_keys_req q = { .cfg = cfg, .idx = idx };
+	struct tg_ctx x = { .cfg = cfg };
 	struct ctx c;
 	struct tg_cache_entry e;
 	memset(st, 0, sizeof(*st));
-	if (!setup(&c, &q))
+	if (!setup(&c, &x, idx, NULL, false))
 		return TG_E_CONFIG;
 	st->static_file = c.h->jwks_file != NULL;
 	st->circuit = tg_circuit_state(&c.h->circuit, &st->failures);

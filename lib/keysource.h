@@ -29,7 +29,7 @@ TG_HIDDEN tg_rc tg_issuer_keys_status(const tg_config *cfg, size_t idx,
 				      struct tg_keys_status *st);
 
 /* *fetched tells whether the keys came from the network just now. */
-TG_HIDDEN tg_rc tg_issuer_keys(const struct tg_keys_req *q, tg_jwks **out,
-			       bool *fetched);
+TG_HIDDEN tg_rc tg_issuer_keys(const struct tg_ctx *x, size_t idx, const char *kid,
+			       bool force, tg_jwks **out, bool *fetched);
 
 #endif

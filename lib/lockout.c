@@ -22,7 +22,7 @@ struct counter {
 };
 
 /* "p-" + 24 hex digits of SHA-256(user NUL rhost). */
-static void counter_name(const struct tg_lockout *l, char *out, size_t len)
+static void counter_name(const struct tg_ctx *l, char *out, size_t len)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char pair[1300];
@@ -79,7 +79,7 @@ static tg_rc write_counter(const char *dir, const char *name, const struct count
 }
 
 /* The counter of the pair, locked: fd >= 0 to unlock, or -1 (fail). */
-static int open_counter(const struct tg_lockout *l, char *dir, size_t dlen, char *name,
+static int open_counter(const struct tg_ctx *l, char *dir, size_t dlen, char *name,
 			size_t nlen, struct counter *c)
 {
 	char parent[4200];
@@ -100,13 +100,13 @@ static int open_counter(const struct tg_lockout *l, char *dir, size_t dlen, char
 	return fd;
 }
 
-static bool window_over(const struct tg_lockout *l, const struct counter *c)
+static bool window_over(const struct tg_ctx *l, const struct counter *c)
 {
 	int64_t window = tg_settings(l->cfg)->lockout_window;
 	return c->since == 0 || l->now - c->since >= window || l->now < c->since;
 }
 
-tg_rc tg_lockout_begin(const struct tg_lockout *l, int64_t *until)
+tg_rc tg_lockout_begin(const struct tg_ctx *l, int64_t *until)
 {
 	char dir[4200], name[40];
 	struct counter c;
@@ -140,7 +140,7 @@ tg_rc tg_lockout_begin(const struct tg_lockout *l, int64_t *until)
 	return rc;
 }
 
-bool tg_lockout_end(const struct tg_lockout *l, enum tg_lockout_outcome how, int64_t *until)
+bool tg_lockout_end(const struct tg_ctx *l, enum tg_lockout_outcome how, int64_t *until)
 {
 	char dir[4200], name[40];
 	struct counter c;

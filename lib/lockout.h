@@ -11,19 +11,13 @@
 #ifndef TG_LOCKOUT_H
 #define TG_LOCKOUT_H
 
-#include "tg_internal.h"
+#include "ctx.h"
 
-struct tg_lockout {
-	const tg_config *cfg;
-	const char *user;
-	const char *rhost;	/* NULL or "": a local login */
-	int64_t now;
-};
-
-/* Counts one password attempt for (user, rhost). TG_OK: ask the provider;
+/* Counts one password attempt for x's (user, rhost) at x->now (rhost NULL
+ * or "": a local login). TG_OK: ask the provider;
  * TG_E_LOCKED_OUT: locked until *until (nothing asked); TG_E_INTERNAL:
  * the counter cannot be used (fail closed). */
-TG_HIDDEN tg_rc tg_lockout_begin(const struct tg_lockout *l, int64_t *until);
+TG_HIDDEN tg_rc tg_lockout_begin(const struct tg_ctx *x, int64_t *until);
 
 enum tg_lockout_outcome {
 	TG_LOCKOUT_REFUSED,	/* the provider (or the offline verifier) said no */
@@ -32,7 +26,7 @@ enum tg_lockout_outcome {
 };
 /* Ends the attempt begun above; true when a refusal locked the pair just
  * now (*until: when it ends). */
-TG_HIDDEN bool tg_lockout_end(const struct tg_lockout *l, enum tg_lockout_outcome how,
+TG_HIDDEN bool tg_lockout_end(const struct tg_ctx *x, enum tg_lockout_outcome how,
 			      int64_t *until);
 
 /* tokengatectl cleanup: removes counters that neither lock nor count

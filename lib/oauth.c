@@ -69,10 +69,10 @@ static void client_clear(struct client *cl)
 	memset(cl, 0, sizeof(*cl));
 }
 
-static tg_rc client_load(const struct tg_keys_req *q, struct client *cl,
+static tg_rc client_load(const struct tg_ctx *x, size_t idx, struct client *cl,
 			 struct tg_oauth_err *e)
 {
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(x->cfg, idx);
 	memset(cl, 0, sizeof(*cl));
 	cl->id = h ? h->client_id : NULL;
 	const char *file = h ? h->client_secret_file : NULL;
@@ -109,15 +109,15 @@ static tg_rc client_load(const struct tg_keys_req *q, struct client *cl,
 	return TG_OK;
 }
 
-static tg_rc endpoint(const struct tg_keys_req *q, const char *name, char *url,
+static tg_rc endpoint(const struct tg_ctx *x, size_t idx, const char *name, char *url,
 		      size_t n, struct tg_oauth_err *e)
 {
 	json_t *d = NULL;
-	tg_rc rc = tg_issuer_discovery(q, &d, e->detail, sizeof(e->detail));
+	tg_rc rc = tg_issuer_discovery(x, idx, &d, e->detail, sizeof(e->detail));
 	if (rc != TG_OK)
 		return rc;
 	const char *v = json_string_value(json_object_get(d, name));
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(x->cfg, idx);
 	if (v == NULL || h == NULL || !tg_http_url_allowed(v, h->http.allow_http_loopback)) {
 		snprintf(e->detail, sizeof(e->detail), "the provider has no usable %s", name);
 		rc = TG_E_CONFIG;
@@ -167,7 +167,7 @@ static tg_rc error_rc(const struct tg_http_resp *r, struct tg_oauth_err *e)
 }
 
 /* POST form to the named endpoint; *json receives a 2xx JSON body. */
-static tg_rc call(const struct tg_keys_req *q, const char *name, struct form *f,
+static tg_rc call(const struct tg_ctx *x, size_t idx, const char *name, struct form *f,
 		  json_t **json, long *status, struct tg_oauth_err *e)
 {
 	struct client cl;
@@ -177,9 +177,9 @@ static tg_rc call(const struct tg_keys_req *q, const char *name, struct form *f,
 	if (json)
 		*json = NULL;
 	memset(&cl, 0, sizeof(cl));
-	tg_rc rc = endpoint(q, name, url, sizeof(url), e);
+	tg_rc rc = endpoint(x, idx, name, url, sizeof(url), e);
 	if (rc == TG_OK)
-		rc = client_load(q, &cl, e);
+		rc = client_load(x, idx, &cl, e);
 	if (rc != TG_OK) {
 		client_clear(&cl);
 		tg_wipe(f->buf, sizeof(f->buf));
@@ -194,7 +194,7 @@ static tg_rc call(const struct tg_keys_req *q, const char *name, struct form *f,
 		tg_wipe(f->buf, sizeof(f->buf));
 		return TG_E_MALFORMED;
 	}
-	rc = tg_issuer_post(q, url, f->buf, cl.auth == AUTH_BASIC ? cl.user : NULL,
+	rc = tg_issuer_post(x, idx, url, f->buf, cl.auth == AUTH_BASIC ? cl.user : NULL,
 			    cl.auth == AUTH_BASIC ? cl.pass : NULL, &r);
 	client_clear(&cl);
 	tg_wipe(f->buf, sizeof(f->buf));
@@ -247,29 +247,29 @@ static tg_rc parse_tokens(const json_t *j, struct tg_tokens *t, struct tg_oauth_
 	return TG_OK;
 }
 
-static tg_rc grant(const struct tg_keys_req *q, struct form *f, struct tg_tokens *t,
+static tg_rc grant(const struct tg_ctx *x, size_t idx, struct form *f, struct tg_tokens *t,
 		   struct tg_oauth_err *e)
 {
 	json_t *j = NULL;
 	long status = 0;
 	memset(t, 0, sizeof(*t));
-	tg_rc rc = call(q, "token_endpoint", f, &j, &status, e);
+	tg_rc rc = call(x, idx, "token_endpoint", f, &j, &status, e);
 	if (rc == TG_OK)
 		rc = parse_tokens(j, t, e);
 	json_decref(j);
 	return rc;
 }
 
-tg_rc tg_oauth_refresh(const struct tg_keys_req *q, const char *refresh_token,
+tg_rc tg_oauth_refresh(const struct tg_ctx *x, size_t idx, const char *refresh_token,
 		       struct tg_tokens *t, struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
 	add(&f, "grant_type", "refresh_token");
 	add(&f, "refresh_token", refresh_token);
-	return grant(q, &f, t, e);
+	return grant(x, idx, &f, t, e);
 }
 
-tg_rc tg_oauth_password(const struct tg_keys_req *q, const char *user,
+tg_rc tg_oauth_password(const struct tg_ctx *x, size_t idx, const char *user,
 			const char *password, const char *scope, struct tg_tokens *t,
 			struct tg_oauth_err *e)
 {
@@ -278,28 +278,28 @@ tg_rc tg_oauth_password(const struct tg_keys_req *q, const char *user,
 	add(&f, "username", user);
 	add(&f, "password", password);
 	add(&f, "scope", scope);
-	return grant(q, &f, t, e);
+	return grant(x, idx, &f, t, e);
 }
 
-tg_rc tg_oauth_client_credentials(const struct tg_keys_req *q, const char *resource,
+tg_rc tg_oauth_client_credentials(const struct tg_ctx *x, size_t idx, const char *resource,
 				  struct tg_tokens *t, struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
 	add(&f, "grant_type", "client_credentials");
 	add(&f, "resource", resource);
-	return grant(q, &f, t, e);
+	return grant(x, idx, &f, t, e);
 }
 
-tg_rc tg_oauth_device_poll(const struct tg_keys_req *q, const char *device_code,
+tg_rc tg_oauth_device_poll(const struct tg_ctx *x, size_t idx, const char *device_code,
 			   struct tg_tokens *t, struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
 	add(&f, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
 	add(&f, "device_code", device_code);
-	return grant(q, &f, t, e);
+	return grant(x, idx, &f, t, e);
 }
 
-tg_rc tg_oauth_device_start(const struct tg_keys_req *q, const char *scope,
+tg_rc tg_oauth_device_start(const struct tg_ctx *x, size_t idx, const char *scope,
 			    struct tg_device *d, struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
@@ -308,7 +308,7 @@ tg_rc tg_oauth_device_start(const struct tg_keys_req *q, const char *scope,
 	bool bad = false;
 	memset(d, 0, sizeof(*d));
 	add(&f, "scope", scope);
-	tg_rc rc = call(q, "device_authorization_endpoint", &f, &j, &status, e);
+	tg_rc rc = call(x, idx, "device_authorization_endpoint", &f, &j, &status, e);
 	if (rc != TG_OK)
 		return rc;
 	d->device_code = opt_str(j, "device_code", &bad);
@@ -330,7 +330,7 @@ tg_rc tg_oauth_device_start(const struct tg_keys_req *q, const char *scope,
 	return TG_OK;
 }
 
-tg_rc tg_oauth_introspect(const struct tg_keys_req *q, const char *token, bool *active,
+tg_rc tg_oauth_introspect(const struct tg_ctx *x, size_t idx, const char *token, bool *active,
 			  struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
@@ -338,7 +338,7 @@ tg_rc tg_oauth_introspect(const struct tg_keys_req *q, const char *token, bool *
 	long status;
 	*active = false;
 	add(&f, "token", token);
-	tg_rc rc = call(q, "introspection_endpoint", &f, &j, &status, e);
+	tg_rc rc = call(x, idx, "introspection_endpoint", &f, &j, &status, e);
 	if (rc != TG_OK)
 		return rc;
 	const json_t *a = json_object_get(j, "active");
@@ -352,14 +352,14 @@ tg_rc tg_oauth_introspect(const struct tg_keys_req *q, const char *token, bool *
 	return rc;
 }
 
-tg_rc tg_oauth_revoke(const struct tg_keys_req *q, const char *token, const char *hint,
+tg_rc tg_oauth_revoke(const struct tg_ctx *x, size_t idx, const char *token, const char *hint,
 		      struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
 	long status;
 	add(&f, "token", token);
 	add(&f, "token_type_hint", hint);
-	return call(q, "revocation_endpoint", &f, NULL, &status, e);
+	return call(x, idx, "revocation_endpoint", &f, NULL, &status, e);
 }
 
 void tg_tokens_clear(struct tg_tokens *t)
@@ -381,8 +381,8 @@ void tg_device_clear(struct tg_device *d)
 	memset(d, 0, sizeof(*d));
 }
 
-const char *tg_oauth_client_id(const struct tg_keys_req *q)
+const char *tg_oauth_client_id(const tg_config *cfg, size_t idx)
 {
-	const struct tg_issuer *h = tg_issuer_of(q->cfg, q->idx);
+	const struct tg_issuer *h = tg_issuer_of(cfg, idx);
 	return h ? h->client_id : NULL;
 }

@@ -6,7 +6,7 @@
 #ifndef TG_OAUTH_H
 #define TG_OAUTH_H
 
-#include "keysource.h"
+#include "issuer.h"
 
 struct tg_tokens {		/* every member wiped when cleared */
 	char *access_token;
@@ -39,25 +39,25 @@ struct tg_oauth_err {
  * invalid_request, invalid_scope, no such endpoint, and any 4xx but 400
  * and 403 without an error code); TG_E_MALFORMED (a
  * success that is not a valid token response); TG_E_IDP_UNREACHABLE. */
-TG_HIDDEN tg_rc tg_oauth_refresh(const struct tg_keys_req *q, const char *refresh_token,
+TG_HIDDEN tg_rc tg_oauth_refresh(const struct tg_ctx *x, size_t idx, const char *refresh_token,
 				 struct tg_tokens *t, struct tg_oauth_err *e);
-TG_HIDDEN tg_rc tg_oauth_password(const struct tg_keys_req *q, const char *user,
+TG_HIDDEN tg_rc tg_oauth_password(const struct tg_ctx *x, size_t idx, const char *user,
 				  const char *password, const char *scope,
 				  struct tg_tokens *t, struct tg_oauth_err *e);
-TG_HIDDEN tg_rc tg_oauth_client_credentials(const struct tg_keys_req *q,
+TG_HIDDEN tg_rc tg_oauth_client_credentials(const struct tg_ctx *x, size_t idx,
 					    const char *resource, struct tg_tokens *t,
 					    struct tg_oauth_err *e);
-TG_HIDDEN tg_rc tg_oauth_device_start(const struct tg_keys_req *q, const char *scope,
+TG_HIDDEN tg_rc tg_oauth_device_start(const struct tg_ctx *x, size_t idx, const char *scope,
 				      struct tg_device *d, struct tg_oauth_err *e);
-TG_HIDDEN tg_rc tg_oauth_device_poll(const struct tg_keys_req *q, const char *device_code,
+TG_HIDDEN tg_rc tg_oauth_device_poll(const struct tg_ctx *x, size_t idx, const char *device_code,
 				     struct tg_tokens *t, struct tg_oauth_err *e);
-TG_HIDDEN tg_rc tg_oauth_introspect(const struct tg_keys_req *q, const char *token,
+TG_HIDDEN tg_rc tg_oauth_introspect(const struct tg_ctx *x, size_t idx, const char *token,
 				    bool *active, struct tg_oauth_err *e);
-TG_HIDDEN tg_rc tg_oauth_revoke(const struct tg_keys_req *q, const char *token,
+TG_HIDDEN tg_rc tg_oauth_revoke(const struct tg_ctx *x, size_t idx, const char *token,
 				const char *hint, struct tg_oauth_err *e);
 TG_HIDDEN void tg_tokens_clear(struct tg_tokens *t);
 /* The issuer's client_id, or NULL when none is configured. */
-TG_HIDDEN const char *tg_oauth_client_id(const struct tg_keys_req *q);
+TG_HIDDEN const char *tg_oauth_client_id(const tg_config *cfg, size_t idx);
 TG_HIDDEN void tg_device_clear(struct tg_device *d);
 
 #endif

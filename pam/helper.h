@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctx.h"
 #include "proto.h"
 #include "tokengate.h"
 
@@ -25,6 +26,8 @@ struct hctx {
 	uint64_t start_ns;
 	int fd;			/* the socket to the module (stdin/stdout) */
 	tg_config *cfg;
+	struct tg_ctx x;	/* the library's context: built with the config,
+				   its clock refreshed by helper_ctx */
 	bool json;		/* audit_format = json */
 	char *keep;		/* secret handed back for the account stage */
 	bool have_uid;		/* the user has a local account: a store entry */
@@ -74,12 +77,9 @@ void helper_debug(const struct hctx *c, const char *msg);
 /* The plumbing every stage shares (helper_common.c). */
 tg_rc helper_load_config(struct hctx *c);
 int64_t helper_now(const struct hctx *c);
-void helper_on_keys_event(void *ud, const char *event, const char *result,
-			  tg_rc reason, const char *detail);
-void helper_on_skipped_key(void *ud, size_t index, const char *kid,
-			   const char *cause);
-void helper_on_note(void *ud, const char *event, const char *result,
-		    tg_rc reason, const char *detail);
+/* The library's context for this step: config, service, user, uid,
+ * rhost, the clock now, and the helper's audit sink. */
+const struct tg_ctx *helper_ctx(struct hctx *c);
 
 /* The credential of the auth stage. */
 enum helper_cred_kind { HELPER_CRED_NONE, HELPER_CRED_TOKEN, HELPER_CRED_PASSWORD,
@@ -129,10 +129,6 @@ tg_rc helper_close_session(struct hctx *c);
 struct tg_store;
 struct json_t;
 tg_rc helper_store_open(struct hctx *c, struct tg_store **st, struct json_t **sess);
-/* The chain's request for this stage: the helper's config, user, clock
- * and audit sinks; password typed just now, or NULL (helper_common.c). */
-struct tg_chain_req;
-struct tg_chain_req helper_chain_req(struct hctx *c, const char *password);
 /* A decision of the chain at a stage, with its user message. */
 struct tg_chain_out;
 void helper_chain_report(struct hctx *c, const char *event, const char *method,

@@ -92,8 +92,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
 	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
-	struct tg_lockout l = { .cfg = c->cfg, .user = c->user, .rhost = c->rhost,
-				.now = helper_now(c) };
+	struct tg_ctx l = *helper_ctx(c);	/* the attempt's clock */
 	int64_t until = 0;
 	tg_rc rc = open_for_login(c, &st, &sess, &o);
 	if (rc == TG_OK && sshd_placeholder(password)) {
@@ -115,8 +114,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 		helper_chain_report(c, "auth", "password", &o, NULL);
 		return rc;
 	} else if (rc == TG_OK) {
-		struct tg_chain_req q = helper_chain_req(c, password);
-		rc = tg_chain_run(&q, st, &sess, &o);
+		rc = tg_chain_run(helper_ctx(c), password, 0, st, &sess, &o);
 		l.now = helper_now(c);
 		if (tg_lockout_end(&l, lockout_outcome(rc), &until))
 			lockout_audit(c, "lock", until);
@@ -165,8 +163,8 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	if (rc == TG_OK) {
 		rc = open_for_login(c, &st, &sess, &o);
 		if (rc == TG_OK) {
-			struct tg_chain_req q = helper_chain_req(c, NULL);
-			rc = tg_session_start(&q, st, &sess, (size_t)idx, "device", &t, NULL, true, &o);
+			rc = tg_session_start(helper_ctx(c), NULL, st, &sess, (size_t)idx, "device", &t,
+					      NULL, true, &o);
 		}
 	}
 	o.rc = rc;

@@ -11,8 +11,8 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "chain.h"
 #include "helper.h"
+#include "store.h"
 #include "tg_internal.h"
 #include "settings.h"
 
@@ -41,42 +41,56 @@ int64_t helper_now(const struct hctx *c)
 	return (int64_t)time(NULL) + c->clock_offset;
 }
 
-void helper_on_skipped_key(void *ud, size_t index, const char *kid,
-			   const char *cause)
+/* An audit-worthy step of the library, as one record (a validation
+ * check only in debug mode). */
+static void check_record(const struct hctx *c, const char *check, tg_rc rc, const char *rule)
 {
-	char detail[320];
-	snprintf(detail, sizeof(detail), "key[%zu] kid=%.64s skipped: %s", index,
-		 kid ? kid : "-", cause);
-	helper_audit_simple(ud, "jwks_fetch", "skip", "malformed", detail,
-			    LOG_WARNING);
+	if (!(c->flags & TG_F_DEBUG))
+		return;
+	tg_audit *a = tg_audit_new("check");
+	tg_audit_add(a, "check", check);
+	tg_audit_add(a, "result", tg_reason(rc));
+	tg_audit_add(a, "rule", rule);
+	char *line = tg_audit_render(a, 0);
+	if (line != NULL)
+		helper_debug(c, line);
+	free(line);
+	tg_audit_free(a);
 }
 
-void helper_on_keys_event(void *ud, const char *event, const char *result,
-			  tg_rc reason, const char *detail)
+static void sink(void *ud, enum tg_ev kind, const char *event, const char *result, tg_rc reason,
+		 const char *detail)
 {
-	int prio = strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING;
-	helper_audit_simple(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason),
-			    detail, prio);
-}
-
-void helper_on_note(void *ud, const char *event, const char *result, tg_rc reason,
-		    const char *detail)
-{
-	int prio = strcmp(result, "ok") == 0 ? LOG_INFO
-		 : strcmp(result, "allow") == 0 || strcmp(result, "purge") == 0 ? LOG_NOTICE
+	int prio;
+	switch (kind) {
+	case TG_EV_CHECK:
+		check_record(ud, event, reason, detail);
+		return;
+	case TG_EV_SKIP:
+		helper_audit_simple(ud, event, result, "malformed", detail, LOG_WARNING);
+		return;
+	case TG_EV_PROVIDER:
+		prio = strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING;
+		helper_audit_simple(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason),
+				    detail, prio);
+		return;
+	case TG_EV_NOTE:
+		prio = strcmp(result, "ok") == 0 ? LOG_INFO
+		     : strcmp(result, "allow") == 0 || strcmp(result, "purge") == 0 ? LOG_NOTICE
 										    : tg_rc_priority(reason);
-	helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
+		helper_audit_simple(ud, event, result, tg_reason(reason), detail, prio);
+		return;
+	}
 }
 
-struct tg_chain_req helper_chain_req(struct hctx *c, const char *password)
+const struct tg_ctx *helper_ctx(struct hctx *c)
 {
-	struct tg_chain_req q = {
-		.cfg = c->cfg, .service = c->service, .user = c->user, .uid = c->uid,
-		.now = helper_now(c), .clock_offset = c->clock_offset, .password = password,
-		.event = helper_on_keys_event, .skip = helper_on_skipped_key, .note = helper_on_note,
-		.ud = c,
+	c->x = (struct tg_ctx){
+		.cfg = c->cfg, .service = c->service, .user = c->user, .rhost = c->rhost,
+		.uid = c->uid, .now = helper_now(c), .clock_offset = c->clock_offset,
+		.sink = sink, .ud = c,
 	};
-	return q;
+	return &c->x;
 }
 
 tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)

@@ -24,7 +24,7 @@
 
 struct poll {
 	struct hctx *c;
-	struct tg_keys_req k;
+	size_t idx;		/* the issuer */
 	uint64_t deadline_ms;	/* monotonic */
 	int64_t interval;	/* seconds */
 	char *detail;
@@ -105,8 +105,7 @@ static tg_rc poll_tokens(struct poll *p, const char *device_code, struct tg_toke
 			sleep_ms(rest < step ? rest : step);
 		}
 		struct tg_oauth_err e = { .status = 0 };
-		p->k.now = helper_now(p->c);
-		tg_rc rc = tg_oauth_device_poll(&p->k, device_code, t, &e);
+		tg_rc rc = tg_oauth_device_poll(helper_ctx(p->c), p->idx, device_code, t, &e);
 		if (rc == TG_OK)
 			return TG_OK;
 		tg_tokens_clear(t);
@@ -160,8 +159,7 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 	struct poll p = {
 		.c = c, .deadline_ms = c->start_ns / 1000000u + (uint64_t)(limit > 0 ? limit : 100) * 1000u,
 		.detail = detail, .detail_len = detail_len,
-		.k = { .cfg = c->cfg, .idx = idx, .now = helper_now(c), .event = helper_on_keys_event,
-		       .skip = helper_on_skipped_key, .ud = c },
+		.idx = idx,
 	};
 	cr->kind = HELPER_CRED_NONE;
 	cr->secret = NULL;
@@ -170,7 +168,7 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 	if (ms_left(&p) < 1000u) /* an earlier prompt used the whole budget */
 		return fail(&p, TG_E_NO_CREDENTIALS, "device_timeout passed before the device login began",
 			    "Too late for a browser login now; try again.");
-	tg_rc rc = tg_oauth_device_start(&p.k, scope_of(c, idx), &d, &e);
+	tg_rc rc = tg_oauth_device_start(helper_ctx(c), idx, scope_of(c, idx), &d, &e);
 	if (rc != TG_OK) {
 		snprintf(detail, detail_len, "device authorization: %s",
 			 e.error[0] ? e.error : e.detail[0] ? e.detail : tg_reason(rc));

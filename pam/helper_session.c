@@ -56,8 +56,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 /* Walks the chain for the stored session (no prompts). */
 static tg_rc walk(struct hctx *c, struct tg_store *st, json_t **sess, struct tg_chain_out *o)
 {
-	struct tg_chain_req q = helper_chain_req(c, NULL);
-	return tg_chain_run(&q, st, sess, o);
+	return tg_chain_run(helper_ctx(c), NULL, 0, st, sess, o);
 }
 
 /* No session: a revocation sticks (DESIGN section 3). The marker a purge
@@ -221,8 +220,7 @@ static size_t forget_session(json_t *sess, const char *id)
 
 static void revoke_at_provider(struct hctx *c, const json_t *sess)
 {
-	struct tg_chain_req q = helper_chain_req(c, NULL);
-	tg_rc rc = tg_session_revoke(&q, sess);
+	tg_rc rc = tg_session_revoke(helper_ctx(c), sess);
 	if (rc == TG_E_NO_CREDENTIALS)
 		return;
 	helper_audit_simple(c, "session_close", rc == TG_OK ? "revoked" : "error",

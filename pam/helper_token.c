@@ -16,20 +16,6 @@
 #include "keysource.h"
 #include "tg_internal.h"
 
-static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
-{
-	const struct hctx *c = ud;
-	tg_audit *a = tg_audit_new("check");
-	tg_audit_add(a, "check", check);
-	tg_audit_add(a, "result", tg_reason(rc));
-	tg_audit_add(a, "rule", detail);
-	char *line = tg_audit_render(a, 0);
-	if (line != NULL)
-		helper_debug(c, line);
-	free(line);
-	tg_audit_free(a);
-}
-
 /* Validates tok against the issuer it names; *idx receives that issuer
  * (-1: none configured). */
 static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
@@ -47,12 +33,7 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 	free(iss);
 	if (idx < 0)
 		return jwt ? TG_E_BAD_ISSUER : TG_E_MALFORMED;
-	struct tg_check_req q = {
-		.cfg = c->cfg, .idx = (size_t)idx, .service = c->service, .user = c->user,
-		.kind = c->kind, .now = helper_now(c), .event = helper_on_keys_event,
-		.skip = helper_on_skipped_key, .explain = on_check, .ud = c,
-	};
-	return tg_issuer_validate(&q, tok, t, &r->detail);
+	return tg_issuer_validate(helper_ctx(c), (size_t)idx, c->kind, tok, t, &r->detail);
 }
 
 /* A valid token starts (or renews) the user's session, when the user has
@@ -75,10 +56,10 @@ static tg_rc token_session(struct hctx *c, const char *tok, const tg_token *vali
 		r->detail = "the session store is unavailable";
 		return TG_E_INTERNAL;
 	}
-	struct tg_chain_req q = helper_chain_req(c, NULL);
 	struct tg_tokens t = { .access_token = strdup(tok), .expires_in = -1 };
 	tg_rc rc = idx < 0 ? TG_E_BAD_ISSUER : t.access_token == NULL ? TG_E_NOMEM
-			   : tg_session_start(&q, st, &sess, (size_t)idx, "token", &t, valid, false, &o);
+			   : tg_session_start(helper_ctx(c), NULL, st, &sess, (size_t)idx, "token", &t,
+					      valid, false, &o);
 	tg_tokens_clear(&t);
 	tg_session_free(sess);
 	tg_store_close(st);

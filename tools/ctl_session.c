@@ -44,16 +44,15 @@ static void audit(const struct sctx *c, const char *event, const char *result,
 	tg_audit_free(a);
 }
 
-static void on_note(void *ud, const char *event, const char *result, tg_rc reason,
-		    const char *detail)
+/* The chain's steps and the provider's events, as records (skipped keys
+ * and validation checks are not). */
+static void on_event(void *ud, enum tg_ev kind, const char *event, const char *result,
+		     tg_rc reason, const char *detail)
 {
-	audit(ud, event, result, tg_reason(reason), detail);
-}
-
-static void on_keys(void *ud, const char *event, const char *result, tg_rc reason,
-		    const char *detail)
-{
-	audit(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason), detail);
+	if (kind == TG_EV_NOTE)
+		audit(ud, event, result, tg_reason(reason), detail);
+	else if (kind == TG_EV_PROVIDER)
+		audit(ud, event, result, reason == TG_OK ? "ok" : tg_reason(reason), detail);
 }
 
 static int open_entry(struct sctx *c, uint32_t uid, tg_store **st, json_t **sess)
@@ -76,15 +75,14 @@ static int open_entry(struct sctx *c, uint32_t uid, tg_store **st, json_t **sess
 	return rc == TG_OK ? 0 : -1;
 }
 
-/* The chain's view of this run for one user. */
-static struct tg_chain_req chain_req(struct sctx *c, uint32_t uid)
+/* The library's context of this run for one user. */
+static struct tg_ctx ctx_of(struct sctx *c, uint32_t uid)
 {
-	struct tg_chain_req q = {
+	struct tg_ctx x = {
 		.cfg = c->cfg, .service = "tokengatectl", .user = c->user, .uid = uid,
-		.now = (int64_t)time(NULL), .refresh_ahead = c->ahead, .event = on_keys,
-		.note = on_note, .ud = c,
+		.now = (int64_t)time(NULL), .sink = on_event, .ud = c,
 	};
-	return q;
+	return x;
 }
 
 /* Renews one session when due. 0 kept, 1 not. */
@@ -113,7 +111,7 @@ static void note_backoff(tg_store *st, json_t *sess, bool failed, int64_t now)
 
 static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 {
-	struct tg_chain_req q = chain_req(c, uid);
+	struct tg_ctx q = ctx_of(c, uid);
 	struct tg_chain_out o;
 	if (c->all) {
 		/* the timer: only users logged in now, and not while backing off */
@@ -127,7 +125,7 @@ static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess
 			return 0;
 		}
 	}
-	tg_rc rc = tg_chain_run(&q, st, sess, &o);
+	tg_rc rc = tg_chain_run(&q, NULL, c->ahead, st, sess, &o);
 	int64_t ahead = c->ahead > 0 ? c->ahead : tg_settings(c->cfg)->global.refresh_ahead;
 	/* due, and still not renewed: the token works, the refresh did not */
 	bool stale = rc == TG_OK && strcmp(o.step, "refresh") != 0 && o.ends_in <= ahead;
@@ -150,7 +148,7 @@ static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess
  * online login, by whoever maps to this name, makes the new session. */
 static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 {
-	struct tg_chain_req q = chain_req(c, uid);
+	struct tg_ctx q = ctx_of(c, uid);
 	tg_rc rv = *sess != NULL ? tg_session_revoke(&q, *sess) : TG_E_NO_CREDENTIALS;
 	const char *at_provider = rv == TG_E_NO_CREDENTIALS
 					  ? "no refresh token to revoke at the provider"

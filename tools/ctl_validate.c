@@ -48,6 +48,19 @@ static void on_keys_event(void *ud, const char *event, const char *result,
 			detail ? detail : tg_reason(reason));
 }
 
+/* The library's events while it fetches discovered keys. */
+static void on_event(void *ud, enum tg_ev kind, const char *event, const char *result,
+		     tg_rc reason, const char *detail)
+{
+	const struct vopts *o = ud;
+	if (kind == TG_EV_SKIP) {
+		if (o->explain)
+			printf("  skip   %s\n", detail);
+	} else if (kind == TG_EV_PROVIDER) {
+		on_keys_event(ud, event, result, reason, detail);
+	}
+}
+
 static void on_warn(void *ud, const char *msg)
 {
 	(void)ud;
@@ -161,11 +174,10 @@ static int setup(struct vopts *o, const char *token, tg_policy **p,
 		}
 	} else {
 		/* discovered keys, through the same cache the helper uses */
-		struct tg_keys_req q = { .cfg = *cfg, .idx = (size_t)idx,
-					 .now = (int64_t)time(NULL), .event = on_keys_event,
-					 .skip = on_skip, .ud = o };
+		struct tg_ctx x = { .cfg = *cfg, .now = (int64_t)time(NULL), .sink = on_event,
+				    .ud = o };
 		bool fetched;
-		if (tg_issuer_keys(&q, keys, &fetched) != TG_OK) {
+		if (tg_issuer_keys(&x, (size_t)idx, NULL, false, keys, &fetched) != TG_OK) {
 			fprintf(stderr, "idp_unreachable\n");
 			return CTL_REJECTED;
 		}

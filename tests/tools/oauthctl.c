@@ -12,10 +12,12 @@
 
 #include "oauth.h"
 
-static void on_event(void *ud, const char *event, const char *result, tg_rc reason,
-		     const char *detail)
+static void on_event(void *ud, enum tg_ev kind, const char *event, const char *result,
+		     tg_rc reason, const char *detail)
 {
 	(void)ud;
+	if (kind != TG_EV_PROVIDER)
+		return;
 	fprintf(stderr, "event=%s result=%s reason=%s detail=%s\n", event, result,
 		tg_reason(reason), detail ? detail : "-");
 }
@@ -35,8 +37,8 @@ int main(int argc, char **argv)
 	}
 	tg_crypto_init();
 	long idx = tg_config_find_issuer(cfg, argv[2]);
-	struct tg_keys_req q = { .cfg = cfg, .idx = (size_t)(idx < 0 ? 0 : idx),
-				 .now = (int64_t)time(NULL), .event = on_event };
+	size_t i = (size_t)(idx < 0 ? 0 : idx);
+	struct tg_ctx q = { .cfg = cfg, .now = (int64_t)time(NULL), .sink = on_event };
 	struct tg_oauth_err e;
 	struct tg_tokens t = { 0 };
 	struct tg_device d = { 0 };
@@ -44,20 +46,20 @@ int main(int argc, char **argv)
 	tg_rc rc;
 	bool active = false;
 	if (!strcmp(op, "client_credentials"))
-		rc = tg_oauth_client_credentials(&q, a1, &t, &e);
+		rc = tg_oauth_client_credentials(&q, i, a1, &t, &e);
 	else if (!strcmp(op, "refresh"))
-		rc = tg_oauth_refresh(&q, a1, &t, &e);
+		rc = tg_oauth_refresh(&q, i, a1, &t, &e);
 	else if (!strcmp(op, "password"))
-		rc = tg_oauth_password(&q, a1, a2, "openid", &t, &e);
+		rc = tg_oauth_password(&q, i, a1, a2, "openid", &t, &e);
 	else if (!strcmp(op, "device_poll"))
-		rc = tg_oauth_device_poll(&q, a1, &t, &e);
+		rc = tg_oauth_device_poll(&q, i, a1, &t, &e);
 	else if (!strcmp(op, "introspect")) {
-		rc = tg_oauth_introspect(&q, a1, &active, &e);
+		rc = tg_oauth_introspect(&q, i, a1, &active, &e);
 		printf("active=%s\n", active ? "true" : "false");
 	} else if (!strcmp(op, "revoke"))
-		rc = tg_oauth_revoke(&q, a1, "access_token", &e);
+		rc = tg_oauth_revoke(&q, i, a1, "access_token", &e);
 	else if (!strcmp(op, "device_start")) {
-		rc = tg_oauth_device_start(&q, "openid", &d, &e);
+		rc = tg_oauth_device_start(&q, i, "openid", &d, &e);
 		if (rc == TG_OK)
 			printf("user_code=%s\ninterval=%lld\nexpires_in=%lld\ncomplete=%s\ndevice_code=%s\n",
 			       d.user_code, (long long)d.interval, (long long)d.expires_in,

@@ -212,27 +212,28 @@ static int after(void **state)
 
 static int notes;
 static char last_note[256];
-static void on_note(void *ud, const char *event, const char *result, tg_rc reason,
-		    const char *detail)
+static void on_note(void *ud, enum tg_ev kind, const char *event, const char *result,
+		    tg_rc reason, const char *detail)
 {
 	(void)ud;
+	if (kind != TG_EV_NOTE)
+		return;
 	notes++;
 	snprintf(last_note, sizeof(last_note), "%s %s %s %s", event, result, tg_reason(reason),
 		 detail);
 }
 
-static struct tg_chain_req req(void)
+static struct tg_ctx req(void)
 {
-	struct tg_chain_req q = { .cfg = cfg, .service = "sudo", .user = "alice", .uid = UID,
-				  .now = now, .clock_offset = now - (int64_t)time(NULL),
-				  .note = on_note };
+	struct tg_ctx q = { .cfg = cfg, .service = "sudo", .user = "alice", .uid = UID,
+			    .now = now, .clock_offset = now - (int64_t)time(NULL), .sink = on_note };
 	return q;
 }
 
 /* A session started online at the fake now with this access token. */
 static void start_session(const char *access, const char *refresh)
 {
-	struct tg_chain_req q = req();
+	struct tg_ctx q = req();
 	struct tg_chain_out o = { .step = "-" };
 	struct tg_tokens t = { .access_token = tg_strdup(access),
 			       .refresh_token = refresh ? tg_strdup(refresh) : NULL,
@@ -241,7 +242,7 @@ static void start_session(const char *access, const char *refresh)
 	json_t *sess = NULL;
 	char why[256];
 	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
-	assert_rc(tg_session_start(&q, st, &sess, 0, "password", &t, NULL, true, &o), TG_OK);
+	assert_rc(tg_session_start(&q, NULL, st, &sess, 0, "password", &t, NULL, true, &o), TG_OK);
 	tg_tokens_clear(&t);
 	tg_session_free(sess);
 	tg_store_close(st);
@@ -250,7 +251,7 @@ static void start_session(const char *access, const char *refresh)
 /* Runs the chain at the fake now; *sess afterwards, reloaded from disk. */
 static tg_rc run(struct tg_chain_out *o, json_t **after_run)
 {
-	struct tg_chain_req q = req();
+	struct tg_ctx q = req();
 	tg_store *st = NULL;
 	json_t *sess = NULL;
 	char why[256];
@@ -258,7 +259,7 @@ static tg_rc run(struct tg_chain_out *o, json_t **after_run)
 	o->step = "-";
 	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
 	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
-	tg_rc rc = tg_chain_run(&q, st, &sess, o);
+	tg_rc rc = tg_chain_run(&q, NULL, 0, st, &sess, o);
 	tg_session_free(sess);
 	sess = NULL;
 	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
@@ -389,7 +390,7 @@ static void test_not_authorized_refresh_opens_no_grace(void **state)
 /* A token login (offline: cached keys) through tg_session_start. */
 static void token_login(const char *access)
 {
-	struct tg_chain_req q = req();
+	struct tg_ctx q = req();
 	struct tg_chain_out o = { .step = "-" };
 	struct tg_tokens t = { .access_token = tg_strdup(access), .expires_in = -1 };
 	tg_store *st = NULL;
@@ -397,7 +398,7 @@ static void token_login(const char *access)
 	char why[256];
 	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
 	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
-	assert_rc(tg_session_start(&q, st, &sess, 0, "token", &t, NULL, false, &o), TG_OK);
+	assert_rc(tg_session_start(&q, NULL, st, &sess, 0, "token", &t, NULL, false, &o), TG_OK);
 	tg_tokens_clear(&t);
 	tg_session_free(sess);
 	tg_store_close(st);
@@ -437,9 +438,9 @@ static void test_token_login_that_changes_nothing_writes_nothing(void **state)
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
-	struct tg_keys_req q = { .cfg = cfg, .idx = 1, .kid = kid, .force = force, .now = now };
+	struct tg_ctx x = { .cfg = cfg, .now = now };
 	tg_jwks *k = NULL;
-	tg_rc rc = tg_issuer_keys(&q, &k, fetched);
+	tg_rc rc = tg_issuer_keys(&x, 1, kid, force, &k, fetched);
 	*count = k != NULL ? tg_jwks_count(k) : 0;
 	tg_jwks_free(k);
 	return rc;

@@ -257,7 +257,7 @@ static tg_config *lockout_config(const char *cache)
 }
 
 /* One guess: begin, then end with how; returns whether it locked. */
-static bool guess(const struct tg_lockout *l, enum tg_lockout_outcome how)
+static bool guess(const struct tg_ctx *l, enum tg_lockout_outcome how)
 {
 	int64_t until = 0;
 	assert_rc(tg_lockout_begin(l, &until), TG_OK);
@@ -268,7 +268,7 @@ static void test_lockout(void **state)
 {
 	(void)state;
 	tg_config *cfg = lockout_config("c1");
-	struct tg_lockout l = { .cfg = cfg, .user = "erin", .rhost = "192.0.2.7", .now = 10000 };
+	struct tg_ctx l = { .cfg = cfg, .user = "erin", .rhost = "192.0.2.7", .now = 10000 };
 	int64_t until = 0;
 	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
 	assert_false(guess(&l, TG_LOCKOUT_REFUSED));
@@ -284,7 +284,7 @@ static void test_lockout(void **state)
 	assert_rc(tg_lockout_begin(&l, &until), TG_E_LOCKED_OUT);
 	/* the pair is locked, not the user: erin from elsewhere, and another
 	 * user from the same host, may still try */
-	struct tg_lockout other = l;
+	struct tg_ctx other = l;
 	other.rhost = "198.51.100.9";
 	assert_rc(tg_lockout_begin(&other, &until), TG_OK);
 	assert_false(tg_lockout_end(&other, TG_LOCKOUT_SUCCESS, &until));
@@ -310,7 +310,7 @@ static void test_lockout_counts_before_asking(void **state)
 {
 	(void)state;
 	tg_config *cfg = lockout_config("c2");
-	struct tg_lockout l = { .cfg = cfg, .user = "gus", .rhost = NULL, .now = 20000 };
+	struct tg_ctx l = { .cfg = cfg, .user = "gus", .rhost = NULL, .now = 20000 };
 	int64_t until = 0;
 	for (int i = 0; i < 3; i++)
 		assert_rc(tg_lockout_begin(&l, &until), TG_OK);
@@ -324,7 +324,7 @@ static void test_lockout_fails_closed(void **state)
 	(void)state;
 	char path[600];
 	tg_config *cfg = lockout_config("c3");
-	struct tg_lockout l = { .cfg = cfg, .user = "hal", .rhost = "192.0.2.1", .now = 30000 };
+	struct tg_ctx l = { .cfg = cfg, .user = "hal", .rhost = "192.0.2.1", .now = 30000 };
 	int64_t until = 0;
 	assert_rc(tg_lockout_begin(&l, &until), TG_OK);
 	tg_lockout_end(&l, TG_LOCKOUT_REFUSED, &until);
@@ -361,7 +361,7 @@ static void test_lockout_cleanup(void **state)
 	(void)state;
 	char name[32];
 	tg_config *cfg = lockout_config("c4");
-	struct tg_lockout l = { .cfg = cfg, .rhost = "203.0.113.5", .now = 40000 };
+	struct tg_ctx l = { .cfg = cfg, .rhost = "203.0.113.5", .now = 40000 };
 	for (int i = 0; i < 50; i++) {
 		snprintf(name, sizeof(name), "bogus%d", i);
 		l.user = name;
