@@ -63,7 +63,15 @@ static tg_rc validate_access(const struct tg_ctx *q, size_t idx, const char *kin
 {
 	struct tg_ctx at = *q;
 	at.now = tg_ctx_time(q);
-	return tg_issuer_validate(&at, idx, kind ? kind : "access", tok, t, detail);
+	*t = NULL;
+	if (tok == NULL)
+		return TG_E_INTERNAL;
+	tg_jws *j = tg_jws_parse(tok, strlen(tok), tg_config_max_token_bytes(q->cfg));
+	if (j == NULL)
+		return TG_E_NOMEM;
+	tg_rc rc = tg_issuer_validate(&at, idx, kind ? kind : "access", j, t, detail);
+	tg_jws_free(j);
+	return rc;
 }
 
 long tg_chain_default_issuer(const tg_config *cfg)

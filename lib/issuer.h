@@ -76,6 +76,6 @@ TG_HIDDEN void tg_issuer_set_http(tg_issuer_http_fn fn);
  * failure) carries what was learnt for the audit record; *detail, when
  * set, explains a failure to load keys. */
 TG_HIDDEN tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind,
-				   const char *tok, tg_token **t, const char **detail);
+				   const tg_jws *tok, tg_token **t, const char **detail);
 
 #endif

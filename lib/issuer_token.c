@@ -24,10 +24,9 @@ static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
 	tg_ctx_event(ud, TG_EV_CHECK, check, tg_reason(rc), rc, detail);
 }
 
-tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, const char *tok,
+tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, const tg_jws *tok,
 			 tg_token **t, const char **detail)
 {
-	size_t len = strlen(tok);
 	tg_jwks *keys = NULL;
 	tg_policy *p = NULL;
 	bool fetched = false;
@@ -46,7 +45,7 @@ tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, c
 		rc = tg_policy_set_user(p, x->user);
 	}
 	if (rc == TG_OK)
-		rc = tg_token_validate(p, keys, tok, len, t);
+		rc = tg_token_validate_jws(p, keys, tok, t);
 	if (rc == TG_E_UNKNOWN_KID && !fetched) {
 		/* a key rotation at the provider: one refetch, rate-limited */
 		tg_jwks_free(keys);
@@ -55,7 +54,7 @@ tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, c
 		*t = NULL;
 		rc = load_keys(x, idx, true, &keys, &fetched, detail);
 		if (rc == TG_OK)
-			rc = tg_token_validate(p, keys, tok, len, t);
+			rc = tg_token_validate_jws(p, keys, tok, t);
 	}
 	tg_policy_free(p);
 	tg_jwks_free(keys);

@@ -133,12 +133,22 @@ TG_HIDDEN tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss,
  * the token validated, or validated as a person refused here
  * (not_authorized: the newest truth about that person's groups). */
 TG_HIDDEN const json_t *tg_token_claims(const tg_token *t);
-/* One structural look at a token before it is validated, decoding each
- * segment once: *iss (the caller frees; NULL when the payload does not
- * decode or names none), and the result: is it structurally a JWT (three
- * strict base64url segments, a JSON header and payload; nothing
- * verified)? Only such input may be fingerprinted in an audit record. */
-TG_HIDDEN bool tg_token_peek(const char *token, size_t len, size_t max_len, char **iss);
+/* A token decoded once per login (segments, header, payload), before and
+ * for its validation; the text is borrowed and must outlive it. NULL: no
+ * memory. Nothing in it is verified until tg_token_validate_jws says so. */
+typedef struct tg_jws tg_jws;
+TG_HIDDEN tg_jws *tg_jws_parse(const char *token, size_t len, size_t max_len);
+TG_HIDDEN void tg_jws_free(tg_jws *j);
+/* The iss its payload names (unverified: only to choose the issuer), or NULL. */
+TG_HIDDEN const char *tg_jws_iss(const tg_jws *j);
+/* Is it structurally a JWT: three strict base64url segments, a JSON
+ * header and payload (nothing verified)? Only such input may be
+ * fingerprinted in an audit record. */
+TG_HIDDEN bool tg_jws_is_jwt(const tg_jws *j);
+/* tg_token_validate on the decoded token (decoded again only when it was
+ * decoded under another size cap than the policy's). */
+TG_HIDDEN tg_rc tg_token_validate_jws(const tg_policy *p, const tg_jwks *keys, const tg_jws *j,
+				      tg_token **out);
 /* "access" or "id": the rules the token was validated under. */
 TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
 

@@ -140,51 +140,107 @@ static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 	return c;
 }
 
-static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
-		      size_t len, tg_token *t)
-{
+/* One token, decoded once: every structural step's result, kept for the
+ * checks in their order (validate) and for the look before them (the
+ * issuer it names, whether it is a JWT at all). Nothing here is trusted. */
+struct tg_jws {
+	const char *s;		/* borrowed: the caller's text */
+	size_t len;
+	size_t max;		/* the size cap it was decoded under */
+	tg_rc size_rc;		/* 1 .. max bytes, no NUL */
+	bool nul;
+	tg_rc split_rc, hdr_rc, body_rc, payload_rc;
 	struct parts pt;
-	json_t *hdr = NULL, *payload = NULL;
-	unsigned char *body = NULL;
-	size_t bodylen = 0;
+	json_t *hdr, *payload;
+	unsigned char *body;
+	size_t bodylen;
+	char *iss;		/* the payload's iss, unverified */
+};
+
+tg_jws *tg_jws_parse(const char *s, size_t len, size_t max)
+{
+	tg_jws *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->s = s;
+	j->len = len;
+	j->max = max;
+	j->nul = s != NULL && memchr(s, '\0', len) != NULL;
+	j->size_rc = s == NULL || len == 0 || len > max ? TG_E_MALFORMED : TG_OK;
+	j->split_rc = j->hdr_rc = j->body_rc = j->payload_rc = TG_E_MALFORMED;
+	if (j->size_rc != TG_OK || (j->split_rc = split(s, len, &j->pt)) != TG_OK)
+		return j;
+	j->hdr_rc = decode_json(j->pt.seg[0], j->pt.len[0], HEADER_MAX_BYTES, &j->hdr);
+	j->body_rc = tg_b64url_decode(j->pt.seg[1], j->pt.len[1], &j->body, &j->bodylen);
+	if (j->body_rc == TG_OK)
+		j->payload_rc = tg_json_parse_object((const char *)j->body, j->bodylen, max,
+						     TG_JSON_MAX_DEPTH, &j->payload);
+	if (j->payload_rc == TG_OK)
+		j->iss = tg_strdup(json_string_value(json_object_get(j->payload, "iss")));
+	return j;
+}
+
+void tg_jws_free(tg_jws *j)
+{
+	if (j == NULL)
+		return;
+	json_decref(j->hdr);
+	json_decref(j->payload);
+	free(j->body);
+	free(j->iss);
+	free(j);
+}
+
+const char *tg_jws_iss(const tg_jws *j)
+{
+	return j != NULL ? j->iss : NULL;
+}
+
+bool tg_jws_is_jwt(const tg_jws *j)
+{
+	return j != NULL && j->split_rc == TG_OK && j->hdr_rc == TG_OK && j->payload_rc == TG_OK;
+}
+
+/* The checks in their order, on what j decoded. */
+static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const tg_jws *j, tg_token *t)
+{
 	tg_alg alg;
 	const char *kid = NULL, *username = NULL;
 
-	tg_rc rc = (len == 0 || len > p->max_len || memchr(s, '\0', len))
-			   ? TG_E_MALFORMED : TG_OK;
+	tg_rc rc = j->size_rc != TG_OK || j->nul ? TG_E_MALFORMED : TG_OK;
 	tg_explain(p, "size", rc, "1 .. max_token_bytes, no NUL");
 	if (rc == TG_OK)
-		rc = split(s, len, &pt);
+		rc = j->split_rc;
 	if (rc == TG_OK)
 		tg_explain(p, "structure", rc, "three segments");
 	if (rc == TG_OK)
-		rc = decode_json(pt.seg[0], pt.len[0], HEADER_MAX_BYTES, &hdr);
+		rc = j->hdr_rc;
 	tg_explain(p, "header", rc, "strict base64url, a strict JSON object");
 	if (rc != TG_OK)
-		goto out;
+		return rc;
 	/* Every segment is held to strict base64url before any crypto. */
-	rc = tg_b64url_decode(pt.seg[1], pt.len[1], &body, &bodylen);
+	rc = j->body_rc;
 	tg_explain(p, "encoding", rc, "payload is strict base64url");
 	if (rc != TG_OK)
-		goto out;
+		return rc;
 	/* What the header claims, for the audit record even when refused
 	 * (escaped and capped there; never used to choose anything). */
-	t->alg = tg_strndup(json_string_value(json_object_get(hdr, "alg")), 32);
-	t->kid = tg_strndup(json_string_value(json_object_get(hdr, "kid")), KID_MAX);
-	if ((rc = check_header(p, hdr, &alg, &kid)) != TG_OK)
-		goto out;
-	if ((rc = verify_signature(p, keys, &pt, alg, kid)) != TG_OK)
-		goto out;
+	t->alg = tg_strndup(json_string_value(json_object_get(j->hdr, "alg")), 32);
+	t->kid = tg_strndup(json_string_value(json_object_get(j->hdr, "kid")), KID_MAX);
+	if ((rc = check_header(p, j->hdr, &alg, &kid)) != TG_OK)
+		return rc;
+	if ((rc = verify_signature(p, keys, &j->pt, alg, kid)) != TG_OK)
+		return rc;
 	if (p->signature_only)
-		goto out;
-	if ((rc = tg_claims_check_type(p, hdr)) != TG_OK)
-		goto out;
-	rc = tg_json_parse_object((const char *)body, bodylen, p->max_len,
-				  TG_JSON_MAX_DEPTH, &payload);
+		return rc;
+	if ((rc = tg_claims_check_type(p, j->hdr)) != TG_OK)
+		return rc;
+	rc = j->payload_rc;
 	tg_explain(p, "payload", rc, "a strict JSON object");
 	if (rc != TG_OK)
-		goto out;
+		return rc;
 	/* Signed: the identity may now appear in the audit record. */
+	const json_t *payload = j->payload;
 	t->iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
 	t->sub = tg_strdup(json_string_value(json_object_get(payload, "sub")));
 	tg_json_int(json_object_get(payload, "exp"), &t->exp);
@@ -193,10 +249,27 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const char *s,
 	if (rc == TG_OK || rc == TG_E_NOT_AUTHORIZED)
 		t->claims = keep_claims(p, payload);
 	t->kind = p->kind;
-out:
-	free(body);
-	json_decref(hdr);
-	json_decref(payload);
+	return rc;
+}
+
+tg_rc tg_token_validate_jws(const tg_policy *p, const tg_jwks *keys, const tg_jws *j,
+			    tg_token **out)
+{
+	*out = NULL;
+	if (p == NULL || j == NULL || j->s == NULL)
+		return TG_E_INTERNAL;
+	/* decoded under another size cap: decode again under the policy's */
+	tg_jws *own = j->max != p->max_len ? tg_jws_parse(j->s, j->len, p->max_len) : NULL;
+	if (j->max != p->max_len && own == NULL)
+		return TG_E_NOMEM;
+	tg_token *t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		tg_jws_free(own);
+		return TG_E_NOMEM;
+	}
+	tg_rc rc = validate(p, keys, own != NULL ? own : j, t);
+	tg_jws_free(own);
+	*out = t;
 	return rc;
 }
 
@@ -206,11 +279,11 @@ tg_rc tg_token_validate(const tg_policy *p, const tg_jwks *keys,
 	*out = NULL;
 	if (p == NULL || token == NULL)
 		return TG_E_INTERNAL;
-	tg_token *t = calloc(1, sizeof(*t));
-	if (t == NULL)
+	tg_jws *j = tg_jws_parse(token, len, p->max_len);
+	if (j == NULL)
 		return TG_E_NOMEM;
-	tg_rc rc = validate(p, keys, token, len, t);
-	*out = t;
+	tg_rc rc = tg_token_validate_jws(p, keys, j, out);
+	tg_jws_free(j);
 	return rc;
 }
 
@@ -234,25 +307,11 @@ const char *tg_token_sub(const tg_token *t) { return t ? t->sub : NULL; }
 const char *tg_token_username(const tg_token *t) { return t ? t->username : NULL; }
 int64_t tg_token_exp(const tg_token *t) { return t ? t->exp : 0; }
 
-bool tg_token_peek(const char *token, size_t len, size_t max_len, char **iss)
-{
-	struct parts pt;
-	json_t *hdr = NULL, *payload = NULL;
-	*iss = NULL;
-	if (token == NULL || len == 0 || len > max_len || split(token, len, &pt) != TG_OK ||
-	    decode_json(pt.seg[1], pt.len[1], max_len, &payload) != TG_OK)
-		return false;
-	*iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
-	json_decref(payload);
-	bool jwt = decode_json(pt.seg[0], pt.len[0], HEADER_MAX_BYTES, &hdr) == TG_OK;
-	json_decref(hdr);
-	return jwt;
-}
-
 char *tg_token_peek_iss(const char *token, size_t len, size_t max_len)
 {
-	char *iss = NULL;
-	tg_token_peek(token, len, max_len, &iss);
+	tg_jws *j = tg_jws_parse(token, len, max_len);
+	char *iss = tg_strdup(tg_jws_iss(j));
+	tg_jws_free(j);
 	return iss;
 }
 

@@ -22,18 +22,21 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 		      tg_token **t, long *idx_out)
 {
 	size_t len = strlen(tok);
-	char *iss = NULL;
+	/* decoded once: the issuer it names, its shape, then its checks */
+	tg_jws *j = tg_jws_parse(tok, len, helper_max_token_len(c));
+	if (j == NULL)
+		return TG_E_NOMEM;
 	/* A fingerprint only of what is structurally a JWT (three strict
 	 * base64url segments, JSON header and payload): a password typed at
 	 * the token prompt leaves no trace, not even hashed. */
-	bool jwt = tg_token_peek(tok, len, helper_max_token_len(c), &iss);
-	long idx = *idx_out = tg_config_issuer_for_iss(c->cfg, iss);
+	bool jwt = tg_jws_is_jwt(j);
+	long idx = *idx_out = tg_config_issuer_for_iss(c->cfg, tg_jws_iss(j));
 	if (jwt)
 		tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
-	free(iss);
-	if (idx < 0)
-		return jwt ? TG_E_BAD_ISSUER : TG_E_MALFORMED;
-	return tg_issuer_validate(helper_ctx(c), (size_t)idx, c->kind, tok, t, &r->detail);
+	tg_rc rc = idx < 0 ? (jwt ? TG_E_BAD_ISSUER : TG_E_MALFORMED)
+			   : tg_issuer_validate(helper_ctx(c), (size_t)idx, c->kind, j, t, &r->detail);
+	tg_jws_free(j);
+	return rc;
 }
 
 /* A valid token starts (or renews) the user's session, when the user has
