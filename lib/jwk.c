@@ -358,6 +358,5 @@ bool tg_jwk_parse(const json_t *jwk, struct tg_key *key, const char **cause)
 		tg_key_clear(key);
 		return false;
 	}
-	tg_sig_prepare(key);
 	return true;
 }

@@ -84,6 +84,9 @@ tg_rc tg_jwks_parse(const char *json, size_t len, tg_skip_fn skip_fn, void *ud,
 	}
 	drop_duplicate_kids(s, origin, skip_fn, ud);
 	free(origin);
+	/* each key that stays gets its verify contexts now, once per set */
+	for (size_t i = 0; i < s->n; i++)
+		tg_sig_prepare(&s->keys[i]);
 	json_decref(root);
 	*out = s;
 	return TG_OK;
