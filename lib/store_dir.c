@@ -87,7 +87,15 @@ tg_rc tg_store_each(const char *dir, tg_store_each_fn fn, void *ud)
 	struct dirent *e;
 	struct tg_store_file f;
 	struct stat sb;
-	while ((e = readdir(d)) != NULL) {
+	tg_rc rc = TG_OK;
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL) {
+			/* the end, or a walk cut short: never a complete list */
+			if (errno != 0)
+				rc = TG_E_IO;
+			break;
+		}
 		if (!parse(e->d_name, &f) || fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
 			continue; /* not ours, or gone meanwhile */
 		f.mtime = (int64_t)sb.st_mtime;
@@ -96,7 +104,7 @@ tg_rc tg_store_each(const char *dir, tg_store_each_fn fn, void *ud)
 			break;
 	}
 	closedir(d);
-	return TG_OK;
+	return rc;
 }
 
 struct list {

@@ -117,10 +117,21 @@ int ctl_sessions_collect(const tg_config *cfg, int64_t now, struct ctl_session *
 	size_t nu = 0;
 	*out = NULL;
 	*n = 0;
-	if (tg_store_list(dir, &u, &nu) != TG_OK || nu == 0)
-		return 0; /* no store (yet), or none to read: no sessions */
+	tg_rc rc = tg_store_list(dir, &u, &nu);
+	if (rc != TG_OK) {
+		fprintf(stderr, "tokengatectl: the session store %s cannot be listed: %s\n", dir,
+			tg_strerror(rc));
+		return -1;
+	}
+	if (nu == 0)
+		return 0; /* no store (yet), or nothing in it: no sessions */
 	*out = calloc(nu, sizeof(**out));
-	for (size_t i = 0; *out != NULL && i < nu; i++) {
+	if (*out == NULL) {
+		free(u);
+		fprintf(stderr, "%s\n", "tokengatectl: out of memory listing the session store");
+		return -1;
+	}
+	for (size_t i = 0; i < nu; i++) {
 		struct ctl_session *v = &(*out)[*n];
 		if (TG_STORE_HAS(&u[i], TG_STORE_SESSION)) {
 			/* a session stands, even one newer than a marker */

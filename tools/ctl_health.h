@@ -33,7 +33,8 @@ struct ctl_session {
 bool ctl_session_read(const tg_config *cfg, const char *dir, uint32_t uid, int64_t now,
 		      struct ctl_session *v);
 /* Every session (and revocation marker) in store_dir; *out is the
- * caller's to free. */
+ * caller's to free. 0, or -1 after saying on stderr why the store could
+ * not be listed (never an empty list in its place). */
 int ctl_sessions_collect(const tg_config *cfg, int64_t now, struct ctl_session **out, size_t *n);
 
 #endif

@@ -91,13 +91,14 @@ static void issuers(const tg_config *cfg, int64_t now)
 	}
 }
 
-static void sessions(const tg_config *cfg, int64_t now)
+static int sessions(const tg_config *cfg, int64_t now)
 {
 	static const char *const states[] = { "fresh", "refresh due", "in grace", "expired",
 					      "revoked" };
 	struct ctl_session *v = NULL;
 	size_t n = 0;
-	ctl_sessions_collect(cfg, now, &v, &n);
+	if (ctl_sessions_collect(cfg, now, &v, &n) != 0)
+		return -1; /* no gauge rather than a count of zero */
 	printf("# HELP tokengate_sessions Stored sessions by state.\n# TYPE tokengate_sessions gauge\n");
 	for (size_t s = 0; s < 5; s++) {
 		size_t k = 0;
@@ -118,6 +119,7 @@ static void sessions(const tg_config *cfg, int64_t now)
 			min = v[i].health;
 	printf("tokengate_session_health_min %d\n", min);
 	free(v);
+	return 0;
 }
 
 int ctl_metrics(int argc, char **argv)
@@ -129,7 +131,7 @@ int ctl_metrics(int argc, char **argv)
 	int64_t now = (int64_t)time(NULL);
 	counters(tg_settings(cfg)->cache_dir);
 	issuers(cfg, now);
-	sessions(cfg, now);
+	int listed = sessions(cfg, now);
 	tg_config_free(cfg);
-	return CTL_OK;
+	return listed == 0 ? CTL_OK : CTL_REJECTED;
 }

@@ -179,19 +179,24 @@ int ctl_status(int argc, char **argv)
 	}
 	struct ctl_session *sv = NULL;
 	size_t ns = 0;
-	ctl_sessions_collect(cfg, now, &sv, &ns);
+	/* a store that cannot be listed is an error, never "no sessions" */
+	int listed = ctl_sessions_collect(cfg, now, &sv, &ns);
 	if (json) {
 		json_t *doc = json_pack("{s:o,s:o,s:I}", "issuers", all, "sessions",
-					sessions_json(sv, ns, now), "now", (json_int_t)now);
+					listed == 0 ? sessions_json(sv, ns, now) : json_null(),
+					"now", (json_int_t)now);
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
 		json_decref(doc);
 	} else {
 		json_decref(all);
-		human_sessions(sv, ns, now, isatty(1));
+		if (listed == 0)
+			human_sessions(sv, ns, now, isatty(1));
+		else
+			printf("%s\n", "sessions  unknown: the store cannot be listed");
 	}
 	free(sv);
 	tg_config_free(cfg);
-	return CTL_OK;
+	return listed == 0 ? CTL_OK : CTL_REJECTED;
 }

@@ -47,6 +47,13 @@ r=$(CTL_CONF=$T/ops.conf ctl status)
 check "status for people: issuer block and an aligned session table" \
 	"echo \"\$r\" | grep -q '^issuer idp' && echo \"\$r\" | grep -Eq '^  alice +5001 +fresh +100  password' && echo \"\$r\" | grep -Eq '^  carol +5003 +expired +0  token'"
 
+# a store that cannot be listed (open to others) is an error, never "no sessions"
+chmod 755 "$T/store"
+r=$(CTL_CONF=$T/ops.conf ctl status && echo "exit=0" || echo "exit=$?")
+chmod 700 "$T/store"
+check "status with a store open to others: exit 1, 'cannot be listed', no empty session table" \
+	"echo \"\$r\" | grep -q 'exit=1' && echo \"\$r\" | grep -q 'cannot be listed' && ! echo \"\$r\" | grep -q '^sessions  0'"
+
 # provider down, circuit opened by bob's account checks: bob in grace
 mode reset
 r=$(pam tg_ops bob acct_mgmt)
