@@ -8,7 +8,7 @@
 
 int64_t tg_ctx_time(const struct tg_ctx *x)
 {
-	int64_t t = (int64_t)time(NULL) + x->clock_offset;
+	int64_t t = tg_unix_time() + x->clock_offset;
 	return t > x->now ? t : x->now;
 }
 

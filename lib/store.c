@@ -73,7 +73,7 @@ void tg_store_close(tg_store *st)
 static tg_rc move_aside(tg_store *st, const char *cause, char *why, size_t whylen)
 {
 	char aside[TG_STORE_NAME_MAX];
-	tg_store_name(st->uid, TG_STORE_CORRUPT, (int64_t)time(NULL), aside, sizeof(aside));
+	tg_store_name(st->uid, TG_STORE_CORRUPT, tg_unix_time(), aside, sizeof(aside));
 	if (renameat(st->dfd, st->name, st->dfd, aside) != 0)
 		unlinkat(st->dfd, st->name, 0);
 	if (why != NULL && whylen > 0)

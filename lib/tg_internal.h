@@ -165,6 +165,8 @@ TG_HIDDEN bool tg_parse_bool(const char *s, bool *out);
 /* A duration for people: "3h12m"; under an hour "4m" / "45s", or with
  * words "4 minutes" / "45 seconds". */
 TG_HIDDEN void tg_duration_text(int64_t seconds, bool words, char *buf, size_t len);
+/* The Unix time from CLOCK_REALTIME (time(NULL) lags it: util.c). */
+TG_HIDDEN int64_t tg_unix_time(void);
 /* A QR code of data drawn in text (UTF-8 half blocks, light modules drawn),
  * or NULL when it cannot be drawn here (no libqrencode.so.4, too long). */
 TG_HIDDEN char *tg_qr_text(const char *data);

@@ -122,7 +122,7 @@ static tg_rc verify_signature(const tg_policy *p, const tg_jwks *keys,
 
 static int64_t policy_now(const tg_policy *p)
 {
-	return p->now != 0 ? p->now : (int64_t)time(NULL);
+	return p->now != 0 ? p->now : tg_unix_time();
 }
 
 /* The claims a session keeps: auth_time and the groups claim. */

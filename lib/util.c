@@ -1,5 +1,5 @@
 /*
- * util.c - string, list, duration and memory helpers.
+ * util.c - string, list, duration, clock and memory helpers.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "tg_internal.h"
 
@@ -157,4 +158,16 @@ void tg_duration_text(int64_t s, bool words, char *buf, size_t len)
 			 (long long)(s >= 120 ? s / 60 : s));
 	else
 		snprintf(buf, len, s >= 60 ? "%lldm" : "%llds", (long long)(s >= 60 ? s / 60 : s));
+}
+
+/* The Unix time in seconds from CLOCK_REALTIME. Not time(NULL): glibc
+ * answers that from the coarse clock, which lags the real one by up to a
+ * tick just after a second begins, so a token the provider stamped with
+ * this second (iat, nbf) would be "in the future" with leeway 0. */
+int64_t tg_unix_time(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return (int64_t)time(NULL);
+	return (int64_t)ts.tv_sec;
 }

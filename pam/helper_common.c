@@ -38,7 +38,7 @@ tg_rc helper_load_config(struct hctx *c)
 
 int64_t helper_now(const struct hctx *c)
 {
-	return (int64_t)time(NULL) + c->clock_offset;
+	return tg_unix_time() + c->clock_offset;
 }
 
 /* An audit-worthy step of the library, as one record (a validation

@@ -149,7 +149,7 @@ static void sweep_cache(struct cctx *c, const char *dir)
 
 int ctl_cleanup(int argc, char **argv)
 {
-	struct cctx c = { .now = (int64_t)time(NULL) };
+	struct cctx c = { .now = tg_unix_time() };
 	tg_config *cfg = ctl_simple_config(argc, argv,
 					   "tokengatectl cleanup [--config FILE] [--dry-run]",
 					   "--dry-run", &c.dry);

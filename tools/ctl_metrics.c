@@ -128,7 +128,7 @@ int ctl_metrics(int argc, char **argv)
 					   NULL, NULL);
 	if (cfg == NULL)
 		return CTL_USAGE;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = tg_unix_time();
 	counters(tg_settings(cfg)->cache_dir);
 	issuers(cfg, now);
 	int listed = sessions(cfg, now);

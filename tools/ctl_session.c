@@ -80,7 +80,7 @@ static struct tg_ctx ctx_of(struct sctx *c, uint32_t uid)
 {
 	struct tg_ctx x = {
 		.cfg = c->cfg, .service = "tokengatectl", .user = c->user, .uid = uid,
-		.now = (int64_t)time(NULL), .sink = on_event, .ud = c,
+		.now = tg_unix_time(), .sink = on_event, .ud = c,
 	};
 	return x;
 }
@@ -154,7 +154,7 @@ static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 					  ? "no refresh token to revoke at the provider"
 				  : rv == TG_OK ? "refresh token revoked at the provider"
 						: "the provider did not confirm the revocation";
-	tg_rc rc = tg_store_purge(st, (int64_t)time(NULL), "revoked");
+	tg_rc rc = tg_store_purge(st, tg_unix_time(), "revoked");
 	if (rc == TG_OK)
 		rc = tg_store_clear_owner(st);
 	char detail[160];

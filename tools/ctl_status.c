@@ -167,7 +167,7 @@ int ctl_status(int argc, char **argv)
 					   "--json", &json);
 	if (cfg == NULL)
 		return CTL_USAGE;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = tg_unix_time();
 	json_t *all = json_array();
 	for (size_t i = 0; i < tg_config_issuer_count(cfg); i++) {
 		struct tg_keys_status st;

@@ -174,7 +174,7 @@ static int setup(struct vopts *o, const char *token, tg_policy **p,
 		}
 	} else {
 		/* discovered keys, through the same cache the helper uses */
-		struct tg_ctx x = { .cfg = *cfg, .now = (int64_t)time(NULL), .sink = on_event,
+		struct tg_ctx x = { .cfg = *cfg, .now = tg_unix_time(), .sink = on_event,
 				    .ud = o };
 		bool fetched;
 		if (tg_issuer_keys(&x, (size_t)idx, NULL, false, keys, &fetched) != TG_OK) {

@@ -26,11 +26,10 @@
  *                                      cpus= nice= policy= cwd= AS=soft:hard ...", and the
  *                                      application's own descriptors "self: fds=0,1,2"
  *            [--quiet]                 no prompt/msg lines
- *            [--parallel N]            N children, forked after pam_wrapper set up
- *                                      this process, released together, each running
- *                                      the stages in its own pam_start (lines prefixed
- *                                      "K "); one pam_wrapper directory for all, so
- *                                      no child can lose pam_wrapper's /tmp/pam.X race
+ *            [--parallel N]            N children, each with its own pam_start (taken
+ *                                      in turns: pam_wrapper's /tmp/pam.X choice races),
+ *                                      then released together to run the stages (lines
+ *                                      prefixed "K ")
  *            STAGE...                  auth acct setcred open close, and two that
  *                                      only look: env (the PAM environment) and
  *                                      sigchld (the application's SIGCHLD disposition)
@@ -499,19 +498,33 @@ static void apply_caller_state(void)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-static void run_one(const char *user, const char *prefix);
+static int start_one(const char *user, const char *prefix, pam_handle_t **pamh);
+static void stages_one(pam_handle_t *pamh, const char *prefix);
 
-/* --parallel: the children wait on a pipe that the parent closes once all
- * of them exist, so their PAM stages start at the same moment. A child
- * ends with _exit: pam_wrapper's destructor would remove the directory
- * its siblings still use. */
+static void read_byte(int fd)
+{
+	char c;
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+/* --parallel: pam_wrapper sets itself up again in every forked child
+ * (its atfork handler), each in a /tmp/pam.X directory it picks by lstat
+ * and then mkdir: two children starting together can take the same one
+ * and lose it. So the children take turns for pam_start (a one-byte token
+ * passed round a pipe), say they are ready, and wait on a gate the parent
+ * opens (closes) once all are: their stages, what the test is about,
+ * start together. Each child ends with exit, which removes its own
+ * pam_wrapper directory. */
 static int run_parallel(const char *user, int n)
 {
-	int gate[2];
-	if (pipe(gate) < 0) {
+	int turn[2], ready[2], gate[2];
+	if (pipe(turn) < 0 || pipe(ready) < 0 || pipe(gate) < 0) {
 		perror("pamdrive: pipe");
 		return 2;
 	}
+	if (write(turn[1], "t", 1) != 1)
+		return 2;
 	fflush(stdout);
 	for (int k = 0; k < n; k++) {
 		pid_t pid = fork();
@@ -520,18 +533,24 @@ static int run_parallel(const char *user, int n)
 			return 2;
 		}
 		if (pid == 0) {
-			char c, prefix[16];
+			char prefix[16];
+			pam_handle_t *pamh = NULL;
 			close(gate[1]);
-			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-				;
-			close(gate[0]);
 			snprintf(prefix, sizeof(prefix), "%d ", k);
-			run_one(user, prefix);
+			read_byte(turn[0]);
+			int ok = start_one(user, prefix, &pamh);
+			if (write(turn[1], "t", 1) != 1 || write(ready[1], "r", 1) != 1)
+				_exit(3);
+			read_byte(gate[0]); /* EOF: the gate opened */
+			if (ok)
+				stages_one(pamh, prefix);
 			fflush(stdout);
-			_exit(0);
+			exit(0);
 		}
 	}
 	close(gate[0]);
+	for (int k = 0; k < n; k++)
+		read_byte(ready[0]);
 	close(gate[1]);
 	int status, bad = 0;
 	while (wait(&status) > 0)
@@ -541,25 +560,37 @@ static int run_parallel(const char *user, int n)
 	return bad > 0;
 }
 
-static void run_one(const char *user, const char *prefix)
+static int start_one(const char *user, const char *prefix, pam_handle_t **pamh)
 {
-	struct pam_conv conv = { conv_fn, NULL };
-	pam_handle_t *pamh = NULL;
+	static struct pam_conv conv = { conv_fn, NULL };
 	next_answer = 0;
-	int rc = pam_start(service, user, &conv, &pamh);
+	int rc = pam_start(service, user, &conv, pamh);
 	if (rc != PAM_SUCCESS) {
 		printf("%sstart=%s\n", prefix, pam_name(rc));
-		return;
+		return 0;
 	}
 	if (rhost != NULL)
-		pam_set_item(pamh, PAM_RHOST, rhost);
+		pam_set_item(*pamh, PAM_RHOST, rhost);
 	if (tty != NULL)
-		pam_set_item(pamh, PAM_TTY, tty);
+		pam_set_item(*pamh, PAM_TTY, tty);
 	for (size_t i = 0; i < n_putenvs; i++) {
-		rc = pam_putenv(pamh, putenvs[i]);
+		rc = pam_putenv(*pamh, putenvs[i]);
 		if (rc != PAM_SUCCESS)
 			printf("%sputenv=%s\n", prefix, pam_name(rc));
 	}
+	return 1;
+}
+
+static void run_one(const char *user, const char *prefix)
+{
+	pam_handle_t *pamh = NULL;
+	if (start_one(user, prefix, &pamh))
+		stages_one(pamh, prefix);
+}
+
+static void stages_one(pam_handle_t *pamh, const char *prefix)
+{
+	int rc;
 	apply_caller_state();
 	int last = PAM_SUCCESS;
 	for (size_t i = 0; i < n_stages; i++) {

@@ -78,10 +78,10 @@ ttl 30
 r=$(pam tg alice authenticate alice-password)
 ttl 600
 reset
-# 50 children of one pamdrive, released together, each with its own
-# pam_start: one pam_wrapper directory for all of them (50 pamtesters
-# would each race for pam_wrapper's /tmp/pam.X and could lose before
-# reaching tokengate).
+# 50 children of one pamdrive, each with its own pam_start (taken in
+# turns: 50 pamtesters starting together race for pam_wrapper's
+# /tmp/pam.X directories and some lose before reaching tokengate), then
+# released together: their account checks are concurrent.
 wrapped "$B/tests/pamdrive" --service tg --user alice --parallel 50 --quiet acct > "$T/sf.out" 2>&1 || true
 ok50=$(grep -c '^[0-9]* acct=PAM_SUCCESS$' "$T/sf.out" || true)
 r="$ok50 of 50: $(grep -v 'acct=PAM_SUCCESS' "$T/sf.out" | sort | uniq -c | head -5)"
