@@ -23,12 +23,8 @@ check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 C=$W/tokengate
 mkdir -p "$C"
 cd "$src"
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files --cached --others --exclude-standard
-else
-	find . -path ./build -prune -o -path ./tests/idp/node_modules -prune -o -type f -print | sed 's|^\./||'
-fi | grep -v -e '^build/' -e '^tests/idp/node_modules/' | while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
-	tar -cf - -T - | tar -xf - -C "$C"
+. tests/tools/tree_copy.sh
+tree_copy "$C"
 check "the clean copy has no build/, no node_modules and no ../shared beside it" \
 	"[ ! -e '$C/build' ] && [ ! -e '$C/tests/idp/node_modules' ] && [ ! -e '$W/shared' ]"
 

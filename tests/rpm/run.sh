@@ -15,12 +15,8 @@ top=$B/rpm
 rm -rf "$top"
 mkdir -p "$top/SOURCES" "$top/src/tokengate-$V"
 # the tree as a release tarball would have it: no build output
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files --cached --others --exclude-standard
-else
-	find . -path ./build -prune -o -path ./tests/idp/node_modules -prune -o -type f -print | sed 's|^\./||'
-fi | grep -v -e '^build/' -e '^tests/idp/node_modules/' | while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
-	tar -cf - -T - | tar -xf - -C "$top/src/tokengate-$V"
+. tests/tools/tree_copy.sh
+tree_copy "$top/src/tokengate-$V"
 tar -czf "$top/SOURCES/tokengate-$V.tar.gz" -C "$top/src" "tokengate-$V"
 rm -rf "$top/src"
 nodeps=""

@@ -156,8 +156,7 @@ static int setup(void **state)
 {
 	(void)state;
 	tg_crypto_init();
-	snprintf(dir, sizeof(dir), "/tmp/tg-chain-test.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tu_tmpdir(dir, sizeof(dir), "chain-test") != 0)
 		return -1;
 	snprintf(store_dir, sizeof(store_dir), "%s/store", dir);
 	snprintf(cache_dir, sizeof(cache_dir), "%s/cache", dir);
@@ -175,13 +174,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
 	tg_issuer_set_http(NULL);
 	tg_config_free(cfg);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(key2);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmdir(dir);
 }
 
 static void reset_idp(void)
