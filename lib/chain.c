@@ -266,6 +266,18 @@ static bool stored_decides(tg_rc rc)
 	       rc != TG_E_BAD_SIGNATURE && rc != TG_E_MALFORMED;
 }
 
+/* The rotated refresh token, written to the store at once (nothing else
+ * of the session changes). No write when the provider did not rotate. */
+static tg_rc keep_rotated(struct run *r, const char *rt)
+{
+	json_t *s = *r->sess;
+	const char *old = tg_session_str(s, "refresh_token");
+	if (old != NULL && strcmp(old, rt) == 0)
+		return TG_OK;
+	tg_rc rc = tg_session_set_str(s, "refresh_token", rt);
+	return rc == TG_OK ? tg_store_save(r->st, s) : rc;
+}
+
 /* Step 2: the refresh-token grant. */
 static tg_rc step_refresh(struct run *r)
 {
@@ -275,6 +287,20 @@ static tg_rc step_refresh(struct run *r)
 	if (old == NULL)
 		return TG_E_NO_CREDENTIALS;
 	tg_rc rc = tg_oauth_refresh(r->q, (size_t)r->idx, old, &t, &e);
+	/* A 200 with a well-formed new refresh token: the provider has
+	 * rotated the old one out. Stored before anything else is decided
+	 * about the response (refused, not authorized, another identity):
+	 * it is this session's grant, and the old one must never be sent
+	 * again (reuse detection would revoke the grant). Only the refresh
+	 * token: no identity, claims or last_online come from it here. */
+	if ((rc == TG_OK || rc == TG_E_MALFORMED) && t.refresh_token != NULL) {
+		tg_rc wrc = keep_rotated(r, t.refresh_token);
+		if (wrc != TG_OK) {
+			tg_tokens_clear(&t);
+			note(r, "refresh", "error", wrc, "the rotated refresh token could not be stored");
+			return say(r->o, wrc, "cannot write the session store");
+		}
+	}
 	if (rc == TG_E_REVOKED) {
 		tg_tokens_clear(&t);
 		note(r, "refresh", "deny", TG_E_REVOKED, e.error[0] ? e.error : "invalid_grant");
@@ -293,8 +319,9 @@ static tg_rc step_refresh(struct run *r)
 		return rc;
 	}
 	/* Validate locally (nothing is sent anywhere). A token that is not
-	 * this session's identity ends the session; otherwise the rotated
-	 * refresh token is stored before anything else, whatever the verdict. */
+	 * this session's identity ends the session; otherwise the session
+	 * takes what the verdict allows (the rotated refresh token is
+	 * already stored). */
 	const char *detail = NULL;
 	tg_token *vt = NULL;
 	json_t *s = *r->sess;

@@ -223,25 +223,68 @@ static char *opt_str(const json_t *j, const char *k, bool *bad)
 	return tg_strdup(json_string_value(v));
 }
 
-/* RFC 6749 5.1, strictly: access_token and token_type strings (Bearer in
- * any case: some providers write "bearer"), expires_in an integer. */
+/* Provider replies, one rule (docs/ADMIN.md section 7 has the table): strict
+ * where a member decides who gets in or what is sent back (access_token,
+ * token_type Bearer in any case per RFC 6749 7.1, refresh_token, id_token,
+ * the JSON grammar: duplicate members, bad UTF-8), tolerant where it does
+ * not: unknown members are ignored, scope (never read here: authorization
+ * comes from the validated token) may be absent, empty or of any type, and
+ * a number may be a string of digits (Entra ID v1 sends "3599"). */
+#define MAX_SECONDS 2147483647LL	/* 68 years: more is no lifetime */
+
+/* An integer member, or a string of 1 to 10 digits: 0..MAX_SECONDS.
+ * false when present and not one; *out untouched when absent. */
+static bool seconds(const json_t *j, const char *k, int64_t *out)
+{
+	const json_t *v = json_object_get(j, k);
+	int64_t n = 0;
+	if (v == NULL)
+		return true;
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t len = json_string_length(v);
+		if (len == 0 || len > 10 || strlen(s) != len)
+			return false;
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+			n = n * 10 + (s[i] - '0');
+		}
+	} else if (!tg_json_int(v, &n)) {
+		return false;
+	}
+	if (n < 0 || n > MAX_SECONDS)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* RFC 6749 5.1 under the rule above. On TG_E_MALFORMED a well-formed
+ * refresh_token is still handed back (t->refresh_token, the rest cleared):
+ * the provider has rotated the old one out, and the caller must keep the
+ * new one whatever else it decides. */
 static tg_rc parse_tokens(const json_t *j, struct tg_tokens *t, struct tg_oauth_err *e)
 {
-	bool bad = false;
+	bool bad = false, rt_bad = false;
 	memset(t, 0, sizeof(*t));
 	t->expires_in = -1;
+	t->refresh_token = opt_str(j, "refresh_token", &rt_bad);
 	t->access_token = opt_str(j, "access_token", &bad);
 	t->token_type = opt_str(j, "token_type", &bad);
-	t->refresh_token = opt_str(j, "refresh_token", &bad);
 	t->id_token = opt_str(j, "id_token", &bad);
-	t->scope = opt_str(j, "scope", &bad);
-	const json_t *ei = json_object_get(j, "expires_in");
-	if (ei != NULL && (!tg_json_int(ei, &t->expires_in) || t->expires_in < 0))
+	const json_t *sc = json_object_get(j, "scope");
+	if (json_is_string(sc) && json_string_length(sc) > 0 &&
+	    strlen(json_string_value(sc)) == json_string_length(sc))
+		t->scope = tg_strdup(json_string_value(sc));
+	if (!seconds(j, "expires_in", &t->expires_in))
 		bad = true;
-	if (bad || t->access_token == NULL || t->token_type == NULL ||
+	if (bad || rt_bad || t->access_token == NULL || t->token_type == NULL ||
 	    strcasecmp(t->token_type, "Bearer") != 0) {
 		snprintf(e->detail, sizeof(e->detail), "not a valid token response");
+		char *keep = t->refresh_token;
+		t->refresh_token = NULL;
 		tg_tokens_clear(t);
+		t->refresh_token = keep;
 		return TG_E_MALFORMED;
 	}
 	return TG_OK;
@@ -314,12 +357,15 @@ tg_rc tg_oauth_device_start(const struct tg_ctx *x, size_t idx, const char *scop
 	d->device_code = opt_str(j, "device_code", &bad);
 	d->user_code = opt_str(j, "user_code", &bad);
 	d->verification_uri = opt_str(j, "verification_uri", &bad);
+	/* Google (and Entra ID v1) name it verification_url */
+	if (d->verification_uri == NULL)
+		d->verification_uri = opt_str(j, "verification_url", &bad);
 	d->verification_uri_complete = opt_str(j, "verification_uri_complete", &bad);
 	d->interval = 5;
-	const json_t *iv = json_object_get(j, "interval");
-	if (iv != NULL && (!tg_json_int(iv, &d->interval) || d->interval < 1 || d->interval > 60))
+	d->expires_in = -1;
+	if (!seconds(j, "interval", &d->interval) || d->interval < 1 || d->interval > 60)
 		bad = true;
-	if (!tg_json_int(json_object_get(j, "expires_in"), &d->expires_in) || d->expires_in <= 0)
+	if (!seconds(j, "expires_in", &d->expires_in) || d->expires_in <= 0)
 		bad = true;
 	json_decref(j);
 	if (bad || !d->device_code || !d->user_code || !d->verification_uri) {

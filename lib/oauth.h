@@ -38,7 +38,10 @@ struct tg_oauth_err {
  * (invalid_client, unauthorized_client, unsupported_grant_type,
  * invalid_request, invalid_scope, no such endpoint, and any 4xx but 400
  * and 403 without an error code); TG_E_MALFORMED (a
- * success that is not a valid token response); TG_E_IDP_UNREACHABLE. */
+ * success that is not a valid token response: t->refresh_token is then
+ * still set when the response carried a well-formed one, for the caller
+ * to keep; the rest is cleared); TG_E_IDP_UNREACHABLE. What is tolerated
+ * in a reply and what is not: docs/ADMIN.md section 7. */
 TG_HIDDEN tg_rc tg_oauth_refresh(const struct tg_ctx *x, size_t idx, const char *refresh_token,
 				 struct tg_tokens *t, struct tg_oauth_err *e);
 TG_HIDDEN tg_rc tg_oauth_password(const struct tg_ctx *x, size_t idx, const char *user,

@@ -9,11 +9,18 @@ request: pass, hang, reset, 500, 502, 503, 429, garbage, truncated, bigbody
 (10 MB), drip (one byte every 0.2 s), wrongtype (text/html), slow (forwards
 after 1.2 s, so the provider answers in the next second), and for POSTs
 only emptyerror (400, empty body), htmlerror (400, an HTML page) and notfound
-(404, empty body). Requests seen
+(404, empty body); and rewriting a provider's 2xx JSON answer to a POST
+as other providers write theirs: google (device authorization with
+verification_url and no verification_uri_complete, Google's documented
+answer), entra1 (expires_in, interval, ext_expires_in as numeric strings
+and a message member, Entra ID's v1 endpoint), lowerbearer (token_type
+"bearer", older Keycloak releases), mac (token_type "mac": refused).
+Requests seen
 are counted in OUTDIR/proxy-count. Stops by itself after 15 minutes; a hang
 lasts at most 30 s.
 """
 import http.client
+import json
 import os
 import socket
 import socketserver
@@ -83,6 +90,32 @@ def reply(sock, status, ctype, body, extra=""):
     sock.sendall(head.encode() + body)
 
 
+def rewrite(mode, body):
+    """A provider's JSON answer as another provider would write it."""
+    try:
+        d = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(d, dict):
+        return body
+    if mode == "google" and "device_code" in d:
+        d["verification_url"] = d.pop("verification_uri", None)
+        d.pop("verification_uri_complete", None)
+    elif mode == "entra1":
+        for k in ("expires_in", "interval"):
+            if isinstance(d.get(k), int):
+                d[k] = str(d[k])
+        if "access_token" in d:
+            d["ext_expires_in"] = d.get("expires_in", "3599")
+        if "device_code" in d:
+            d["message"] = "To sign in, use a web browser to open the page and enter the code"
+    elif mode == "lowerbearer" and "token_type" in d:
+        d["token_type"] = "bearer"
+    elif mode == "mac" and "token_type" in d:
+        d["token_type"] = "mac"
+    return json.dumps(d).encode()
+
+
 def method_is_post(req):
     return req[0] == "POST"
 
@@ -130,6 +163,9 @@ class Handler(socketserver.BaseRequestHandler):
                 sock.sendall(body[i:i + 1])
                 time.sleep(0.2)
             return
+        if mode in ("google", "entra1", "lowerbearer", "mac") and method_is_post(req) \
+                and 200 <= status < 300:
+            return reply(sock, status, ctype, rewrite(mode, body))
         if mode == "wrongtype":
             return reply(sock, status, "text/html", body)
         return reply(sock, status, ctype, body)

@@ -21,6 +21,13 @@
 //                       for none; seen in tokens issued from now on), disabled
 //                       (password grants and device approvals refused, every
 //                       grant revoked at once, so refreshes get invalid_grant)
+//   POST /test/scopes?resource=0|1  whether grants from now on (password,
+//                       device approvals) include the resource scope hosts
+//                       (default 1). With 0 the person grants what a client
+//                       asking for the minimal scope openid gets: OIDC
+//                       scopes only; oidc-provider's own refresh_token and
+//                       device_code grants then answer "scope": "" (the
+//                       access token for urn:linux-hosts has no scope)
 //   POST /test/device/config?interval=N&slow_down=M  send interval N with
 //                       device authorizations; answer the next M token
 //                       requests with slow_down (they must be device polls)
@@ -63,6 +70,7 @@ let atTtl = 600;
 const grantsOf = {}; // user -> grant ids
 let deviceInterval = 0;
 let slowDowns = 0;
+let grantResource = true;
 
 function addKey() {
   serial += 1;
@@ -162,13 +170,13 @@ async function decideDevice(userCode, user, approve) {
     if (!USERS[user] || USERS[user].disabled) return { status: 400, body: { error: 'no such user' } };
     const grant = new Grant({ accountId: user, clientId: code.clientId });
     grant.addOIDCScope('openid offline_access');
-    grant.addResourceScope(RESOURCE, 'hosts');
+    if (grantResource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[user] ||= []).push(grantId);
     code.accountId = user;
     code.grantId = grantId;
     code.authTime = Math.floor(Date.now() / 1000);
-    code.scope = 'openid offline_access hosts';
+    code.scope = grantResource ? 'openid offline_access hosts' : 'openid offline_access';
     code.resource = RESOURCE;
   }
   await code.save();
@@ -191,21 +199,25 @@ function registerPasswordGrant(provider) {
     } = ctx.oidc.provider;
     const grant = new Grant({ accountId: params.username, clientId: client.clientId });
     grant.addOIDCScope('openid');
-    grant.addResourceScope(RESOURCE, 'hosts');
+    if (grantResource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[params.username] ||= []).push(grantId);
+    const scope = grantResource ? 'hosts' : '';
     const at = new AccessToken({
-      accountId: params.username, client, grantId, gty: 'password', scope: 'hosts',
+      accountId: params.username, client, grantId, gty: 'password', scope,
     });
     at.resourceServer = new ResourceServer(RESOURCE, RS_INFO);
     const value = await at.save();
     const rt = new RefreshToken({
-      accountId: params.username, client, grantId, gty: 'password', scope: 'hosts',
+      accountId: params.username, client, grantId, gty: 'password',
+      scope: grantResource ? 'hosts' : 'openid',
       resource: RESOURCE, authTime: Math.floor(Date.now() / 1000),
     });
     const refresh = await rt.save();
+    // as oidc-provider's own grants answer: the access token's scope,
+    // "" when the grant has no resource scope
     ctx.body = {
-      access_token: value, token_type: 'Bearer', expires_in: at.expiration, scope: 'hosts',
+      access_token: value, token_type: 'Bearer', expires_in: at.expiration, scope,
       refresh_token: refresh,
     };
   }, ['username', 'password', 'scope']);
@@ -250,6 +262,10 @@ const server = http.createServer((req, res) => {
       revokeUser(name).then((n) => json(res, 200, { ...body, revoked: n }),
         (e) => json(res, 500, { error: String(e) }));
       return undefined;
+    }
+    if (p === '/test/scopes' && req.method === 'POST') {
+      grantResource = q.get('resource') !== '0';
+      return json(res, 200, { resource: grantResource });
     }
     if (p === '/test/device/config' && req.method === 'POST') {
       deviceInterval = Number(q.get('interval')) || 0;

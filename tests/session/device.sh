@@ -12,7 +12,7 @@ devconf() { curl -s -X POST "$UP/test/device/config?interval=${1:-0}&slow_down=$
 # code shown in the prompt, after DELAY seconds, in the background.
 cat > "$T/person.sh" <<HOOK
 #!/bin/sh
-code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\)).*/\1/p')
+code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
 [ -n "\$code" ] || exit 0
 decide() { curl -s -X POST "$UP/test/device/\${ACTION:-approve}?user_code=\$code&user=\${APPROVER:-alice}" > "$T/person.out"; }
 if [ "\${DELAY:-0}" = 0 ]; then decide; else ( sleep "\$DELAY"; decide ) & fi
@@ -133,6 +133,81 @@ login d9 tg_dev "$tok"
 mode pass
 check "provider down: device login cannot start (audited), the token prompt follows and the token logs in offline" \
 	"grep -q '^prompt: Token: ' '$T/d9' && logged 'event=device result=error reason=idp_unreachable service=tg_dev' && logged 'event=auth result=allow reason=ok service=tg_dev user=alice .*method=token'"
+
+# ---- providers as they are (docs/ADMIN.md section 7) ----
+# oidc-provider with the minimal scope openid: the person grants OIDC
+# scopes only, and the provider's own refresh_token and device_code grants
+# answer "scope": "" (its access token for urn:linux-hosts has no scope).
+# No rewriting: this is the provider's own answer.
+curl -s -X POST "$UP/test/scopes?resource=0" >/dev/null
+bobrt=$(curl -s -u linux-hosts:linux-hosts-secret -d grant_type=password -d username=bob \
+	-d password=bob-password -d scope=openid "$UP/token" |
+	python3 -c "import json,sys; print(json.load(sys.stdin)['refresh_token'])")
+scope=$(curl -s -u linux-hosts:linux-hosts-secret -d grant_type=refresh_token \
+	--data-urlencode "refresh_token=$bobrt" "$UP/token" |
+	python3 -c "import json,sys; print(repr(json.load(sys.stdin).get('scope')))")
+r="refresh answer scope: $scope"
+check "scope openid only: oidc-provider's refresh answer itself carries \"scope\": \"\"" "[ \"$scope\" = \"''\" ]"
+reset
+r=$(pam tg alice authenticate alice-password)
+check "  a password login succeeds" "succeeded && logged 'event=auth result=allow reason=ok service=tg user=alice .*method=password'"
+login s1 tg_dev "" approve
+check "  a device login succeeds (the device_code grant's \"scope\": \"\")" \
+	"[ $seq = 0 ] && [ \"\$(count $DG)\" = 1 ] && [ \"\$(store 5001 method)\" = device ]"
+rt0=$(store 5001 refresh_token)
+r=$(pam tg_due alice acct_mgmt)
+rt1=$(store 5001 refresh_token)
+r2=$(pam tg_due alice acct_mgmt)
+rt2=$(store 5001 refresh_token)
+check "  two consecutive refreshes succeed, each rotating the refresh token" \
+	"succeeded && echo '$r2' | grep -q 'management done' && [ \"\$(count grant:refresh_token)\" = 2 ] && [ '$rt0' != '$rt1' ] && [ '$rt1' != '$rt2' ]"
+check "  the provider never saw a reused refresh token, and nothing was refused as malformed" \
+	"[ \"\$(errors)\" = 0 ] && ! logged 'reason=malformed'"
+curl -s -X POST "$UP/test/scopes?resource=1" >/dev/null
+
+# Variations the provider here does not produce, rewritten by the proxy.
+# Google's device authorization answers verification_url and no
+# verification_uri_complete (developers.google.com/identity/protocols/oauth2/limited-input-device).
+reset
+mode google
+login s2 tg_dev "" approve
+mode pass
+check "Google's verification_url (device authorization): the device login succeeds, the address is shown" \
+	"[ $seq = 0 ] && [ \"\$(count $DG)\" = 1 ] && grep -q '^prompt: To log in, open http://127.0.0.1:[0-9]*/device and enter the code' '$T/s2'"
+# Entra ID's v1 endpoint: expires_in, interval as numeric strings,
+# ext_expires_in, and a message member in the device authorization.
+reset
+mode entra1
+login s3 tg_dev "" approve
+r=$(pam tg_due alice acct_mgmt)
+mode pass
+check "Entra ID v1 style (numeric strings, message): a device login and a refresh succeed" \
+	"[ $seq = 0 ] && succeeded && [ \"\$(count grant:refresh_token)\" = 1 ] && [ \"\$(errors)\" = 0 ]"
+# token_type "bearer" (older Keycloak releases; RFC 6749 5.1 says
+# case-insensitive)
+reset
+mode lowerbearer
+r=$(pam tg alice authenticate alice-password)
+r2=$(pam tg_due alice acct_mgmt)
+mode pass
+check "token_type bearer in lower case: a password login and a refresh succeed" \
+	"succeeded && echo '$r2' | grep -q 'management done' && [ \"\$(count grant:refresh_token)\" = 1 ]"
+
+# A refresh the provider answered (and so rotated) with a response that
+# is refused here (token_type mac): the new refresh token is kept, so the
+# next refresh does not trip the provider's reuse detection.
+r=$(pam tg alice authenticate alice-password)
+reset
+rt0=$(store 5001 refresh_token)
+mode mac
+r=$(pam tg_due alice acct_mgmt)
+mode pass
+rt1=$(store 5001 refresh_token)
+check "a refresh answered with token_type mac after the provider rotated: refused (malformed), the new refresh token stored" \
+	"[ \"\$(count grant:refresh_token)\" = 1 ] && [ -n '$rt1' ] && [ '$rt0' != '$rt1' ] && logged 'event=refresh result=error reason=malformed'"
+r=$(pam tg_due alice acct_mgmt)
+check "  the next refresh sends the new one: it succeeds, no reuse detected, the session stays" \
+	"succeeded && [ \"\$(count grant:refresh_token)\" = 2 ] && [ \"\$(errors)\" = 0 ] && [ -e '$T/store/5001' ]"
 
 stop_all
 trap - EXIT

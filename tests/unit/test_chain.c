@@ -33,6 +33,8 @@ enum mode { UP, DOWN, REFUSE };
 static struct {
 	enum mode mode;
 	const char *refresh_error;	/* a 400 with this OAuth error */
+	const char *body;		/* the token endpoint's 200 body, verbatim */
+	const char *device_body;	/* the device authorization endpoint's */
 	char *access;			/* the next access token it issues */
 	char *rotated;			/* and refresh token */
 	char *jwks;			/* its key set */
@@ -73,13 +75,18 @@ static tg_rc fake_http(const struct tg_http_opts *o, const char *url, const char
 	char body[8192];
 	if (form == NULL && strstr(url, "/.well-known/openid-configuration") != NULL) {
 		reply(r, 200, "{\"issuer\":\"" ISS "\",\"token_endpoint\":\"" ISS "/token\","
+			      "\"device_authorization_endpoint\":\"" ISS "/device\","
 			      "\"jwks_uri\":\"" ISS "/jwks\"}", -1);
 	} else if (form == NULL && strcmp(url, ISS "/jwks") == 0) {
 		idp.jwks_gets++;
 		reply(r, 200, idp.jwks, idp.jwks_max_age);
+	} else if (form != NULL && strcmp(url, ISS "/device") == 0) {
+		reply(r, 200, idp.device_body ? idp.device_body : "{}", -1);
 	} else if (form != NULL && idp.refresh_error != NULL) {
 		snprintf(body, sizeof(body), "{\"error\":\"%s\"}", idp.refresh_error);
 		reply(r, 400, body, -1);
+	} else if (form != NULL && idp.body != NULL) {
+		reply(r, 200, idp.body, -1);
 	} else if (form != NULL) {
 		snprintf(body, sizeof(body),
 			 "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":3600%s%s%s}",
@@ -432,6 +439,236 @@ static void test_token_login_that_changes_nothing_writes_nothing(void **state)
 	free(other);
 }
 
+/* The tolerance table (docs/ADMIN.md section 7), a row each: a token response
+ * and whether it is a valid one. The provider that sends it is named. */
+static const struct {
+	const char *body;
+	tg_rc want;
+	const char *why;
+} token_rows[] = {
+	/* tolerated */
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":600,\"scope\":\"\"}",
+	  TG_OK, "empty scope: oidc-provider when only OIDC scopes were granted" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":600}",
+	  TG_OK, "no scope: RFC 6749 5.1, omitted when identical to the request" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\"}",
+	  TG_OK, "no expires_in: RFC 6749 5.1 only RECOMMENDS it" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":300,"
+	  "\"refresh_expires_in\":1800,\"not-before-policy\":0,\"session_state\":\"x\"}",
+	  TG_OK, "unknown members: Keycloak" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"3599\","
+	  "\"ext_expires_in\":\"3599\",\"expires_on\":\"1900003599\"}",
+	  TG_OK, "expires_in as a numeric string: Entra ID (Azure AD) v1 endpoint" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"bearer\",\"expires_in\":600}",
+	  TG_OK, "lower-case bearer: older Keycloak releases (RFC 6749 5.1: case-insensitive)" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"BEARER\",\"expires_in\":600}",
+	  TG_OK, "any case of Bearer" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"scope\":[\"openid\"]}",
+	  TG_OK, "a non-string scope is ignored (never read)" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"scope\":null}",
+	  TG_OK, "a null scope is ignored" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"2147483647\"}",
+	  TG_OK, "the largest expires_in" },
+	/* strict */
+	{ "{\"access_token\":\"a\",\"token_type\":\"mac\",\"expires_in\":600}",
+	  TG_E_MALFORMED, "token_type mac" },
+	{ "{\"access_token\":\"a\",\"expires_in\":600}",
+	  TG_E_MALFORMED, "no token_type" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer \",\"expires_in\":600}",
+	  TG_E_MALFORMED, "Bearer with a trailing space" },
+	{ "{\"token_type\":\"Bearer\",\"expires_in\":600}",
+	  TG_E_MALFORMED, "no access_token" },
+	{ "{\"access_token\":\"\",\"token_type\":\"Bearer\"}",
+	  TG_E_MALFORMED, "an empty access_token" },
+	{ "{\"access_token\":7,\"token_type\":\"Bearer\"}",
+	  TG_E_MALFORMED, "a numeric access_token" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"12abc\"}",
+	  TG_E_MALFORMED, "expires_in 12abc" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"\"}",
+	  TG_E_MALFORMED, "expires_in empty string" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"-5\"}",
+	  TG_E_MALFORMED, "expires_in with a sign" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\" 60\"}",
+	  TG_E_MALFORMED, "expires_in with a space" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"2147483648\"}",
+	  TG_E_MALFORMED, "expires_in out of bounds (string)" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":99999999999}",
+	  TG_E_MALFORMED, "expires_in out of bounds (integer)" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":-1}",
+	  TG_E_MALFORMED, "a negative expires_in" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":60.5}",
+	  TG_E_MALFORMED, "a fractional expires_in" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"access_token\":\"b\"}",
+	  TG_E_MALFORMED, "a duplicate member" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"scope\":\"\",\"scope\":\"x\"}",
+	  TG_E_MALFORMED, "a duplicate scope (the JSON grammar stays strict)" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"refresh_token\":5}",
+	  TG_E_MALFORMED, "a numeric refresh_token" },
+	{ "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"id_token\":\"\"}",
+	  TG_E_MALFORMED, "an empty id_token" },
+	{ "[\"access_token\"]", TG_E_MALFORMED, "not an object" },
+};
+
+static void test_token_response_tolerance(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(token_rows) / sizeof(token_rows[0]); i++) {
+		struct tg_ctx q = req();
+		struct tg_tokens t = { .expires_in = -1 };
+		struct tg_oauth_err e;
+		idp.body = token_rows[i].body;
+		tg_rc rc = tg_oauth_refresh(&q, 0, "rt-1", &t, &e);
+		if (rc != token_rows[i].want)
+			fail_msg("%s: %s, want %s", token_rows[i].why, tg_reason(rc),
+				 tg_reason(token_rows[i].want));
+		if (rc == TG_OK)
+			assert_string_equal(t.access_token, "a");
+		tg_tokens_clear(&t);
+	}
+	/* what the table's tolerated rows give */
+	struct tg_ctx q = req();
+	struct tg_tokens t = { .expires_in = -1 };
+	struct tg_oauth_err e;
+	idp.body = "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"expires_in\":\"0042\",\"scope\":\"\"}";
+	assert_rc(tg_oauth_refresh(&q, 0, "rt-1", &t, &e), TG_OK);
+	assert_int_equal(t.expires_in, 42);
+	assert_null(t.scope);
+	tg_tokens_clear(&t);
+}
+
+/* A refused response still hands back its well-formed refresh token; a
+ * malformed refresh token is not handed back. */
+static void test_refused_response_keeps_refresh_token(void **state)
+{
+	(void)state;
+	struct tg_ctx q = req();
+	struct tg_tokens t = { .expires_in = -1 };
+	struct tg_oauth_err e;
+	idp.body = "{\"access_token\":\"a\",\"token_type\":\"mac\",\"refresh_token\":\"rt-2\"}";
+	assert_rc(tg_oauth_refresh(&q, 0, "rt-1", &t, &e), TG_E_MALFORMED);
+	assert_non_null(t.refresh_token);
+	assert_string_equal(t.refresh_token, "rt-2");
+	assert_null(t.access_token);
+	assert_null(t.token_type);
+	tg_tokens_clear(&t);
+	idp.body = "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"refresh_token\":\"\"}";
+	assert_rc(tg_oauth_refresh(&q, 0, "rt-1", &t, &e), TG_E_MALFORMED);
+	assert_null(t.refresh_token);
+	tg_tokens_clear(&t);
+	idp.body = "{\"token_type\":\"Bearer\",\"refresh_token\":\"rt-2\",\"refresh_token\":\"rt-3\"}";
+	assert_rc(tg_oauth_refresh(&q, 0, "rt-1", &t, &e), TG_E_MALFORMED);
+	assert_null(t.refresh_token); /* the grammar decides first: no guessing */
+	tg_tokens_clear(&t);
+}
+
+static const struct {
+	const char *body;
+	tg_rc want;
+	const char *why;
+} device_rows[] = {
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\","
+	  "\"expires_in\":900,\"interval\":5}", TG_OK, "RFC 8628 3.2" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":\"https://v\","
+	  "\"expires_in\":1800,\"interval\":5}", TG_OK, "verification_url: Google" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\","
+	  "\"expires_in\":900,\"interval\":5,\"message\":\"To sign in, use a web browser\"}",
+	  TG_OK, "a message member: Entra ID" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":\"https://v\","
+	  "\"expires_in\":\"900\",\"interval\":\"5\",\"message\":\"m\"}",
+	  TG_OK, "numeric strings and verification_url: Entra ID (Azure AD) v1 endpoint" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\","
+	  "\"expires_in\":900}", TG_OK, "no interval (5 s)" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"expires_in\":900}",
+	  TG_E_MALFORMED, "no verification address" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":7,\"expires_in\":900}",
+	  TG_E_MALFORMED, "a numeric verification_url" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\","
+	  "\"expires_in\":\"12abc\"}", TG_E_MALFORMED, "expires_in 12abc" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\"}",
+	  TG_E_MALFORMED, "no expires_in (REQUIRED)" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\","
+	  "\"expires_in\":900,\"interval\":\"0\"}", TG_E_MALFORMED, "interval 0" },
+	{ "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://v\","
+	  "\"expires_in\":900,\"user_code\":\"V\"}", TG_E_MALFORMED, "a duplicate member" },
+};
+
+static void test_device_response_tolerance(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(device_rows) / sizeof(device_rows[0]); i++) {
+		struct tg_ctx q = req();
+		struct tg_device d;
+		struct tg_oauth_err e;
+		idp.device_body = device_rows[i].body;
+		tg_rc rc = tg_oauth_device_start(&q, 0, "openid", &d, &e);
+		if (rc != device_rows[i].want)
+			fail_msg("%s: %s, want %s", device_rows[i].why, tg_reason(rc),
+				 tg_reason(device_rows[i].want));
+		if (rc == TG_OK) {
+			assert_string_equal(d.verification_uri, "https://v");
+			assert_true(d.expires_in > 0 && d.interval == 5);
+		}
+		tg_device_clear(&d);
+	}
+}
+
+/* The provider rotated the refresh token and answered with a response
+ * refused here: the new refresh token is stored anyway (the next refresh
+ * sends it, not the rotated-out one), and nothing else is taken from
+ * that response: no fresh grace window, the old access token stays. */
+static void test_refused_refresh_stores_rotated_token(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	start_session(at, "rt-1");
+	int64_t online = now;
+	now += 40 * 60; /* expired */
+	idp.body = "{\"access_token\":\"x\",\"token_type\":\"mac\",\"refresh_token\":\"rt-2\"}";
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_true(run(&o, &s) != TG_OK);
+	assert_non_null(strstr(idp.last_form, "refresh_token=rt-1"));
+	assert_non_null(s);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-2");
+	assert_string_equal(tg_session_str(s, "access_token"), at);
+	assert_int_equal(tg_session_int(s, "last_online"), online);
+	tg_session_free(s);
+	/* the next refresh sends the new one */
+	idp.body = NULL;
+	idp.access = token(key, "k1", now + HOUR, true);
+	idp.rotated = tg_strdup("rt-3");
+	assert_rc(run(&o, &s), TG_OK);
+	assert_non_null(strstr(idp.last_form, "refresh_token=rt-2"));
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-3");
+	assert_int_equal(tg_session_int(s, "last_online"), now);
+	tg_session_free(s);
+	free(at);
+}
+
+/* Another identity's token comes back for this session's refresh token:
+ * the session ends (user_mismatch, as before) and no identity or claim
+ * of that token is ever stored; the refresh token was written first. */
+static void test_refresh_of_another_identity_still_purges(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	start_session(at, "rt-1");
+	now += 40 * 60;
+	char pl[512];
+	snprintf(pl, sizeof(pl),
+		 "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-2\","
+		 "\"preferred_username\":\"alice\",\"groups\":[\"admins\"],\"exp\":%lld,\"iat\":%lld}",
+		 (long long)(now + HOUR), (long long)now);
+	idp.access = ctl_jws_sign(key, NULL, 0, "EdDSA",
+				  "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", pl);
+	idp.rotated = tg_strdup("rt-2");
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_E_USER_MISMATCH);
+	assert_null(s);
+	free(at);
+}
+
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
@@ -536,6 +773,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_authorized_refresh_opens_no_grace, each,
 						after),
 		cmocka_unit_test_setup_teardown(test_token_login_that_changes_nothing_writes_nothing,
+						each, after),
+		cmocka_unit_test_setup_teardown(test_token_response_tolerance, each, after),
+		cmocka_unit_test_setup_teardown(test_refused_response_keeps_refresh_token, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_device_response_tolerance, each, after),
+		cmocka_unit_test_setup_teardown(test_refused_refresh_stores_rotated_token, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_refresh_of_another_identity_still_purges,
 						each, after),
 		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
