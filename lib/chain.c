@@ -267,15 +267,49 @@ static bool stored_decides(tg_rc rc)
 }
 
 /* The rotated refresh token, written to the store at once (nothing else
- * of the session changes). No write when the provider did not rotate. */
-static tg_rc keep_rotated(struct run *r, const char *rt)
+ * of the session changes). No write when the provider did not rotate.
+ * On failure the tokens are cleared and the run's outcome says why. */
+static tg_rc keep_rotated(struct run *r, struct tg_tokens *t)
 {
 	json_t *s = *r->sess;
 	const char *old = tg_session_str(s, "refresh_token");
-	if (old != NULL && strcmp(old, rt) == 0)
+	if (old != NULL && strcmp(old, t->refresh_token) == 0)
 		return TG_OK;
-	tg_rc rc = tg_session_set_str(s, "refresh_token", rt);
-	return rc == TG_OK ? tg_store_save(r->st, s) : rc;
+	tg_rc rc = tg_session_set_str(s, "refresh_token", t->refresh_token);
+	if (rc == TG_OK)
+		rc = tg_store_save(r->st, s);
+	if (rc == TG_OK)
+		return TG_OK;
+	tg_tokens_clear(t);
+	note(r, "refresh", "error", rc, "the rotated refresh token could not be stored");
+	return say(r->o, rc, "cannot write the session store");
+}
+
+/* The refreshed tokens into the session of the same identity: the
+ * access token, its expiry and claims only when validated and authorized
+ * here (vrc TG_OK), and only then a fresh last_online. */
+static tg_rc take_refreshed(struct run *r, json_t *s, const struct tg_tokens *t,
+			    const tg_token *vt, tg_rc vrc)
+{
+	tg_rc wrc = TG_OK;
+	if (t->refresh_token != NULL)
+		wrc = tg_session_set_str(s, "refresh_token", t->refresh_token);
+	if (wrc == TG_OK)
+		wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t->access_token : NULL);
+	if (wrc == TG_OK)
+		wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
+	if (wrc == TG_OK && vrc == TG_OK)
+		wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
+	if (wrc == TG_OK && vrc == TG_OK)
+		wrc = set_claims(s, vt);
+	/* online, and validated and authorized for this service */
+	if (wrc == TG_OK && vrc == TG_OK)
+		wrc = tg_session_set_int(s, "last_online", r->q->now);
+	if (wrc == TG_OK)
+		wrc = tg_session_set_int(s, "updated", r->q->now);
+	if (wrc == TG_OK)
+		wrc = tg_store_save(r->st, s);
+	return wrc;
 }
 
 /* Step 2: the refresh-token grant. */
@@ -293,14 +327,10 @@ static tg_rc step_refresh(struct run *r)
 	 * it is this session's grant, and the old one must never be sent
 	 * again (reuse detection would revoke the grant). Only the refresh
 	 * token: no identity, claims or last_online come from it here. */
-	if ((rc == TG_OK || rc == TG_E_MALFORMED) && t.refresh_token != NULL) {
-		tg_rc wrc = keep_rotated(r, t.refresh_token);
-		if (wrc != TG_OK) {
-			tg_tokens_clear(&t);
-			note(r, "refresh", "error", wrc, "the rotated refresh token could not be stored");
-			return say(r->o, wrc, "cannot write the session store");
-		}
-	}
+	tg_rc krc = (rc == TG_OK || rc == TG_E_MALFORMED) && t.refresh_token != NULL
+			    ? keep_rotated(r, &t) : TG_OK;
+	if (krc != TG_OK)
+		return krc;
 	if (rc == TG_E_REVOKED) {
 		tg_tokens_clear(&t);
 		note(r, "refresh", "deny", TG_E_REVOKED, e.error[0] ? e.error : "invalid_grant");
@@ -336,28 +366,9 @@ static tg_rc step_refresh(struct run *r)
 		note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
 		return purge(r, vrc, "the provider's new token is not valid for this session");
 	}
-	tg_rc wrc = TG_OK;
-	if (vrc == TG_E_NOT_AUTHORIZED) {
-		wrc = record_not_here(r->q, r->st, s, vt, t.access_token, t.refresh_token);
-	} else {
-		if (t.refresh_token != NULL)
-			wrc = tg_session_set_str(s, "refresh_token", t.refresh_token);
-		if (wrc == TG_OK)
-			wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t.access_token : NULL);
-		if (wrc == TG_OK)
-			wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
-		if (wrc == TG_OK && vrc == TG_OK)
-			wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
-		if (wrc == TG_OK && vrc == TG_OK)
-			wrc = set_claims(s, vt);
-		/* online, and validated and authorized for this service */
-		if (wrc == TG_OK && vrc == TG_OK)
-			wrc = tg_session_set_int(s, "last_online", r->q->now);
-		if (wrc == TG_OK)
-			wrc = tg_session_set_int(s, "updated", r->q->now);
-		if (wrc == TG_OK)
-			wrc = tg_store_save(r->st, s);
-	}
+	tg_rc wrc = vrc == TG_E_NOT_AUTHORIZED
+			    ? record_not_here(r->q, r->st, s, vt, t.access_token, t.refresh_token)
+			    : take_refreshed(r, s, &t, vt, vrc);
 	int64_t exp = tg_token_exp(vt);
 	tg_token_free(vt);
 	tg_tokens_clear(&t);
