@@ -312,6 +312,19 @@ static tg_rc take_refreshed(struct run *r, json_t *s, const struct tg_tokens *t,
 	return wrc;
 }
 
+/* A refreshed token that is not a valid token of this session's
+ * identity: the session ends. If it cannot (no marker could be written)
+ * it stays, but without the grant it has just been given (keep_rotated
+ * stored it before this verdict), which is not its own. */
+static tg_rc not_them(struct run *r, tg_rc vrc, const char *detail)
+{
+	note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
+	tg_rc prc = purge(r, vrc, "the provider's new token is not valid for this session");
+	if (*r->sess != NULL && tg_session_set_str(*r->sess, "refresh_token", NULL) == TG_OK)
+		(void)tg_store_save(r->st, *r->sess);
+	return prc;
+}
+
 /* Step 2: the refresh-token grant. */
 static tg_rc step_refresh(struct run *r)
 {
@@ -363,8 +376,7 @@ static tg_rc step_refresh(struct run *r)
 	if (vrc != TG_OK && refusal_of(vrc) == NOT_THEM) {
 		tg_token_free(vt);
 		tg_tokens_clear(&t);
-		note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
-		return purge(r, vrc, "the provider's new token is not valid for this session");
+		return not_them(r, vrc, detail);
 	}
 	tg_rc wrc = vrc == TG_E_NOT_AUTHORIZED
 			    ? record_not_here(r->q, r->st, s, vt, t.access_token, t.refresh_token)

@@ -669,6 +669,37 @@ static void test_refresh_of_another_identity_still_purges(void **state)
 	free(at);
 }
 
+/* The same, when the purge cannot write its revocation marker (a
+ * directory stands where it goes): the session stays (internal), but
+ * without the other identity's refresh token that was stored first. */
+static void test_unpurgeable_session_keeps_no_foreign_grant(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	char marker[300];
+	start_session(at, "rt-1");
+	snprintf(marker, sizeof(marker), "%s/%u.revoked", store_dir, (unsigned)UID);
+	assert_int_equal(mkdir(marker, 0700), 0);
+	now += 40 * 60;
+	char pl[512];
+	snprintf(pl, sizeof(pl),
+		 "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-2\","
+		 "\"preferred_username\":\"alice\",\"groups\":[\"admins\"],\"exp\":%lld,\"iat\":%lld}",
+		 (long long)(now + HOUR), (long long)now);
+	idp.access = ctl_jws_sign(key, NULL, 0, "EdDSA",
+				  "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", pl);
+	idp.rotated = tg_strdup("rt-2");
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_E_INTERNAL);
+	assert_non_null(s);
+	assert_null(tg_session_str(s, "refresh_token"));
+	assert_string_equal(tg_session_str(s, "sub"), "s-1");
+	tg_session_free(s);
+	assert_int_equal(rmdir(marker), 0);
+	free(at);
+}
+
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
@@ -779,6 +810,8 @@ int main(void)
 						after),
 		cmocka_unit_test_setup_teardown(test_device_response_tolerance, each, after),
 		cmocka_unit_test_setup_teardown(test_refused_refresh_stores_rotated_token, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_unpurgeable_session_keeps_no_foreign_grant, each,
 						after),
 		cmocka_unit_test_setup_teardown(test_refresh_of_another_identity_still_purges,
 						each, after),
