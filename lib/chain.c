@@ -84,8 +84,36 @@ long tg_chain_default_issuer(const tg_config *cfg)
 	return -1;
 }
 
+long tg_chain_service_issuer(const struct tg_ctx *x)
+{
+	return x->any_issuer ? -1 : tg_service_settings(x->cfg, x->service)->issuer_idx;
+}
+
+long tg_chain_login_issuer(const struct tg_ctx *x)
+{
+	long want = tg_chain_service_issuer(x);
+	return want >= 0 ? want : tg_chain_default_issuer(x->cfg);
+}
+
+/* A stored session of another issuer than the one the service names is
+ * not authorized here (valid elsewhere: it is kept). TG_OK otherwise. */
+static tg_rc foreign_session(const struct tg_ctx *q, long idx, struct tg_chain_out *o)
+{
+	long want = tg_chain_service_issuer(q);
+	char detail[sizeof(o->detail)];
+	if (want < 0 || idx == want)
+		return TG_OK;
+	snprintf(detail, sizeof(detail),
+		 "the stored session is of [issuer %.64s]; this service accepts [issuer %.64s] only",
+		 idx >= 0 ? tg_config_issuer_name(q->cfg, (size_t)idx) : "-",
+		 tg_config_issuer_name(q->cfg, (size_t)want));
+	return say(o, TG_E_NOT_AUTHORIZED, detail);
+}
+
 static void identity(struct tg_chain_out *o, const json_t *sess)
 {
+	snprintf(o->issuer, sizeof(o->issuer), "%s",
+		 sess ? tg_session_str(sess, "issuer") ?: "" : "");
 	snprintf(o->iss, sizeof(o->iss), "%s", sess ? tg_session_str(sess, "iss") ?: "" : "");
 	snprintf(o->sub, sizeof(o->sub), "%s", sess ? tg_session_str(sess, "sub") ?: "" : "");
 }
@@ -425,11 +453,17 @@ static void forget_verifier(struct run *r)
 /* Step 3: the password typed just now. */
 static tg_rc step_password(struct run *r)
 {
-	long idx = r->idx >= 0 ? r->idx : tg_chain_default_issuer(r->q->cfg);
+	/* the service's issuer when it names one (a session of another is
+	 * then not this login's: admit decides), else the session's own */
+	long idx = tg_chain_service_issuer(r->q);
+	if (idx < 0)
+		idx = r->idx >= 0 ? r->idx : tg_chain_default_issuer(r->q->cfg);
 	struct tg_tokens t = { .expires_in = -1 };
 	struct tg_oauth_err e = { .status = 0 };
 	if (idx < 0)
 		return say(r->o, TG_E_CONFIG, "no issuer with a client_id for the password method");
+	snprintf(r->o->issuer, sizeof(r->o->issuer), "%s",
+		 tg_config_issuer_name(r->q->cfg, (size_t)idx));
 	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)idx);
 	tg_rc rc = tg_oauth_password(r->q, (size_t)idx, r->q->user, r->password, h ? h->scope : NULL,
 				     &t, &e);
@@ -499,6 +533,8 @@ static tg_rc authorize_stored(struct run *r)
 		return say(r->o, orc, "the stored session is not the account owner's");
 	if (orc != TG_OK)
 		return orc;
+	if (foreign_session(r->q, r->idx, r->o) != TG_OK)
+		return r->o->rc;
 	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
 	if (rc == TG_OK)
 		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
@@ -518,6 +554,7 @@ static tg_rc step_grace(struct run *r)
 	char left[32], detail[160];
 	if (s == NULL)
 		return say(r->o, TG_E_IDP_UNREACHABLE, "provider unreachable and no session to fall back on");
+	identity(r->o, s); /* the decision is on the stored session */
 	if (r->no_grace != TG_OK)
 		return say(r->o, r->no_grace, "provider unreachable; the stored token failed its checks");
 	if (authorize_stored(r) != TG_OK)
@@ -569,6 +606,8 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
 		}
 	}
 	tg_rc rc;
+	if (password == NULL && *sess != NULL && foreign_session(q, r.idx, o) != TG_OK)
+		return o->rc;
 	if (password == NULL && *sess != NULL) {
 		rc = step_stored(&r);
 		if (stored_decides(rc))

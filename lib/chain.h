@@ -31,6 +31,7 @@ struct tg_chain_out {
 	bool unreachable;	/* the provider could not be reached */
 	char iss[256];
 	char sub[128];
+	char issuer[72];	/* the [issuer NAME] of the decision, or "" */
 	char detail[256];
 };
 
@@ -60,6 +61,14 @@ TG_HIDDEN tg_rc tg_session_start(const struct tg_ctx *x, const char *password, t
 /* The issuer of new sessions (password and device methods): the first
  * one with a client_id, or -1. */
 TG_HIDDEN long tg_chain_default_issuer(const tg_config *cfg);
+
+/* The issuer x's service accepts (issuer = NAME in [service NAME] or
+ * [global]), or -1: any configured issuer (and always for a tool). */
+TG_HIDDEN long tg_chain_service_issuer(const struct tg_ctx *x);
+
+/* The issuer of a new session from a password or device login at x's
+ * service: the service's issuer, else the default one; -1 none. */
+TG_HIDDEN long tg_chain_login_issuer(const struct tg_ctx *x);
 
 /* Revokes the session's refresh token at its issuer (RFC 7009).
  * TG_E_NO_CREDENTIALS when there is none (or its issuer is gone). */

@@ -20,7 +20,7 @@
 #define LINE_MAX_BYTES 1024u
 
 enum vtype { T_STR, T_PATH, T_DUR, T_BOOL, T_INT, T_LIST, T_KIND, T_METHODS,
-	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH };
+	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH, T_NAME };
 enum { S_GLOBAL = 1, S_ISSUER = 2, S_SERVICE = 4 };
 
 static const struct keydef {
@@ -48,6 +48,8 @@ static const struct keydef {
 	{ "export_token", T_BOOL, S_GLOBAL | S_SERVICE, "no" },
 	{ "export_dir", T_PATH, S_GLOBAL, "/run/user" },
 	{ "issuer", T_URL, S_ISSUER, NULL },
+	/* the same key in [global] / [service NAME]: an [issuer NAME] */
+	{ "issuer", T_NAME, S_GLOBAL | S_SERVICE, NULL },
 	{ "jwks_file", T_PATH, S_ISSUER, NULL },
 	{ "client_id", T_STR, S_ISSUER, NULL },
 	{ "client_secret_file", T_PATH, S_ISSUER, NULL },
@@ -105,12 +107,24 @@ static tg_rc fail(struct parser *ps, const char *fmt, ...)
 	return TG_E_CONFIG;
 }
 
+/* The key's definition for this kind of section (0: any), else its
+ * first one (the caller then says where it belongs). */
+static const struct keydef *find_key_in(const char *key, unsigned kind)
+{
+	const struct keydef *first = NULL;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keydefs[i].key, key) == 0) {
+			if (keydefs[i].sections & kind)
+				return &keydefs[i];
+			if (first == NULL)
+				first = &keydefs[i];
+		}
+	return first;
+}
+
 static const struct keydef *find_key(const char *key)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strcmp(keydefs[i].key, key) == 0)
-			return &keydefs[i];
-	return NULL;
+	return find_key_in(key, 0);
 }
 
 /* Edit distance, for "did you mean"; keys are short (64 bytes at most). */
@@ -241,6 +255,9 @@ static bool check_value(enum vtype t, const char *v, const char **why)
 		*why = "must be client_secret_basic, client_secret_post or none";
 		return !strcmp(v, "client_secret_basic") || !strcmp(v, "client_secret_post") ||
 		       !strcmp(v, "none");
+	case T_NAME:
+		*why = "must name an [issuer NAME] section";
+		return valid_name(v);
 	case T_URL:
 		*why = "must be an https:// URL (http:// only for loopback)";
 		return (!strncmp(v, "https://", 8) && v[8] != '\0') ||
@@ -347,7 +364,7 @@ static tg_rc key_value(struct parser *ps, struct tg_section *cur, char *line)
 
 	char where[96];
 	section_label(cur, where, sizeof(where));
-	const struct keydef *kd = find_key(key);
+	const struct keydef *kd = find_key_in(key, (unsigned)cur->kind);
 	if (kd == NULL) {
 		const char *near = suggest(key, (unsigned)cur->kind);
 		return fail(ps, "unknown key '%.64s' in %s%s%s%s", key, where,
@@ -507,6 +524,54 @@ static bool present(const struct tg_section *s, const char *key)
 	return false;
 }
 
+/* The line of key in s, or 0. */
+static unsigned line_of(const struct tg_section *s, const char *key)
+{
+	for (size_t i = 0; s && i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0)
+			return s->kv[i].line;
+	return 0;
+}
+
+/* issuer = NAME in [global] and [service NAME]: a configured issuer, and
+ * one with a client_id where the section's methods (its own, else
+ * [global]'s) ask for a password or device login. Problems name the line
+ * of the issuer key (a service that inherits [global]'s: its header). */
+static void check_service_issuers(struct parser *ps, tg_config *c)
+{
+	for (size_t i = 0; i < c->nsec; i++) {
+		const struct tg_section *s = &c->sec[i];
+		if (s->kind != S_GLOBAL && s->kind != S_SERVICE)
+			continue;
+		const char *name = tg_section_get(s, "issuer");
+		bool own = name != NULL;
+		if (name == NULL && s->kind == S_SERVICE)
+			name = tg_config_global(c, "issuer");
+		if (name == NULL)
+			continue; /* none, or malformed (already reported) */
+		const char *methods = s->kind == S_SERVICE
+			? tg_config_service_get(c, s->name, "methods")
+			: tg_config_global(c, "methods");
+		struct tg_strlist l = { 0 };
+		bool online = false;
+		if (methods != NULL && tg_strlist_parse(&l, methods) == TG_OK)
+			for (size_t j = 0; j < l.n; j++)
+				online |= !strcmp(l.v[j], "password") || !strcmp(l.v[j], "device");
+		tg_strlist_clear(&l);
+		long idx = tg_config_find_issuer(c, name);
+		char where[96];
+		section_label(s, where, sizeof(where));
+		ps->line = own ? line_of(s, "issuer") : s->line;
+		if (idx < 0 && own)
+			fail(ps, "issuer %s in %s: no [issuer %s] section", name, where, name);
+		else if (idx >= 0 && online &&
+			 !present(tg_config_issuer(c, (size_t)idx), "client_id"))
+			fail(ps, "%s uses [issuer %s] for password or device logins, "
+				 "but it has no client_id", where, name);
+	}
+	ps->line = 0;
+}
+
 /* Whole-file rules: at least one issuer, each with an issuer URL, and the
  * members each token kind needs. Problems name the section's header line. */
 static void check_semantics(struct parser *ps, tg_config *c)
@@ -537,6 +602,7 @@ static void check_semantics(struct parser *ps, tg_config *c)
 	ps->line = 0;
 	if (n == 0)
 		fail(ps, "no [issuer NAME] section");
+	check_service_issuers(ps, c);
 }
 
 /* The typed value of a duration, flag or number key, converted the way
@@ -561,6 +627,8 @@ static bool flag_of(const char *v)
 static void type_service(const tg_config *c, const char *name, struct tg_service_settings *o)
 {
 	o->methods = tg_config_service_get(c, name, "methods");
+	o->issuer = tg_config_service_get(c, name, "issuer");
+	o->issuer_idx = tg_config_find_issuer(c, o->issuer);
 	o->offline_grace = seconds_of(tg_config_service_get(c, name, "offline_grace"), "offline_grace");
 	o->refresh_ahead = seconds_of(tg_config_service_get(c, name, "refresh_ahead"), "refresh_ahead");
 	o->leeway = seconds_of(tg_config_service_get(c, name, "leeway"), "leeway");

@@ -32,6 +32,9 @@ struct tg_ctx {
 				   test build's clock=) */
 	tg_sink_fn sink;	/* or NULL */
 	void *ud;
+	bool any_issuer;	/* a tool, not a PAM service: no service's
+				   issuer = NAME applies (each session is
+				   renewed at its own issuer) */
 };
 
 static inline void tg_ctx_event(const struct tg_ctx *x, enum tg_ev kind, const char *event,

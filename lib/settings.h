@@ -13,6 +13,9 @@
 
 struct tg_service_settings {
 	const char *methods;	/* the method list, as written */
+	const char *issuer;	/* issuer = NAME, or NULL: any (by iss; new
+				   sessions: the first with a client_id) */
+	long issuer_idx;	/* its index, -1 without the key */
 	int64_t offline_grace, refresh_ahead, leeway, device_timeout;
 	bool qr, revoke_on_logout, export_token;
 };

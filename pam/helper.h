@@ -47,6 +47,7 @@ struct hresult {
 	const tg_token *token;
 	char fingerprint[24];
 	const char *iss, *sub;	/* from the session when there is no token */
+	const char *issuer;	/* the [issuer NAME] of iss, or NULL */
 	const char *step;	/* the chain step that decided, or NULL */
 	int64_t grace_left;	/* seconds, when step is grace */
 	const char *session;	/* the PAM session id, or NULL */

@@ -61,6 +61,7 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 		snprintf(left, sizeof(left), "%lld", (long long)r->grace_left);
 		tg_audit_add(a, "grace_left_s", left);
 	}
+	tg_audit_add(a, "issuer", r->issuer);
 	tg_audit_addf_ms(a, "latency_ms", latency_ms(c));
 	if (r->detail != NULL)
 		tg_audit_add(a, "detail", r->detail);

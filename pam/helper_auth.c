@@ -137,9 +137,11 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	json_t *sess = NULL;
 	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
 	struct tg_tokens t = { .expires_in = -1 };
-	long idx = tg_chain_default_issuer(c->cfg);
+	long idx = tg_chain_login_issuer(helper_ctx(c));
 	tg_rc rc = TG_OK;
 	*fallback = false;
+	if (idx >= 0)
+		snprintf(o.issuer, sizeof(o.issuer), "%s", tg_config_issuer_name(c->cfg, (size_t)idx));
 	if (idx < 0) {
 		snprintf(o.detail, sizeof(o.detail), "%s", "no issuer with a client_id for the device method");
 		rc = o.rc = TG_E_CONFIG;

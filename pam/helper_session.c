@@ -27,6 +27,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 	struct hresult r = {
 		.rc = o->rc, .method = method, .detail = o->detail[0] ? o->detail : NULL,
 		.iss = o->iss[0] ? o->iss : NULL, .sub = o->sub[0] ? o->sub : NULL,
+		.issuer = o->issuer[0] ? o->issuer : NULL,
 		.step = o->step, .grace_left = o->ends_in, .session = session,
 	};
 	/* A user who is not ours (no session, not authenticated here) gets

@@ -31,10 +31,21 @@ static tg_rc validate(struct hctx *c, const char *tok, struct hresult *r,
 	 * the token prompt leaves no trace, not even hashed. */
 	bool jwt = tg_jws_is_jwt(j);
 	long idx = *idx_out = tg_config_issuer_for_iss(c->cfg, tg_jws_iss(j));
+	long want = tg_chain_service_issuer(helper_ctx(c));
 	if (jwt)
 		tg_token_fingerprint(tok, len, r->fingerprint, sizeof(r->fingerprint));
+	if (idx >= 0)
+		r->issuer = tg_config_issuer_name(c->cfg, (size_t)idx);
 	tg_rc rc = idx < 0 ? (jwt ? TG_E_BAD_ISSUER : TG_E_MALFORMED)
-			   : tg_issuer_validate(helper_ctx(c), (size_t)idx, c->kind, j, t, &r->detail);
+		   : want >= 0 && idx != want ? TG_E_BAD_ISSUER
+		   : tg_issuer_validate(helper_ctx(c), (size_t)idx, c->kind, j, t, &r->detail);
+	if (idx >= 0 && want >= 0 && idx != want) {
+		static char detail[200];
+		snprintf(detail, sizeof(detail),
+			 "the token is of [issuer %.64s]; this service accepts [issuer %.64s] only",
+			 r->issuer, tg_config_issuer_name(c->cfg, (size_t)want));
+		r->detail = detail;
+	}
 	tg_jws_free(j);
 	return rc;
 }

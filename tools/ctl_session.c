@@ -80,7 +80,7 @@ static struct tg_ctx ctx_of(struct sctx *c, uint32_t uid)
 {
 	struct tg_ctx x = {
 		.cfg = c->cfg, .service = "tokengatectl", .user = c->user, .uid = uid,
-		.now = tg_unix_time(), .sink = on_event, .ud = c,
+		.now = tg_unix_time(), .sink = on_event, .ud = c, .any_issuer = true,
 	};
 	return x;
 }

@@ -115,6 +115,38 @@ else
 	no "an unknown option: usage, exit 2 (exit $rc)"
 fi
 
+# issuer = NAME in a service: an [issuer NAME] of this file (a typo fails
+# closed), one with a client_id when the service logs in by password
+cat > "$T/issuers.conf" <<'CONF'
+[issuer corp]
+issuer = https://idp.example.com/realms/corp
+audience = linux-hosts
+client_id = linux-hosts
+
+[issuer tokens]
+issuer = https://tokens.example.com
+audience = linux-hosts
+
+[service sshd]
+issuer = nosuch
+
+[service sudo]
+methods = password
+issuer = tokens
+
+[service login]
+issuer = corp
+CONF
+chmod 600 "$T/issuers.conf"
+check issuers "$ctl" check-config --config "$T/issuers.conf"
+if [ $rc = 1 ] && grep -qxF "$T/issuers.conf:11: issuer nosuch in [service sshd]: no [issuer nosuch] section" "$T/out" &&
+   grep -qF "$T/issuers.conf:15: [service sudo] uses [issuer tokens] for password or device logins, but it has no client_id" "$T/out" &&
+   [ "$(wc -l < "$T/out")" = 2 ]; then
+	ok "issuer = nosuch and an issuer without client_id for a password service: refused with their lines"
+else
+	no "issuer = nosuch and an issuer without client_id for a password service: refused with their lines (exit $rc)"
+fi
+
 # The shipped example must stay valid.
 cp conf/tokengate.conf "$T/shipped.conf" && chmod 600 "$T/shipped.conf"
 check shipped "$ctl" check-config --config "$T/shipped.conf"

@@ -349,6 +349,55 @@ static void test_typed_settings(void **state)
 	tg_config_free(c);
 }
 
+/* issuer = NAME in [global] / [service NAME]: the issuer of that
+ * service's password and device logins; a name that is no [issuer NAME]
+ * fails closed with its line, and so does an issuer without client_id
+ * for a service that logs in by password or device. */
+static void test_service_issuer(void **state)
+{
+	(void)state;
+	tg_config *c = NULL;
+	char err[256];
+	static const char text[] =
+		"[issuer one]\nissuer = https://one\naudience = x\nclient_id = h\n"
+		"[issuer two]\nissuer = https://two\naudience = x\nclient_id = h\n"
+		"[issuer tokens]\nissuer = https://t\naudience = x\n"
+		"[service a]\nissuer = one\nmethods = password\n"
+		"[service b]\nissuer = two\n"
+		"[service t]\nissuer = tokens\n";
+	assert_rc(parse(text, err, sizeof(err), &c), TG_OK);
+	assert_int_equal(tg_service_settings(c, "a")->issuer_idx, 0);
+	assert_int_equal(tg_service_settings(c, "b")->issuer_idx, 1);
+	assert_string_equal(tg_service_settings(c, "b")->issuer, "two");
+	assert_int_equal(tg_service_settings(c, "t")->issuer_idx, 2);
+	assert_int_equal(tg_service_settings(c, "sshd")->issuer_idx, -1); /* any */
+	assert_null(tg_service_settings(c, "sshd")->issuer);
+	tg_config_free(c);
+	/* [global] is every service's without its own */
+	assert_rc(parse("issuer = two\n[issuer one]\nissuer = https://one\naudience = x\n"
+			"[issuer two]\nissuer = https://two\naudience = x\n[service a]\nissuer = one\n",
+			err, sizeof(err), &c), TG_OK);
+	assert_int_equal(tg_service_settings(c, "sshd")->issuer_idx, 1);
+	assert_int_equal(tg_service_settings(c, "a")->issuer_idx, 0);
+	tg_config_free(c);
+
+	expect_error(ISSUER "[service sshd]\nissuer = nosuch\n",
+		     "test.conf:5: issuer nosuch in [service sshd]: no [issuer nosuch] section");
+	expect_error("[global]\nissuer = nosuch\n" ISSUER, "test.conf:2: issuer nosuch in [global]");
+	expect_error(ISSUER "[service sshd]\nissuer = a b\n", "test.conf:5: issuer must name");
+	expect_error(ISSUER "[service sshd]\nissuer = https://i\n", "test.conf:5: issuer must name");
+	/* no client_id, and a password or device login asks for one */
+	expect_error(ISSUER "[service sshd]\nmethods = token, device\nissuer = a\n",
+		     "test.conf:6: [service sshd] uses [issuer a] for password or device logins");
+	expect_error("[global]\nmethods = password\n" ISSUER "[service s]\nissuer = a\n",
+		     "test.conf:7: [service s] uses [issuer a]");
+	expect_error("[global]\nissuer = a\n" ISSUER "[service s]\nmethods = password\n",
+		     "test.conf:6: [service s] uses [issuer a]");
+	/* tokens only: no client_id needed */
+	assert_rc(parse(ISSUER "[service sshd]\nissuer = a\n", err, sizeof(err), &c), TG_OK);
+	tg_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_section_keys_checked),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_typed_settings),
+		cmocka_unit_test(test_service_issuer),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
