@@ -518,7 +518,7 @@ static tg_rc owner_check(tg_store *st, const char *iss, const char *sub, char *o
 
 /* Before any offline step lets someone in, the service's authorization on
  * what the session stored of its last validated token: the account's own
- * session, the configured issuer, allowed_groups. */
+ * session, the configured issuer, the user mapping, allowed_groups. */
 static tg_rc authorize_stored(struct run *r)
 {
 	const json_t *s = *r->sess;
@@ -537,9 +537,13 @@ static tg_rc authorize_stored(struct run *r)
 		return r->o->rc;
 	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
 	if (rc == TG_OK)
+		rc = tg_policy_set_user(p, r->q->user);
+	if (rc == TG_OK)
 		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
 						json_object_get(s, "claims"));
 	tg_policy_free(p);
+	if (rc == TG_E_USER_MISMATCH)
+		return say(r->o, rc, "provider unreachable; the stored username does not map to this login name");
 	if (rc == TG_E_NOT_AUTHORIZED)
 		return say(r->o, rc, "provider unreachable; the stored claims are not authorized for this service");
 	if (rc != TG_OK)

@@ -174,23 +174,63 @@ const json_t *tg_claim_path(const json_t *obj, const char *path)
 	return v;
 }
 
-static tg_rc check_username(const tg_policy *p, const json_t *payload,
-			    const char **username)
+/* A value fit to show in an explanation: printable ASCII, capped. */
+static const char *shown(const char *v, char *buf, size_t len)
 {
-	const json_t *u = tg_claim_path(payload, p->username_claim);
+	size_t i = 0;
+	for (; v[i] != '\0' && i + 1 < len; i++) {
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
+			return "(not printable)";
+		buf[i] = v[i];
+	}
+	buf[i] = '\0';
+	return v[i] == '\0' ? buf : "(too long to show)";
+}
+
+/* The username claim's value mapped (username_map, or strip and
+ * lowercase) to a login name, which must be the login name exactly. */
+static tg_rc map_username(const tg_policy *p, const json_t *u, char *username,
+			  size_t userlen, char *detail, size_t dlen)
+{
+	const char *why = NULL;
+	char steps[96] = "", raw[80], mapped[80];
 	tg_rc rc = TG_OK;
-	char detail[320];
-	*username = NULL;
+	username[0] = '\0';
 	if (!json_is_string(u) || json_string_length(u) == 0 ||
 	    strlen(json_string_value(u)) != json_string_length(u)) {
-		rc = p->user != NULL ? TG_E_USER_MISMATCH : TG_OK;
+		why = "absent or not a string";
+		rc = TG_E_USER_MISMATCH;
 	} else {
-		*username = json_string_value(u);
-		if (p->user != NULL && strcmp(*username, p->user) != 0)
-			rc = TG_E_USER_MISMATCH;
+		rc = tg_usermap_apply(&p->usermap, json_string_value(u), username, userlen,
+				      &why, steps, sizeof(steps));
 	}
-	snprintf(detail, sizeof(detail), "%s %s", p->username_claim,
-		 p->user ? "equals the login name" : "(no login name to compare)");
+	if (rc == TG_OK && p->user != NULL && strcmp(username, p->user) != 0) {
+		why = "does not equal the login name";
+		rc = TG_E_USER_MISMATCH;
+	}
+	if (rc == TG_OK)
+		why = p->user ? "equals the login name" : "(no login name to compare)";
+	if (rc != TG_OK && p->user == NULL) /* nothing to compare: no name */
+		rc = TG_OK;
+	if (!tg_usermap_active(&p->usermap) || !json_is_string(u))
+		snprintf(detail, dlen, "%s %s", p->username_claim, why);
+	else if (username[0] != '\0')
+		snprintf(detail, dlen, "%s \"%s\" -> \"%s\" (%s) %s", p->username_claim,
+			 shown(json_string_value(u), raw, sizeof(raw)),
+			 shown(username, mapped, sizeof(mapped)), steps[0] ? steps : "unchanged",
+			 why);
+	else
+		snprintf(detail, dlen, "%s \"%s\" (%s): %s", p->username_claim,
+			 shown(json_string_value(u), raw, sizeof(raw)), steps, why);
+	return rc;
+}
+
+static tg_rc check_username(const tg_policy *p, const json_t *payload, char *username,
+			    size_t userlen)
+{
+	char detail[400];
+	tg_rc rc = map_username(p, tg_claim_path(payload, p->username_claim), username,
+				userlen, detail, sizeof(detail));
 	tg_explain(p, "user", rc, detail);
 	return rc;
 }
@@ -226,14 +266,14 @@ static tg_rc check_groups(const tg_policy *p, const json_t *payload)
  * when: an expired token of someone who is not authorized is
  * not_authorized, so no caller mistakes it for a session to renew. */
 tg_rc tg_claims_check(const tg_policy *p, const json_t *payload, int64_t now,
-		      const char **username)
+		      char *username, size_t userlen)
 {
 	tg_rc rc;
-	*username = NULL;
+	username[0] = '\0';
 	if ((rc = check_issuer(p, payload)) != TG_OK ||
 	    (rc = check_audience(p, payload)) != TG_OK ||
 	    (rc = check_subject(p, payload)) != TG_OK ||
-	    (rc = check_username(p, payload, username)) != TG_OK ||
+	    (rc = check_username(p, payload, username, userlen)) != TG_OK ||
 	    (rc = check_groups(p, payload)) != TG_OK)
 		return rc;
 	return check_times(p, payload, now);
@@ -243,6 +283,19 @@ tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss, const json
 {
 	if (iss == NULL || p->issuer == NULL || strcmp(iss, p->issuer) != 0)
 		return TG_E_BAD_ISSUER;
+	/* The session was stored under the login name it mapped to then; the
+	 * mapping of today decides (a map entry removed, a domain no longer
+	 * listed). A session that kept no username value can only stand where
+	 * no mapping is configured. */
+	if (p->user != NULL) {
+		const json_t *u = json_object_get(claims, "username");
+		char name[260], detail[400];
+		if (u == NULL && tg_usermap_active(&p->usermap))
+			return TG_E_USER_MISMATCH;
+		if (u != NULL && map_username(p, u, name, sizeof(name), detail,
+					      sizeof(detail)) != TG_OK)
+			return TG_E_USER_MISMATCH;
+	}
 	if (p->allowed_groups.n == 0)
 		return TG_OK;
 	return groups_match(p, json_object_get(claims, "groups"));

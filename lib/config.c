@@ -60,6 +60,9 @@ static const struct keydef {
 	{ "access_token_types", T_LIST, S_ISSUER, "at+jwt application/at+jwt" },
 	{ "algorithms", T_ALGS, S_ISSUER, "RS256 ES256 PS256 EdDSA" },
 	{ "username_claim", T_STR, S_ISSUER, "preferred_username" },
+	{ "username_strip_domains", T_LIST, S_ISSUER, NULL },
+	{ "username_lowercase", T_BOOL, S_ISSUER, "no" },
+	{ "username_map", T_PATH, S_ISSUER, NULL },
 	{ "groups_claim", T_STR, S_ISSUER, "groups" },
 	{ "allowed_groups", T_LIST, S_ISSUER | S_SERVICE, NULL },
 	{ "allow_http_loopback", T_BOOL, S_ISSUER, "no" },
@@ -659,6 +662,32 @@ static void type_values(tg_config *c)
 			type_service(c, c->sec[i].name, &c->sec[i].svc);
 }
 
+/* Each issuer's username mapping, its map file read and checked now: an
+ * unsafe or malformed map file is a problem of the username_map line. */
+static void load_usermaps(struct parser *ps, tg_config *c)
+{
+	for (size_t i = 0; i < c->nsec; i++) {
+		struct tg_section *s = &c->sec[i];
+		struct tg_usermap *m = &s->usermap;
+		if (s->kind != S_ISSUER)
+			continue;
+		const char *lc = tg_section_get(s, "username_lowercase");
+		if (tg_strlist_parse(&m->strip_domains,
+				     tg_section_get(s, "username_strip_domains")) != TG_OK)
+			fail(ps, "out of memory");
+		m->lowercase = lc != NULL && flag_of(lc);
+		for (size_t k = 0; k < s->nkv; k++) {
+			char err[400] = "";
+			if (strcmp(s->kv[k].key, "username_map") != 0 || s->kv[k].value == NULL)
+				continue;
+			ps->line = s->kv[k].line;
+			if (tg_usermap_load(m, s->kv[k].value, err, sizeof(err)) != TG_OK)
+				fail(ps, "username_map %s", err);
+		}
+	}
+	ps->line = 0;
+}
+
 /* The parser behind both: every problem goes to ps (the first into its
  * err, each to its problem callback); a configuration only without any. */
 static tg_rc parse_all(struct parser *ps, const char *buf, size_t len, tg_config **out)
@@ -676,6 +705,7 @@ static tg_rc parse_all(struct parser *ps, const char *buf, size_t len, tg_config
 		fail(ps, "out of memory");
 	} else {
 		check_semantics(ps, c);
+		load_usermaps(ps, c);
 	}
 	if (ps->nproblems == 0)
 		type_values(c);
@@ -730,6 +760,7 @@ void tg_config_free(tg_config *c)
 		return;
 	for (size_t i = 0; i < c->nsec; i++) {
 		clear_kv(&c->sec[i]);
+		tg_usermap_clear(&c->sec[i].usermap);
 		free(c->sec[i].name);
 	}
 	free(c->sec);

@@ -20,6 +20,7 @@ struct tg_section {
 	int kind;		/* S_GLOBAL, S_ISSUER, S_SERVICE */
 	char *name;		/* NULL for [global] */
 	struct tg_service_settings svc;	/* S_SERVICE: its typed keys */
+	struct tg_usermap usermap;	/* S_ISSUER: its username mapping */
 	bool implicit;		/* the lines before any section header */
 	unsigned line;		/* of the header; 0 for the implicit one */
 	struct tg_kv *kv;
@@ -50,7 +51,9 @@ TG_HIDDEN const char *tg_config_service_get(const tg_config *c,
 /* Every problem in a configuration, in file order, each through problem_fn
  * as "FILE:LINE: message" ("FILE: message" for whole-file rules), where
  * tg_config_parse would stop at the first. Returns how many: 0 means the
- * buffer is a valid configuration. No file checks (the caller reads). */
+ * buffer is a valid configuration. No checks of the configuration file
+ * itself (the caller reads it); a username_map file it names is read and
+ * checked like every file the helper trusts. */
 TG_HIDDEN unsigned tg_config_problems(const char *name, const char *buf, size_t len,
 				      tg_warn_fn problem_fn, void *ud);
 

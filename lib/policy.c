@@ -31,6 +31,7 @@ void tg_policy_free(tg_policy *p)
 	free(p->issuer);
 	free(p->client_id);
 	free(p->username_claim);
+	tg_usermap_clear(&p->usermap);
 	free(p->groups_claim);
 	free(p->user);
 	tg_strlist_clear(&p->audience);

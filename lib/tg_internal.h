@@ -90,6 +90,32 @@ TG_HIDDEN void tg_strlist_clear(struct tg_strlist *l);
 TG_HIDDEN tg_rc tg_strlist_copy(struct tg_strlist *dst,
 				const struct tg_strlist *src);
 
+/* The username mapping of an issuer (lib/usermap.c): with a map file
+ * (has_map) only its entries map, exact match on the claim value (from[i]
+ * -> to[i]); else the "@domain" suffix is stripped for the listed domains
+ * (case-insensitive) and the value lower-cased when asked. */
+struct tg_usermap {
+	struct tg_strlist strip_domains;
+	bool lowercase;
+	bool has_map;
+	struct tg_strlist from, to;
+};
+/* Reads a map file (tg_read_file_safely: no symlink, root or the caller's,
+ * not writable by group or others): lines "claim-value local-name", '#'
+ * comments, blank lines. A malformed line, a duplicate claim value or a
+ * local name that is no login name is TG_E_CONFIG with "PATH:LINE: why"
+ * in err; an unsafe file TG_E_CONFIG with "PATH: why". */
+TG_HIDDEN tg_rc tg_usermap_load(struct tg_usermap *m, const char *path, char *err,
+				size_t errlen);
+TG_HIDDEN tg_rc tg_usermap_copy(struct tg_usermap *dst, const struct tg_usermap *src);
+TG_HIDDEN void tg_usermap_clear(struct tg_usermap *m);
+TG_HIDDEN bool tg_usermap_active(const struct tg_usermap *m);
+/* The login name value maps to, into out: TG_OK, or TG_E_USER_MISMATCH
+ * with *why (a value that does not map, or maps to no login name). steps
+ * receives what was applied ("map file", "strip domain, lowercase", ...). */
+TG_HIDDEN tg_rc tg_usermap_apply(const struct tg_usermap *m, const char *value, char *out,
+				 size_t outlen, const char **why, char *steps, size_t stepslen);
+
 struct tg_policy {
 	char *issuer;
 	struct tg_strlist audience;
@@ -97,6 +123,7 @@ struct tg_policy {
 	struct tg_strlist algs;
 	struct tg_strlist access_types;
 	char *username_claim;
+	struct tg_usermap usermap;	/* username_claim value -> login name */
 	char *groups_claim;
 	struct tg_strlist allowed_groups;
 	char *user;
@@ -116,16 +143,18 @@ TG_HIDDEN void tg_explain(const tg_policy *p, const char *check, tg_rc rc,
 /* Checks the header typ against the token kind. */
 TG_HIDDEN tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr);
 /* Checks iss, aud, azp, exp, nbf, iat, username and authorization.
- * *username receives the mapped name (borrowed from payload). */
+ * username receives the mapped name ("" when none). */
 TG_HIDDEN tg_rc tg_claims_check(const tg_policy *p, const json_t *payload,
-				int64_t now, const char **username);
+				int64_t now, char *username, size_t userlen);
 
 /* A claim by name or dotted path (realm_access.roles), or NULL. */
 TG_HIDDEN const json_t *tg_claim_path(const json_t *obj, const char *path);
 /* The service's authorization applied to what a session stored of its
  * last validated token (its iss and {auth_time, groups}), for every step
  * that lets someone in without asking the provider (grace, an offline
- * password): the same allowed_groups as the online check. */
+ * password): the same user mapping (when p names a user and the claims
+ * keep the username claim's value) and the same allowed_groups as the
+ * online check. */
 TG_HIDDEN tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss,
 					   const json_t *claims);
 

@@ -125,7 +125,9 @@ static int64_t policy_now(const tg_policy *p)
 	return p->now != 0 ? p->now : tg_unix_time();
 }
 
-/* The claims a session keeps: auth_time and the groups claim. */
+/* The claims a session keeps: auth_time, the groups claim, and the
+ * username claim's value as the provider sent it (as "username"), so that
+ * every offline step maps it again under today's username mapping. */
 static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 {
 	json_t *c = json_object();
@@ -137,6 +139,9 @@ static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 	const json_t *g = p->groups_claim ? tg_claim_path(payload, p->groups_claim) : NULL;
 	if (c != NULL && (json_is_array(g) || json_is_string(g)))
 		json_object_set_new(c, "groups", json_deep_copy(g));
+	const json_t *u = tg_claim_path(payload, p->username_claim);
+	if (c != NULL && json_is_string(u))
+		json_object_set_new(c, "username", json_deep_copy(u));
 	return c;
 }
 
@@ -205,7 +210,8 @@ bool tg_jws_is_jwt(const tg_jws *j)
 static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const tg_jws *j, tg_token *t)
 {
 	tg_alg alg;
-	const char *kid = NULL, *username = NULL;
+	const char *kid = NULL;
+	char username[260];
 
 	tg_rc rc = j->size_rc != TG_OK || j->nul ? TG_E_MALFORMED : TG_OK;
 	tg_explain(p, "size", rc, "1 .. max_token_bytes, no NUL");
@@ -244,8 +250,8 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const tg_jws *j, 
 	t->iss = tg_strdup(json_string_value(json_object_get(payload, "iss")));
 	t->sub = tg_strdup(json_string_value(json_object_get(payload, "sub")));
 	tg_json_int(json_object_get(payload, "exp"), &t->exp);
-	rc = tg_claims_check(p, payload, policy_now(p), &username);
-	t->username = tg_strdup(username);
+	rc = tg_claims_check(p, payload, policy_now(p), username, sizeof(username));
+	t->username = username[0] != '\0' ? tg_strdup(username) : NULL;
 	if (rc == TG_OK || rc == TG_E_NOT_AUTHORIZED)
 		t->claims = keep_claims(p, payload);
 	t->kind = p->kind;

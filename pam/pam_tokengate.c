@@ -17,6 +17,7 @@
 #include <security/pam_modules.h>
 
 #include "module.h"
+#include "username.h"
 
 static void wipe_kept(pam_handle_t *pamh, void *data, int status)
 {
@@ -25,16 +26,10 @@ static void wipe_kept(pam_handle_t *pamh, void *data, int status)
 	tg_wipe_free(data);
 }
 
-/* PAM_USER must be a plain name: no control characters, bounded. */
+/* PAM_USER must be a plain name: the library's rule for a login name. */
 static bool sane_user(const char *u)
 {
-	size_t n = u ? strlen(u) : 0;
-	if (n == 0 || n > 256 || u[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f || u[i] == '/')
-			return false;
-	return true;
+	return tg_login_name_ok(u);
 }
 
 /* The user's uid, when the account exists here: sessions are stored per

@@ -147,6 +147,76 @@ else
 	no "issuer = nosuch and an issuer without client_id for a password service: refused with their lines (exit $rc)"
 fi
 
+# The username mapping: the three keys are known; a map file is read and
+# checked with the config (its line named), and an unsafe one is a problem.
+printf '# claim value  local name\nAlice@Corp.Example alice\n' > "$T/users.map"
+chmod 644 "$T/users.map"
+umconf() { # FILE MAP
+	cat > "$1" <<CONF
+[issuer corp]
+issuer = https://idp.example.com/realms/corp
+audience = linux-hosts
+username_strip_domains = corp.example, eng.corp.example
+username_lowercase = yes
+username_map = $2
+CONF
+	chmod 600 "$1"
+}
+umconf "$T/um.conf" "$T/users.map"
+check um "$ctl" check-config --config "$T/um.conf"
+if [ $rc = 0 ]; then ok "username_strip_domains, username_lowercase, username_map: ok"; else no "the username mapping keys: ok (exit $rc)"; fi
+printf 'Alice@Corp.Example alice\nbob\n' > "$T/bad.map"
+chmod 644 "$T/bad.map"
+umconf "$T/um_bad.conf" "$T/bad.map"
+check um_bad "$ctl" check-config --config "$T/um_bad.conf"
+if [ $rc = 1 ] && grep -qF "$T/um_bad.conf:6: username_map $T/bad.map:2: expected 'claim-value local-name'" "$T/out"; then
+	ok "a malformed map line: a problem naming the config line and the map's line"
+else
+	no "a malformed map line: a problem naming the config line and the map's line (exit $rc)"
+fi
+chmod 664 "$T/users.map"
+check um_open "$ctl" check-config --config "$T/um.conf"
+if [ $rc = 1 ] && grep -qF "$T/um.conf:6: username_map $T/users.map: writable by group or others" "$T/out"; then
+	ok "a group-writable map file: a problem"
+else
+	no "a group-writable map file: a problem (exit $rc)"
+fi
+chmod 644 "$T/users.map"
+ln -s "$T/users.map" "$T/link.map"
+umconf "$T/um_link.conf" "$T/link.map"
+check um_link "$ctl" check-config --config "$T/um_link.conf"
+if [ $rc = 1 ] && grep -qF "$T/um_link.conf:6: username_map $T/link.map" "$T/out"; then
+	ok "a map file that is a symbolic link: a problem"
+else
+	no "a map file that is a symbolic link: a problem (exit $rc)"
+fi
+check um_load "$ctl" validate --config "$T/um_link.conf" --issuer corp x.y.z
+if [ $rc = 2 ] && grep -qF "username_map $T/link.map" "$T/err"; then
+	ok "a load refuses a config whose map file is unsafe (exit 2)"
+else
+	no "a load refuses a config whose map file is unsafe (exit $rc: $(cat "$T/err"))"
+fi
+
+# validate --explain shows the mapping step in its user line.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
+"$ctl" jwks --key "$T/k.pem" --kid k1 > "$T/k.jwks" && chmod 600 "$T/k.jwks"
+printf '[issuer t]\nissuer = https://idp.test\njwks_file = %s\naudience = linux-hosts\nusername_strip_domains = corp.example\nusername_lowercase = yes\n' "$T/k.jwks" > "$T/ex.conf"
+chmod 600 "$T/ex.conf"
+tok=$("$ctl" mint --key "$T/k.pem" --kid k1 --alg ES256 --iss https://idp.test --aud linux-hosts --sub s1 --user Alice@Corp.Example)
+check explain "$ctl" validate --config "$T/ex.conf" --explain --user alice "$tok"
+if [ $rc = 0 ] && grep -qF 'user       preferred_username "Alice@Corp.Example" -> "alice" (strip domain, lowercase) equals the login name' "$T/out"; then
+	ok "validate --explain: the user line shows the mapping (Alice@Corp.Example -> alice)"
+else
+	no "validate --explain: the user line shows the mapping (exit $rc)"
+fi
+tok=$("$ctl" mint --key "$T/k.pem" --kid k1 --alg ES256 --iss https://idp.test --aud linux-hosts --sub s1 --user alice@evil.example)
+check explain2 "$ctl" validate --config "$T/ex.conf" --explain --user alice "$tok"
+if [ $rc != 0 ] && grep -q 'FAIL   user .*alice@evil.example.*not in username_strip_domains' "$T/out"; then
+	ok "validate --explain: an unlisted domain fails the user line, saying why"
+else
+	no "validate --explain: an unlisted domain fails the user line, saying why (exit $rc)"
+fi
+
 # The shipped example must stay valid.
 cp conf/tokengate.conf "$T/shipped.conf" && chmod 600 "$T/shipped.conf"
 check shipped "$ctl" check-config --config "$T/shipped.conf"

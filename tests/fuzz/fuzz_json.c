@@ -17,9 +17,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		tg_policy_set_audience(p, "hosts");
 		tg_policy_set_user(p, "alice");
 		tg_policy_set_groups(p, "realm_access.roles", "admins");
+		/* the username mapping: strip and lowercase */
+		tg_strlist_parse(&p->usermap.strip_domains, "corp.example eng.corp.example");
+		p->usermap.lowercase = true;
 	}
-	const char *user = NULL;
-	tg_claims_check(p, j, 1700000000, &user);
+	char user[260];
+	tg_claims_check(p, j, 1700000000, user, sizeof(user));
+	tg_claims_authorize_stored(p, "https://idp.test", j);
 	tg_claims_check_type(p, j);
 	json_decref(j);
 	return 0;

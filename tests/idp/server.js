@@ -15,10 +15,12 @@
 //                       a grant of NAME (openid offline_access + the hosts
 //                       resource), as the provider's own device_resume does
 //   POST /test/device/deny?user_code=C   the person refuses (access_denied)
-//   POST /test/user?name=NAME[&password=P][&groups=a,b][&disabled=1|0]
+//   POST /test/user?name=NAME[&password=P][&groups=a,b][&disabled=1|0][&username=U]
 //                       create or change a user (what an administrator does
 //                       at the provider): password, groups (comma list, empty
-//                       for none; seen in tokens issued from now on), disabled
+//                       for none; seen in tokens issued from now on), username
+//                       (the preferred_username tokens carry from now on, such
+//                       as a UPN alice@corp.example; empty: NAME), disabled
 //                       (password grants and device approvals refused, every
 //                       grant revoked at once, so refreshes get invalid_grant)
 //   POST /test/scopes?resource=0|1  whether grants from now on (password,
@@ -109,7 +111,8 @@ function build() {
     rotateRefreshToken: true,
     // What a Linux host maps: the login name and the groups.
     extraTokenClaims: (ctx, token) => (token.accountId && USERS[token.accountId]
-      ? { preferred_username: token.accountId, groups: USERS[token.accountId].groups }
+      ? { preferred_username: USERS[token.accountId].username || token.accountId,
+          groups: USERS[token.accountId].groups }
       : undefined),
     features: {
       devInteractions: { enabled: false },
@@ -254,6 +257,7 @@ const server = http.createServer((req, res) => {
       USERS[name] ||= { password: `${name}-password`, groups: [] };
       const u = USERS[name];
       if (q.has('password')) u.password = q.get('password');
+      if (q.has('username')) u.username = q.get('username');
       if (q.has('groups')) u.groups = q.get('groups') ? q.get('groups').split(',') : [];
       const disable = q.get('disabled') === '1' && !u.disabled;
       if (q.has('disabled')) u.disabled = q.get('disabled') === '1';

@@ -234,6 +234,55 @@ r=$(cat "$T/seq3")
 check "provider down: the whole sequence runs on grace, and the user is told at each stage" \
 	"[ $seq = 0 ] && [ \"\$(grep -c '^msg: Identity provider unreachable: offline access ends in' '$T/seq3')\" -ge 2 ] && grep -q '^env: TOKENGATE_SESSION=' '$T/seq3'"
 
+# ---- username mapping: a UPN-style preferred_username (Entra ID) ----
+# alice's tokens now say Alice@Corp.Example. um.conf strips corp.example and
+# lower-cases; raw.conf has no mapping; um_other.conf strips another domain
+# (the mapping changed after the login). Each keeps its own store.
+curl -s -X POST "$UP/test/user?name=alice&username=Alice%40Corp.Example" >/dev/null
+umconf() { # FILE STORE EXTRA-LINES
+	sed -e "s|^store_dir = .*|store_dir = $2|" \
+		-e "s/^circuit_failures = 50\$/circuit_failures = 50\\n$3/" "$T/tg.conf" > "$1"
+	chmod 600 "$1"
+}
+umconf "$T/um.conf" "$T/store_um" 'username_strip_domains = corp.example, eng.corp.example\nusername_lowercase = yes'
+umconf "$T/um_other.conf" "$T/store_um" 'username_strip_domains = other.example\nusername_lowercase = yes'
+umconf "$T/raw.conf" "$T/store_raw" 'username_lowercase = no'
+sed "s|config=$T/tg.conf|config=$T/um.conf|" "$T/svc/tg" > "$T/svc/tg_um"
+sed "s|config=$T/tg.conf|config=$T/um.conf|" "$T/svc/tg_plus2h" > "$T/svc/tg_um_plus2h"
+sed "s|config=$T/tg.conf|config=$T/um_other.conf|" "$T/svc/tg_plus2h" > "$T/svc/tg_um_other_plus2h"
+sed "s|config=$T/tg.conf|config=$T/raw.conf|" "$T/svc/tg" > "$T/svc/tg_raw"
+r=$(pam tg_raw alice authenticate alice-password)
+check "preferred_username Alice@Corp.Example without a mapping: refused as user_mismatch" \
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=tg_raw user=alice'"
+r=$(pam tg_um alice authenticate alice-password)
+check "  with username_strip_domains + username_lowercase: logs in as alice" \
+	"succeeded && logged 'event=auth result=allow reason=ok service=tg_um user=alice .*method=password'"
+check "  the session keeps the claim as sent, for the offline steps to map again" \
+	"[ \"\$(python3 -c \"import json; print(json.load(open('$T/store_um/5001'))['claims']['username'])\")\" = Alice@Corp.Example ]"
+kid=$(cat "$T/f/current-kid")
+"$B/tokengatectl" mint --key "$T/f/$kid.pem" --kid "$kid" --iss "$PURL" --aud linux-hosts \
+	--sub another-person --user ALICE@eng.corp.example > "$T/other_alice.jwt"
+r=$(pam tg_um alice authenticate "$(cat "$T/other_alice.jwt")")
+check "  another identity (other sub) that maps to alice too: refused user_mismatch, never merged" \
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=tg_um user=alice .*belongs to another identity' && [ \"\$(python3 -c \"import json; print(json.load(open('$T/store_um/5001'))['sub'])\")\" = alice ]"
+"$B/tokengatectl" mint --key "$T/f/$kid.pem" --kid "$kid" --iss "$PURL" --aud linux-hosts \
+	--sub alice --user alice@evil.example > "$T/evil_alice.jwt"
+r=$(pam tg_um alice authenticate "$(cat "$T/evil_alice.jwt")")
+check "  the owner's sub with an unlisted domain: refused user_mismatch" \
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=tg_um user=alice'"
+mode reset
+r=$(pam tg_um_plus2h alice acct_mgmt)
+check "  provider down 2h later: grace applies the mapping and lets alice in" \
+	"succeeded && logged 'event=account result=allow .*service=tg_um_plus2h user=alice .*step=grace'"
+r=$(pam tg_um_other_plus2h alice acct_mgmt)
+check "  grace under a mapping that no longer maps the stored claim: refused user_mismatch" \
+	"! succeeded && logged 'event=account result=deny reason=user_mismatch service=tg_um_other_plus2h user=alice'"
+r=$(pam tg_um_other_plus2h alice authenticate alice-password)
+check "  and the offline password under it: refused user_mismatch" \
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=tg_um_other_plus2h user=alice'"
+mode pass
+curl -s -X POST "$UP/test/user?name=alice&username=" >/dev/null
+
 stop_all
 trap - EXIT
 suite_end

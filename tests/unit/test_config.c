@@ -155,6 +155,40 @@ static void test_unknown_key_in_issuer(void **state)
 	assert_int_equal(warnings, 0);
 }
 
+/* The username mapping keys: known in [issuer] only, typed at load, and
+ * the policy of that issuer carries them. */
+static void test_username_mapping_keys(void **state)
+{
+	(void)state;
+	tg_config *c = NULL;
+	tg_policy *p = NULL;
+	char err[256];
+	assert_rc(parse(ISSUER "username_strip_domains = corp.example, Eng.Corp.Example\n"
+			"username_lowercase = yes\n", err, sizeof(err), &c), TG_OK);
+	assert_rc(tg_policy_from_config(c, 0, NULL, &p), TG_OK);
+	assert_int_equal(p->usermap.strip_domains.n, 2);
+	assert_true(p->usermap.lowercase);
+	assert_false(p->usermap.has_map);
+	tg_policy_free(p);
+	tg_config_free(c);
+	/* defaults: nothing maps differently */
+	assert_rc(parse(ISSUER, err, sizeof(err), &c), TG_OK);
+	assert_rc(tg_policy_from_config(c, 0, NULL, &p), TG_OK);
+	assert_false(tg_usermap_active(&p->usermap));
+	tg_policy_free(p);
+	tg_config_free(c);
+	expect_error(ISSUER "username_lowercase = sometimes\n",
+		     "test.conf:4: username_lowercase must be yes or no");
+	expect_error(ISSUER "username_map = users.map\n",
+		     "test.conf:4: username_map must be an absolute path");
+	expect_error(ISSUER "username_map = /nonexistent/users.map\n",
+		     "test.conf:4: username_map /nonexistent/users.map");
+	expect_error(ISSUER "username_strip_domain = corp.example\n",
+		     "unknown key 'username_strip_domain' in [issuer a] (did you mean username_strip_domains?)");
+	expect_error(ISSUER "[service sshd]\nusername_lowercase = yes\n",
+		     "key 'username_lowercase' does not belong in [service sshd]");
+}
+
 static void test_unknown_key_in_service(void **state)
 {
 	(void)state;
@@ -406,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_key_in_issuer),
+		cmocka_unit_test(test_username_mapping_keys),
 		cmocka_unit_test(test_unknown_key_in_service),
 		cmocka_unit_test(test_unknown_key_in_global),
 		cmocka_unit_test(test_unknown_section),
