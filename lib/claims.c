@@ -279,6 +279,16 @@ tg_rc tg_claims_check(const tg_policy *p, const json_t *payload, int64_t now,
 	return check_times(p, payload, now);
 }
 
+/* A stored claim's source name against today's; sessions from before
+ * the names were kept have none, and stand as before. */
+static bool same_claim_name(const json_t *claims, const char *key, const char *today)
+{
+	const json_t *v = json_object_get(claims, key);
+	if (v == NULL)
+		return true;
+	return json_is_string(v) && today != NULL && strcmp(json_string_value(v), today) == 0;
+}
+
 tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss, const json_t *claims)
 {
 	if (iss == NULL || p->issuer == NULL || strcmp(iss, p->issuer) != 0)
@@ -287,6 +297,12 @@ tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss, const json
 	 * mapping of today decides (a map entry removed, a domain no longer
 	 * listed). A session that kept no username value can only stand where
 	 * no mapping is configured. */
+	/* Kept under other claim names than today's (username_claim or
+	 * groups_claim changed since): not today's answer, refused. */
+	if (!same_claim_name(claims, "username_claim", p->username_claim))
+		return TG_E_USER_MISMATCH;
+	if (p->allowed_groups.n > 0 && !same_claim_name(claims, "groups_claim", p->groups_claim))
+		return TG_E_NOT_AUTHORIZED;
 	if (p->user != NULL) {
 		const json_t *u = json_object_get(claims, "username");
 		char name[260], detail[400];

@@ -13,7 +13,8 @@
  *   kind          access (default) or id: the rules access_token is held to
  *   access_token  (secret) and access_exp (unix time)
  *   refresh_token (secret, optional)
- *   claims        { auth_time, groups }  (what later checks may need)
+ *   claims        { auth_time, groups, username, and the claim names
+ *                 username_claim, groups_claim they were read under }
  *   verifier      (secret, optional) the offline password verifier: a
  *                 yescrypt hash of the last online password (offline_password.c)
  *   created, updated, last_online   unix times (last_online: the last

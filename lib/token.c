@@ -142,6 +142,12 @@ static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 	const json_t *u = tg_claim_path(payload, p->username_claim);
 	if (c != NULL && json_is_string(u))
 		json_object_set_new(c, "username", json_deep_copy(u));
+	/* which claims they came from: read under another claim name later,
+	 * they would answer a question nobody asked (claims.c) */
+	if (c != NULL && p->username_claim != NULL)
+		json_object_set_new(c, "username_claim", json_string(p->username_claim));
+	if (c != NULL && p->groups_claim != NULL)
+		json_object_set_new(c, "groups_claim", json_string(p->groups_claim));
 	return c;
 }
 

@@ -322,12 +322,42 @@ static void test_stored(void **state)
 	key = NULL;
 }
 
+static tg_rc stored_from(const char *extra, const char *uclaim, const char *gclaim)
+{
+	tg_policy *p = policy_of(extra, "alice");
+	json_t *claims = json_pack("{s:s,s:[s]}", "username", "alice", "groups", "admins");
+	if (uclaim != NULL)
+		json_object_set_new(claims, "username_claim", json_string(uclaim));
+	if (gclaim != NULL)
+		json_object_set_new(claims, "groups_claim", json_string(gclaim));
+	tg_rc rc = tg_claims_authorize_stored(p, ISS, claims);
+	json_decref(claims);
+	tg_policy_free(p);
+	return rc;
+}
+
+/* Claims kept under another claim name than today's (username_claim or
+ * groups_claim changed since the login) answer nothing today: refused
+ * offline, as the online path would read the new claim. */
+static void test_stored_claim_names(void **state)
+{
+	(void)state;
+	assert_rc(stored_from("", "preferred_username", NULL), TG_OK);
+	assert_rc(stored_from("", NULL, NULL), TG_OK); /* kept before the names were */
+	assert_rc(stored_from("", "upn", NULL), TG_E_USER_MISMATCH);
+	assert_rc(stored_from("username_claim = upn\n", "upn", NULL), TG_OK);
+	assert_rc(stored_from("allowed_groups = admins\n", "preferred_username", "groups"), TG_OK);
+	assert_rc(stored_from("allowed_groups = admins\n", "preferred_username", "roles"),
+		  TG_E_NOT_AUTHORIZED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_lowercase),
 		cmocka_unit_test(test_map_file),
+		cmocka_unit_test(test_stored_claim_names),
 		cmocka_unit_test(test_map_file_errors),
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_stored),
