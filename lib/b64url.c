@@ -8,20 +8,25 @@
 
 #include "tg_internal.h"
 
-static int sym_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
+/* Each byte's symbol value, -1 for anything outside the alphabet. */
+static const signed char sym[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 tg_rc tg_b64url_decode(const char *in, size_t inlen, unsigned char **out,
 		       size_t *outlen)
@@ -36,24 +41,32 @@ tg_rc tg_b64url_decode(const char *in, size_t inlen, unsigned char **out,
 	if (buf == NULL)
 		return TG_E_NOMEM;
 
-	size_t o = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	for (size_t i = 0; i < inlen; i++) {
-		int v = sym_value((unsigned char)in[i]);
-		if (v < 0)
+	const unsigned char *u = (const unsigned char *)in;
+	size_t o = 0, i = 0;
+	/* whole quads: four symbols, three bytes */
+	for (; i + 4 <= inlen; i += 4) {
+		int a = sym[u[i]], b = sym[u[i + 1]], c = sym[u[i + 2]], d = sym[u[i + 3]];
+		if ((a | b | c | d) < 0)
 			goto bad;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+		buf[o++] = (unsigned char)(v >> 16);
+		buf[o++] = (unsigned char)(v >> 8);
+		buf[o++] = (unsigned char)v;
 	}
-	/* Leftover bits (2 or 4) must be zero: one encoding per value. */
-	if (acc != 0)
-		goto bad;
+	/* the tail: 2 symbols (one byte) or 3 (two), and its unused bits
+	 * zero: one encoding per value */
+	size_t rest = inlen - i;
+	if (rest > 0) {
+		int a = sym[u[i]], b = sym[u[i + 1]], c = rest == 3 ? sym[u[i + 2]] : 0;
+		if ((a | b | c) < 0)
+			goto bad;
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+		buf[o++] = (unsigned char)(v >> 16);
+		if (rest == 3)
+			buf[o++] = (unsigned char)(v >> 8);
+		if ((rest == 2 && (v & 0xffff) != 0) || (rest == 3 && (v & 0xff) != 0))
+			goto bad;
+	}
 	buf[o] = '\0';
 	*out = buf;
 	*outlen = o;
