@@ -645,14 +645,11 @@ static void test_refused_refresh_stores_rotated_token(void **state)
 	free(at);
 }
 
-/* Another identity's token comes back for this session's refresh token:
- * the session ends (user_mismatch, as before) and no identity or claim
- * of that token is ever stored; the refresh token was written first. */
-static void test_refresh_of_another_identity_still_purges(void **state)
+/* 40 minutes on, the provider answers this session's refresh with a
+ * valid token of another identity (sub s-2, same username) and a rotated
+ * refresh token rt-2. */
+static void another_identity_answers(void)
 {
-	(void)state;
-	char *at = token(key, "k1", now + 600, true);
-	start_session(at, "rt-1");
 	now += 40 * 60;
 	char pl[512];
 	snprintf(pl, sizeof(pl),
@@ -662,6 +659,17 @@ static void test_refresh_of_another_identity_still_purges(void **state)
 	idp.access = ctl_jws_sign(key, NULL, 0, "EdDSA",
 				  "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", pl);
 	idp.rotated = tg_strdup("rt-2");
+}
+
+/* Another identity's token comes back for this session's refresh token:
+ * the session ends (user_mismatch, as before) and no identity or claim
+ * of that token is ever stored; the refresh token was written first. */
+static void test_refresh_of_another_identity_still_purges(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + 600, true);
+	start_session(at, "rt-1");
+	another_identity_answers();
 	struct tg_chain_out o;
 	json_t *s = NULL;
 	assert_rc(run(&o, &s), TG_E_USER_MISMATCH);
@@ -680,15 +688,7 @@ static void test_unpurgeable_session_keeps_no_foreign_grant(void **state)
 	start_session(at, "rt-1");
 	snprintf(marker, sizeof(marker), "%s/%u.revoked", store_dir, (unsigned)UID);
 	assert_int_equal(mkdir(marker, 0700), 0);
-	now += 40 * 60;
-	char pl[512];
-	snprintf(pl, sizeof(pl),
-		 "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-2\","
-		 "\"preferred_username\":\"alice\",\"groups\":[\"admins\"],\"exp\":%lld,\"iat\":%lld}",
-		 (long long)(now + HOUR), (long long)now);
-	idp.access = ctl_jws_sign(key, NULL, 0, "EdDSA",
-				  "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", pl);
-	idp.rotated = tg_strdup("rt-2");
+	another_identity_answers();
 	struct tg_chain_out o;
 	json_t *s = NULL;
 	assert_rc(run(&o, &s), TG_E_INTERNAL);
