@@ -505,10 +505,12 @@ static tg_rc step_password(struct run *r)
  * TG_E_USER_MISMATCH with the owner's sub in osub, or TG_E_INTERNAL with
  * the reason in o when the owner record cannot be trusted. */
 static tg_rc owner_check(tg_store *st, const char *iss, const char *sub, char *osub,
-			 size_t osublen, struct tg_chain_out *o)
+			 size_t osublen, bool *unowned, struct tg_chain_out *o)
 {
 	char oiss[512];
 	tg_rc rc = tg_store_owner(st, oiss, sizeof(oiss), osub, osublen);
+	if (unowned != NULL)
+		*unowned = rc == TG_E_NO_CREDENTIALS;
 	if (rc == TG_E_IO)
 		return say(o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
 	if (rc == TG_OK && (strcmp(oiss, iss ?: "") != 0 || strcmp(osub, sub ?: "") != 0))
@@ -528,7 +530,7 @@ static tg_rc authorize_stored(struct run *r)
 	if (user == NULL || strcmp(user, r->q->user) != 0)
 		return say(r->o, TG_E_USER_MISMATCH, "the stored session belongs to another user");
 	tg_rc orc = owner_check(r->st, tg_session_str(s, "iss"), tg_session_str(s, "sub"), osub,
-				sizeof(osub), r->o);
+				sizeof(osub), NULL, r->o);
 	if (orc == TG_E_USER_MISMATCH)
 		return say(r->o, orc, "the stored session is not the account owner's");
 	if (orc != TG_OK)
@@ -689,14 +691,15 @@ static tg_rc mismatch(const struct tg_ctx *q, struct tg_chain_out *o, const char
  * (*clear): a token, however recent its iat, is not the provider's word
  * that the revocation is over. */
 static tg_rc admit(const struct tg_ctx *q, tg_store *st, const json_t *sess,
-		   const tg_token *t, bool online, bool *clear, struct tg_chain_out *o)
+		   const tg_token *t, bool online, bool *clear, bool *unowned,
+		   struct tg_chain_out *o)
 {
 	char osub[512], reason[32];
 	int64_t at = 0;
 	*clear = false;
 	if (sess != NULL && tg_session_str(sess, "sub") != NULL && !same_identity(sess, t))
 		return mismatch(q, o, tg_session_str(sess, "sub"));
-	tg_rc rc = owner_check(st, tg_token_iss(t), tg_token_sub(t), osub, sizeof(osub), o);
+	tg_rc rc = owner_check(st, tg_token_iss(t), tg_token_sub(t), osub, sizeof(osub), unowned, o);
 	if (rc == TG_E_USER_MISMATCH)
 		return mismatch(q, o, osub);
 	if (rc != TG_OK)
@@ -761,7 +764,7 @@ tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *s
 	tg_token *own = NULL;
 	const tg_token *t = validated;
 	tg_rc rc = TG_OK;
-	bool clear = false;
+	bool clear = false, unowned = false;
 	if (t == NULL) {
 		rc = validate_access(q, idx, "access", tok->access_token, &own, &detail);
 		t = own;
@@ -774,7 +777,7 @@ tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *s
 		tg_token_free(own);
 		return say(o, rc, detail ? detail : "the new access token is not valid here");
 	}
-	if ((rc = admit(q, st, *sess, t, online, &clear, o)) != TG_OK) {
+	if ((rc = admit(q, st, *sess, t, online, &clear, &unowned, o)) != TG_OK) {
 		identity(o, *sess);
 		tg_token_free(own);
 		return rc;
@@ -798,7 +801,9 @@ tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *s
 	if (rc == TG_OK && !unchanged(before, s))
 		rc = tg_store_save(st, s);
 	tg_session_free(before);
-	if (rc == TG_OK && tg_store_owner(st, NULL, 0, NULL, 0) == TG_E_NO_CREDENTIALS)
+	/* the first identity of the account (admit read the owner record
+	 * under the same lock) */
+	if (rc == TG_OK && unowned)
 		rc = tg_store_set_owner(st, tg_token_iss(t), tg_token_sub(t), q->now);
 	if (rc == TG_OK && clear)
 		rc = tg_store_clear_revoked(st);
