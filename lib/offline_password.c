@@ -43,22 +43,34 @@ static bool lc_ready(void)
 	return pthread_once(&lc_once, lc_load) == 0 && lc.rn != NULL;
 }
 
+/* yescrypt of password under setting (a fresh one, or a verifier),
+ * compared in constant time to want when it is given, else copied to
+ * *out. TG_E_INTERNAL when no hash could be computed. */
+static tg_rc hash(const char *password, const char *setting, const char *want, char **out)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return TG_E_NOMEM;
+	tg_rc rc = TG_E_INTERNAL;
+	const char *h = lc.rn(password, setting, cd, sizeof(*cd));
+	if (h != NULL && h[0] == '$' && want != NULL) {
+		size_t n = strlen(want);
+		rc = strlen(h) == n && CRYPTO_memcmp(h, want, n) == 0 ? TG_OK : TG_E_BAD_PASSWORD;
+	} else if (h != NULL && h[0] == '$' && (*out = tg_strdup(h)) != NULL) {
+		rc = TG_OK;
+	}
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(cd);
+	return rc;
+}
+
 tg_rc tg_offline_pw_make(const char *password, char **out)
 {
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 	*out = NULL;
 	if (!lc_ready() || lc.gensalt_rn("$y$", 0, NULL, 0, setting, sizeof(setting)) == NULL)
 		return TG_E_INTERNAL;
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
-	if (cd == NULL)
-		return TG_E_NOMEM;
-	tg_rc rc = TG_E_INTERNAL;
-	const char *h = lc.rn(password, setting, cd, sizeof(*cd));
-	if (h != NULL && h[0] == '$' && (*out = tg_strdup(h)) != NULL)
-		rc = TG_OK;
-	OPENSSL_cleanse(cd, sizeof(*cd));
-	free(cd);
-	return rc;
+	return hash(password, setting, NULL, out);
 }
 
 /* TG_OK, TG_E_BAD_PASSWORD for a hash that differs, and TG_E_INTERNAL
@@ -70,15 +82,5 @@ tg_rc tg_offline_pw_check(const char *verifier, const char *password)
 		return TG_E_BAD_PASSWORD;
 	if (verifier == NULL || strncmp(verifier, "$y$", 3) != 0 || !lc_ready())
 		return TG_E_INTERNAL;
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
-	if (cd == NULL)
-		return TG_E_NOMEM;
-	tg_rc rc = TG_E_INTERNAL;
-	const char *h = lc.rn(password, verifier, cd, sizeof(*cd));
-	size_t n = strlen(verifier);
-	if (h != NULL && h[0] == '$')
-		rc = strlen(h) == n && CRYPTO_memcmp(h, verifier, n) == 0 ? TG_OK : TG_E_BAD_PASSWORD;
-	OPENSSL_cleanse(cd, sizeof(*cd));
-	free(cd);
-	return rc;
+	return hash(password, verifier, verifier, NULL);
 }
