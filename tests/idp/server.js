@@ -30,6 +30,12 @@
 //                       scopes only; oidc-provider's own refresh_token and
 //                       device_code grants then answer "scope": "" (the
 //                       access token for urn:linux-hosts has no scope)
+//   POST /test/resource?none=1|0  with 1, grants from now on carry no
+//                       resource at all: what a provider set up with the
+//                       minimal scope openid gives a client that names no
+//                       API: an opaque access token (for userinfo) and an
+//                       ID token for the client; tokengate's session then
+//                       rests on the ID token (session_token = auto)
 //   POST /test/device/config?interval=N&slow_down=M  send interval N with
 //                       device authorizations; answer the next M token
 //                       requests with slow_down (they must be device polls)
@@ -73,6 +79,7 @@ const grantsOf = {}; // user -> grant ids
 let deviceInterval = 0;
 let slowDowns = 0;
 let grantResource = true;
+let noResource = false;
 
 function addKey() {
   serial += 1;
@@ -104,7 +111,14 @@ function build() {
       response_types: [],
     }],
     jwks: { keys },
-    ttl: { AccessToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
+    // ID tokens name the person as access tokens do (OIDC Core 5.1:
+    // preferred_username; groups is what a Linux host maps)
+    findAccount: (ctx, id) => (USERS[id] ? {
+      accountId: id,
+      claims: () => ({ sub: id, preferred_username: USERS[id].username || id, groups: USERS[id].groups }),
+    } : undefined),
+    claims: { openid: ['sub', 'preferred_username', 'groups'] },
+    ttl: { AccessToken: () => atTtl, IdToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
     // Every refresh rotates the refresh token; a used one presented again
     // revokes the whole grant (reuse detection), so a test can prove that
     // tokengate never sends an old refresh token twice.
@@ -122,7 +136,7 @@ function build() {
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => 'urn:linux-hosts',
+        defaultResource: () => (noResource ? undefined : 'urn:linux-hosts'),
         useGrantedResource: () => true,
         // urn:opaque issues opaque tokens: JWT access tokens cannot be
         // introspected here, opaque ones can (and be revoked).
@@ -173,14 +187,14 @@ async function decideDevice(userCode, user, approve) {
     if (!USERS[user] || USERS[user].disabled) return { status: 400, body: { error: 'no such user' } };
     const grant = new Grant({ accountId: user, clientId: code.clientId });
     grant.addOIDCScope('openid offline_access');
-    if (grantResource) grant.addResourceScope(RESOURCE, 'hosts');
+    if (grantResource && !noResource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[user] ||= []).push(grantId);
     code.accountId = user;
     code.grantId = grantId;
     code.authTime = Math.floor(Date.now() / 1000);
-    code.scope = grantResource ? 'openid offline_access hosts' : 'openid offline_access';
-    code.resource = RESOURCE;
+    code.scope = grantResource && !noResource ? 'openid offline_access hosts' : 'openid offline_access';
+    if (!noResource) code.resource = RESOURCE;
   }
   await code.save();
   stats[`device:${approve ? 'approve' : 'deny'}`] = (stats[`device:${approve ? 'approve' : 'deny'}`] || 0) + 1;
@@ -202,26 +216,36 @@ function registerPasswordGrant(provider) {
     } = ctx.oidc.provider;
     const grant = new Grant({ accountId: params.username, clientId: client.clientId });
     grant.addOIDCScope('openid');
-    if (grantResource) grant.addResourceScope(RESOURCE, 'hosts');
+    const resource = grantResource && !noResource;
+    if (resource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[params.username] ||= []).push(grantId);
-    const scope = grantResource ? 'hosts' : '';
+    const scope = resource ? 'hosts' : '';
+    const authTime = Math.floor(Date.now() / 1000);
     const at = new AccessToken({
-      accountId: params.username, client, grantId, gty: 'password', scope,
+      accountId: params.username, client, grantId, gty: 'password', scope: noResource ? 'openid' : scope,
     });
-    at.resourceServer = new ResourceServer(RESOURCE, RS_INFO);
+    if (!noResource) at.resourceServer = new ResourceServer(RESOURCE, RS_INFO);
     const value = await at.save();
     const rt = new RefreshToken({
       accountId: params.username, client, grantId, gty: 'password',
-      scope: grantResource ? 'hosts' : 'openid',
-      resource: RESOURCE, authTime: Math.floor(Date.now() / 1000),
+      scope: resource ? 'hosts' : 'openid',
+      resource: noResource ? undefined : RESOURCE, authTime,
     });
     const refresh = await rt.save();
+    // the ID token a provider gives with scope openid (OIDC Core 3.1.3.3)
+    const { IdToken } = ctx.oidc.provider;
+    const id = new IdToken({ sub: params.username }, { ctx });
+    id.scope = 'openid';
+    id.set('auth_time', authTime);
+    id.set('preferred_username', user.username || params.username);
+    id.set('groups', user.groups);
+    const idToken = await id.issue({ use: 'idtoken' });
     // as oidc-provider's own grants answer: the access token's scope,
     // "" when the grant has no resource scope
     ctx.body = {
-      access_token: value, token_type: 'Bearer', expires_in: at.expiration, scope,
-      refresh_token: refresh,
+      access_token: value, token_type: 'Bearer', expires_in: at.expiration,
+      scope: noResource ? 'openid' : scope, refresh_token: refresh, id_token: idToken,
     };
   }, ['username', 'password', 'scope']);
 }
@@ -270,6 +294,10 @@ const server = http.createServer((req, res) => {
     if (p === '/test/scopes' && req.method === 'POST') {
       grantResource = q.get('resource') !== '0';
       return json(res, 200, { resource: grantResource });
+    }
+    if (p === '/test/resource' && req.method === 'POST') {
+      noResource = q.get('none') === '1';
+      return json(res, 200, { none: noResource });
     }
     if (p === '/test/device/config' && req.method === 'POST') {
       deviceInterval = Number(q.get('interval')) || 0;
