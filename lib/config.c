@@ -606,8 +606,11 @@ static void check_semantics(struct parser *ps, tg_config *c)
 		const char *st = tg_section_get(s, "session_token");
 		if (st && !strcmp(st, "id") && !present(s, "client_id"))
 			fail(ps, "[issuer %s] session_token = id needs client_id", s->name);
-		if ((!kind || !strcmp(kind, "access")) && !present(s, "audience"))
-			fail(ps, "[issuer %s] needs audience", s->name);
+		/* an issuer whose sessions rest on ID tokens may take no access
+		 * tokens at all (Google's are opaque) */
+		if ((!kind || !strcmp(kind, "access")) && !present(s, "audience") &&
+		    !(st && !strcmp(st, "id")))
+			fail(ps, "[issuer %s] needs audience (or session_token = id)", s->name);
 	}
 	ps->line = 0;
 	if (n == 0)
