@@ -36,11 +36,13 @@ tg_rc tg_grant_validate(const struct tg_ctx *x, size_t idx, const char *kind, co
 
 /* An access token that is not this host's: the ID token may stand in.
  * Everything else (valid, not authorized, expired, another user, no keys
- * now) is the access token's own verdict. */
-static bool not_for_this_host(tg_rc rc)
+ * now) is the access token's own verdict, and so is a malformed claim in
+ * a token whose signature has verified (t names its iss from then on). */
+static bool not_for_this_host(tg_rc rc, const tg_token *t)
 {
 	switch (rc) {
 	case TG_E_MALFORMED:	/* opaque, or not a JWT at all */
+		return tg_token_iss(t) == NULL;
 	case TG_E_BAD_SIGNATURE:	/* Graph tokens are not verifiable by design */
 	case TG_E_ALG_NOT_ALLOWED:
 	case TG_E_UNKNOWN_KID:	/* after the one refetch */
@@ -84,7 +86,7 @@ tg_rc tg_grant_token(const struct tg_ctx *x, size_t idx, const struct tg_tokens 
 	tg_rc rc = tok->access_token != NULL
 			   ? tg_grant_validate(x, idx, "access", tok->access_token, t, detail)
 			   : TG_E_MALFORMED;
-	if (mode == TG_SESSION_ACCESS || !not_for_this_host(rc))
+	if (mode == TG_SESSION_ACCESS || !not_for_this_host(rc, *t))
 		return take(pk, "access", tok->access_token, rc);
 	if (tok->id_token == NULL) {
 		pk->no_id_token = true;

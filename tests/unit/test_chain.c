@@ -812,6 +812,17 @@ static void test_refused_access_token_never_falls_back(void **state)
 	assert_rc(grant_login(0, staff, idt, &kind), TG_E_NOT_AUTHORIZED);
 	assert_string_equal(kind, "access");
 	assert_rc(grant_login(0, expired, idt, &kind), TG_E_EXPIRED);
+	/* signed by our issuer for our audience, one claim malformed */
+	char pl[512];
+	snprintf(pl, sizeof(pl),
+		 "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-1\","
+		 "\"preferred_username\":\"alice\",\"groups\":[\"admins\"],\"exp\":\"%lld\"}",
+		 (long long)(now + HOUR));
+	char *bad_exp = ctl_jws_sign(key, NULL, 0, "EdDSA",
+				     "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", pl);
+	assert_rc(grant_login(0, bad_exp, idt, &kind), TG_E_MALFORMED);
+	assert_string_equal(kind, "access");
+	free(bad_exp);
 	json_t *s = stored();
 	assert_null(s);
 	free(staff);
