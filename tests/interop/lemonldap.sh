@@ -151,8 +151,13 @@ nss_users dwho:5001 rtyler:5002 msmith:5003
 printf 'linux-hosts-secret\n' > "$T/secret"
 chmod 600 "$T/secret"
 # What an administrator writes for LemonLDAP::NG (docs/ADMIN.md): its
-# access tokens are typ JWT, the audience is the client_id, the user's
-# name is in preferred_username only with the profile scope.
+# access tokens are typ JWT and signed RS256, the audience is the
+# client_id. The user's name is in the access token only when the
+# relying party releases its claims there ("Release claims in access
+# token", oidcRPMetaDataOptionsAccessTokenClaims), and preferred_username
+# is a profile claim: the scope asks for it (unless the portal releases
+# every exported claim whatever the scope, oidcServiceIgnoreScopeForClaims,
+# as Debian's shipped configuration does).
 cat > "$T/tg.conf" <<CONF
 [global]
 store_dir = $T/store
