@@ -89,6 +89,16 @@ elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 else
 	skip "interop: Glewlwyd" "needs root or user namespaces for a private /dev/log"
 fi
+# The third: LemonLDAP::NG's portal under plackup, configured with its CLI.
+if [ ! -f /usr/share/lemonldap-ng/portal/htdocs/index.psgi ] || [ ! -x /usr/share/lemonldap-ng/bin/lemonldap-ng-cli ] ||
+	! command -v plackup >/dev/null 2>&1; then
+	skip "interop: LemonLDAP::NG" "liblemonldap-ng-portal-perl and liblemonldap-ng-manager-perl are not installed (as root, make check installs them)"
+elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
+	suite "interop: LemonLDAP::NG 2.16 (third real provider: password, refresh without rotation, typ JWT, no device or revocation endpoint)" \
+		env B="$B" sh tests/interop/lemonldap.sh
+else
+	skip "interop: LemonLDAP::NG" "needs root or user namespaces for a private /dev/log"
+fi
 if command -v "${CLANG:-clang}" >/dev/null 2>&1; then
 	suite "fuzz (bounded)" sh -c "make --no-print-directory -s fuzz-build && FUZZ_SECONDS=\${FUZZ_SECONDS:-8} B='$B' sh tests/fuzz/run.sh b64url json jwt jwks config proto"
 else

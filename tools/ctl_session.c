@@ -17,6 +17,7 @@
 
 #include "chain.h"
 #include "ctl.h"
+#include "issuer.h"
 #include "settings.h"
 
 
@@ -143,21 +144,40 @@ static int refresh_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess
 	return rc == TG_OK && !stale ? 0 : 1;
 }
 
+/* Does the session's provider publish a revocation endpoint (RFC 7009)?
+ * When its discovery cannot be read now, the revocation is tried (and
+ * fails as not confirmed). */
+static bool has_revocation_endpoint(const struct tg_ctx *q, const json_t *sess)
+{
+	long idx = tg_config_find_issuer(q->cfg, tg_session_str(sess, "issuer"));
+	json_t *d = NULL;
+	char why[160];
+	if (idx < 0 || tg_issuer_discovery(q, (size_t)idx, &d, why, sizeof(why)) != TG_OK)
+		return true;
+	bool has = json_is_string(json_object_get(d, "revocation_endpoint"));
+	json_decref(d);
+	return has;
+}
+
 /* Revokes at the provider where possible, always purges here, and
  * releases the account from the identity that owned it: the next fresh
  * online login, by whoever maps to this name, makes the new session. */
 static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 {
 	struct tg_ctx q = ctx_of(c, uid);
-	tg_rc rv = *sess != NULL ? tg_session_revoke(&q, *sess) : TG_E_NO_CREDENTIALS;
-	const char *at_provider = rv == TG_E_NO_CREDENTIALS
+	bool rt = *sess != NULL && tg_session_str(*sess, "refresh_token") != NULL;
+	bool none = rt && !has_revocation_endpoint(&q, *sess);
+	tg_rc rv = rt && !none ? tg_session_revoke(&q, *sess) : TG_E_NO_CREDENTIALS;
+	const char *at_provider = none ? "the provider has no revocation endpoint, the refresh token "
+					 "was not revoked there"
+				  : rv == TG_E_NO_CREDENTIALS
 					  ? "no refresh token to revoke at the provider"
 				  : rv == TG_OK ? "refresh token revoked at the provider"
 						: "the provider did not confirm the revocation";
 	tg_rc rc = tg_store_purge(st, tg_unix_time(), "revoked");
 	if (rc == TG_OK)
 		rc = tg_store_clear_owner(st);
-	char detail[160];
+	char detail[224];
 	snprintf(detail, sizeof(detail), "tokengatectl revoke: %s; session purged, owner released",
 		 at_provider);
 	audit(c, "store", rc == TG_OK ? "purge" : "error", rc == TG_OK ? "revoked" : "internal",

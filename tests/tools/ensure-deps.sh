@@ -17,9 +17,17 @@ command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 # The end-to-end suite drives the real programs (run as root only).
 # So does the package test (make deb, lintian, install and purge), and the
 # RPM spec is built with Debian's rpmbuild (rpm).
-# So does the interop suite's second OpenID provider, Glewlwyd.
+# So do the interop suites' other OpenID providers: Glewlwyd, and
+# LemonLDAP::NG's portal (run with plackup) and its CLI (the manager
+# package), with the Perl modules they only recommend but load at start:
+# IO::String, String::Random (the OpenID issuer), Email::Sender,
+# MIME::Entity (the CLI), GD::SecurityImage and Image::Magick (the
+# portal's captcha module, loaded even when no captcha is enabled).
 [ "$(id -u)" = 0 ] && pkgs="$pkgs openssh-server openssh-client expect sudo login
-dpkg-dev debhelper lintian fakeroot rpm glewlwyd"
+dpkg-dev debhelper lintian fakeroot rpm glewlwyd
+liblemonldap-ng-portal-perl liblemonldap-ng-manager-perl libio-string-perl
+libstring-random-perl libemail-sender-perl libmime-tools-perl libgd-securityimage-perl
+libimage-magick-perl"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -43,7 +51,8 @@ echo "tokengate: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # The services these packages bring (sshd, Glewlwyd on every address at
-# port 4593) are never started: the suites run their own, on 127.0.0.1.
+# port 4593, LemonLDAP::NG's FastCGI server and the portal's cleanup
+# timer) are never started: the suites run their own, on 127.0.0.1.
 policy=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	policy=/usr/sbin/policy-rc.d
@@ -53,10 +62,11 @@ fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null && rc=0 || rc=$?
 [ -z "$policy" ] || rm -f "$policy"
-if dpkg-query -W -f='${Status}' glewlwyd 2>/dev/null | grep -q 'ok installed'; then
+for unit in glewlwyd.service lemonldap-ng-fastcgi-server.service liblemonldap-ng-portal-perl.timer; do
+	[ -e "/lib/systemd/system/$unit" ] || continue
 	if command -v systemctl >/dev/null 2>&1; then
-		systemctl disable --now glewlwyd >/dev/null 2>&1 || true
+		systemctl disable --now "$unit" >/dev/null 2>&1 || true
 	fi
-	update-rc.d glewlwyd disable >/dev/null 2>&1 || true
-fi
+	[ ! -e "/etc/init.d/${unit%.*}" ] || update-rc.d "${unit%.*}" disable >/dev/null 2>&1 || true
+done
 exit "$rc"
