@@ -209,6 +209,8 @@ static tg_rc introspect(struct run *r)
 	if (h == NULL || !h->introspect)
 		return TG_OK;
 	const char *tok = tg_session_str(*r->sess, "refresh_token");
+	if (tok == NULL && strcmp(tg_session_str(*r->sess, "kind") ?: "access", "id") == 0)
+		return TG_OK; /* an ID token is no token to introspect */
 	if (tok == NULL)
 		tok = tg_session_str(*r->sess, "access_token");
 	bool active = false;
@@ -229,6 +231,18 @@ static tg_rc introspect(struct run *r)
  * audience, type or algorithm: the policy refuses it, and no later step
  * may let this person in. A bad signature or structure goes on to the
  * refresh grant (the provider decides) but never to grace. */
+/* A session a login rested on an ID token while its issuer now says
+ * session_token = access: its token no longer counts (the refresh grant
+ * may give an access token that does), and grace cannot repeat it. */
+static bool kind_withdrawn(const struct run *r)
+{
+	const json_t *s = *r->sess;
+	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)r->idx);
+	return h != NULL && h->session_token == TG_SESSION_ACCESS &&
+	       strcmp(tg_session_str(s, "kind") ?: "access", "id") == 0 &&
+	       strcmp(tg_session_str(s, "method") ?: "", "token") != 0;
+}
+
 static tg_rc step_stored(struct run *r)
 {
 	const char *tok = tg_session_str(*r->sess, "access_token");
@@ -236,6 +250,10 @@ static tg_rc step_stored(struct run *r)
 	tg_token *t = NULL;
 	if (tok == NULL)
 		return TG_E_NO_CREDENTIALS;
+	if (kind_withdrawn(r)) {
+		r->no_grace = TG_E_BAD_TYPE;
+		return TG_E_EXPIRED;
+	}
 	tg_rc rc = tg_grant_validate(r->q, (size_t)r->idx, tg_session_str(*r->sess, "kind"), tok,
 				     &t, &detail);
 	int64_t exp = tg_token_exp(t);
@@ -384,37 +402,6 @@ static tg_rc authorize_stored(struct run *r, const char *when)
 	return say(r->o, rc, detail);
 }
 
-/* An ID-token session whose refresh the provider answered with a new
- * grant but no new ID token (and an access token that is not ours): the
- * provider has just proved the grant alive, so the session is renewed on
- * what it stored of its last validated ID token, under this service's
- * authorization like every step that does not see a new token. Its
- * stored ID token is not extended: the next check asks the provider
- * again. */
-static tg_rc renewed_without_id_token(struct run *r, int64_t lasts)
-{
-	json_t *s = *r->sess;
-	if (authorize_stored(r, "renewed without a new ID token") != TG_OK) {
-		note(r, "refresh", "deny", r->o->rc, r->o->detail);
-		return r->o->rc;
-	}
-	tg_rc rc = tg_session_set_int(s, "last_online", r->q->now);
-	if (rc == TG_OK)
-		rc = tg_session_set_int(s, "updated", r->q->now);
-	if (rc == TG_OK)
-		rc = tg_store_save(r->st, s);
-	if (rc != TG_OK) {
-		note(r, "refresh", "error", rc, "the renewed session could not be stored");
-		return say(r->o, rc, "cannot write the session store");
-	}
-	r->o->step = "refresh";
-	r->o->token_kind = "id";
-	r->o->access_exp = tg_session_int(s, "access_exp");
-	r->o->ends_in = lasts > 0 ? lasts : -1;
-	note(r, "refresh", "ok", TG_OK, "refresh_token grant (no new ID token: the stored claims stand)");
-	return say(r->o, TG_OK, "refreshed; no new ID token, the stored claims stand");
-}
-
 /* A refreshed token that is not a valid token of this session's
  * identity: the session ends. If it cannot (no marker could be written)
  * it stays, but without the grant it has just been given (keep_rotated
@@ -474,11 +461,18 @@ static tg_rc step_refresh(struct run *r)
 	struct tg_grant_pick pk;
 	tg_rc vrc = tg_grant_token(r->q, (size_t)r->idx, &t, &vt, &pk, &detail);
 	if (pk.no_id_token && strcmp(tg_session_str(s, "kind") ?: "access", "id") == 0) {
-		/* an ID-token session the provider renewed without a new ID token */
+		/* An ID-token session the provider renewed without a new ID
+		 * token: nothing new was validated, so nothing is renewed (no
+		 * last_online, no new expiry; the rotated refresh token is
+		 * kept). The session lasts as long as its ID token. */
 		tg_token_free(vt);
-		int64_t lasts = t.expires_in;
 		tg_tokens_clear(&t);
-		return renewed_without_id_token(r, lasts);
+		r->refresh_rc = TG_E_EXPIRED;
+		snprintf(r->refresh_why, sizeof(r->refresh_why), "%s",
+			 "the provider sent no new ID token");
+		note(r, "refresh", "error", TG_E_EXPIRED,
+		     "refresh answered without an ID token: the session is not renewed");
+		return TG_E_EXPIRED;
 	}
 	if (vrc == TG_OK && !same_identity(s, vt)) {
 		vrc = TG_E_USER_MISMATCH;
@@ -594,7 +588,9 @@ static tg_rc step_grace(struct run *r)
 		return say(r->o, TG_E_IDP_UNREACHABLE, "provider unreachable and no session to fall back on");
 	identity(r->o, s); /* the decision is on the stored session */
 	if (r->no_grace != TG_OK)
-		return say(r->o, r->no_grace, "provider unreachable; the stored token failed its checks");
+		return say(r->o, r->no_grace, r->no_grace == TG_E_BAD_TYPE
+				 ? "provider unreachable; the session rests on an ID token and its issuer now has session_token = access"
+				 : "provider unreachable; the stored token failed its checks");
 	if (authorize_stored(r, "provider unreachable") != TG_OK)
 		return r->o->rc;
 	int64_t last = tg_session_int(s, "last_online");
@@ -851,7 +847,7 @@ tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *s
 	tg_token_free(own);
 	if (rc != TG_OK)
 		return say(o, rc, "cannot write the session store");
-	return say(o, TG_OK, "session started");
+	return say(o, TG_OK, pk.detail[0] != '\0' ? pk.detail : "session started");
 }
 
 tg_rc tg_session_revoke(const struct tg_ctx *q, const json_t *sess)

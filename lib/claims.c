@@ -79,9 +79,13 @@ static tg_rc check_audience(const tg_policy *p, const json_t *payload)
 				rc = TG_OK;
 		}
 	}
+	/* an issuer without audience (its sessions rest on ID tokens) takes
+	 * no access token; an ID token without client_id cannot be checked */
 	if (want->n == 0)
-		rc = TG_E_CONFIG;
-	tg_explain(p, "aud", rc, "aud contains the configured audience");
+		rc = p->kind == TG_KIND_ACCESS ? TG_E_BAD_AUDIENCE : TG_E_CONFIG;
+	tg_explain(p, "aud", rc, p->kind == TG_KIND_ACCESS && want->n == 0
+				 ? "aud contains the configured audience (none is configured: no access token is accepted)"
+				 : "aud contains the configured audience");
 	if (rc != TG_OK || p->kind != TG_KIND_ID)
 		return rc;
 

@@ -107,6 +107,8 @@ tg_rc tg_policy_from_config(const tg_config *c, size_t idx, const char *service,
 	if (rc == TG_OK)
 		rc = tg_policy_set_username_claim(p, iget(s, "username_claim"));
 	if (rc == TG_OK)
+		rc = tg_policy_set_uid_claim(p, tg_section_get(s, "uid_claim"));
+	if (rc == TG_OK)
 		rc = tg_usermap_copy(&p->usermap, &s->usermap);
 	if (rc == TG_OK)
 		rc = tg_policy_set_groups(p, iget(s, "groups_claim"), groups);

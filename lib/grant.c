@@ -34,21 +34,23 @@ tg_rc tg_grant_validate(const struct tg_ctx *x, size_t idx, const char *kind, co
 	return rc;
 }
 
-/* An access token that is not this host's: the ID token may stand in.
- * Everything else (valid, not authorized, expired, another user, no keys
- * now) is the access token's own verdict, and so is a malformed claim in
- * a token whose signature has verified (t names its iss from then on). */
-static bool not_for_this_host(tg_rc rc, const tg_token *t)
+/* An access token this host cannot read: the ID token may stand in. That
+ * is one whose signature never verified with the issuer's keys: opaque
+ * (not a JWT), an unknown kid after the one refetch, another algorithm,
+ * a signature that fails (Entra ID's Microsoft Graph tokens, by design).
+ * A token the issuer's keys did sign decides, whatever it says: another
+ * audience or typ (who may log in may be expressed by exactly that), not
+ * authorized, expired, another user, a malformed claim. So do an
+ * unreachable provider and a local failure. */
+static bool unreadable_here(tg_rc rc, const tg_token *t)
 {
+	if (tg_token_verified(t))
+		return false;
 	switch (rc) {
-	case TG_E_MALFORMED:	/* opaque, or not a JWT at all */
-		return tg_token_iss(t) == NULL;
-	case TG_E_BAD_SIGNATURE:	/* Graph tokens are not verifiable by design */
+	case TG_E_MALFORMED:
+	case TG_E_BAD_SIGNATURE:
 	case TG_E_ALG_NOT_ALLOWED:
-	case TG_E_UNKNOWN_KID:	/* after the one refetch */
-	case TG_E_BAD_ISSUER:
-	case TG_E_BAD_AUDIENCE:
-	case TG_E_BAD_TYPE:
+	case TG_E_UNKNOWN_KID:
 		return true;
 	default:
 		return false;
@@ -86,18 +88,18 @@ tg_rc tg_grant_token(const struct tg_ctx *x, size_t idx, const struct tg_tokens 
 	tg_rc rc = tok->access_token != NULL
 			   ? tg_grant_validate(x, idx, "access", tok->access_token, t, detail)
 			   : TG_E_MALFORMED;
-	if (mode == TG_SESSION_ACCESS || !not_for_this_host(rc, *t))
+	if (mode == TG_SESSION_ACCESS || !unreadable_here(rc, *t))
 		return take(pk, "access", tok->access_token, rc);
 	if (tok->id_token == NULL) {
 		pk->no_id_token = true;
 		snprintf(pk->detail, sizeof(pk->detail),
-			 "the access token is not a token of this host (%s) and the token response has no id_token",
+			 "the access token cannot be read here (%s) and the token response has no id_token",
 			 tg_reason(rc));
 		*detail = pk->detail;
 		return take(pk, "access", tok->access_token, rc);
 	}
 	snprintf(pk->detail, sizeof(pk->detail),
-		 "the access token is not a token of this host (%s): the session rests on the ID token",
+		 "the access token cannot be read here (%s): the session rests on the ID token",
 		 tg_reason(rc));
 	tg_token_free(*t);
 	return take(pk, "id", tok->id_token,

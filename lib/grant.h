@@ -15,7 +15,7 @@ struct tg_tokens;
 struct tg_grant_pick {
 	const char *kind;	/* "access" or "id": the rules text was held to */
 	const char *text;	/* borrowed from the tg_tokens, or NULL */
-	bool no_id_token;	/* the access token is not for this host and the
+	bool no_id_token;	/* the access token cannot be read here and the
 				   response has no ID token to rest on instead */
 	char detail[200];	/* why the ID token was taken, or why nothing was */
 };
@@ -29,10 +29,11 @@ TG_HIDDEN tg_rc tg_grant_validate(const struct tg_ctx *x, size_t idx, const char
 
 /* The token of tok a session of issuer idx rests on, validated: its result,
  * *t (set even on failure) and *pk. With session_token = auto, the ID token
- * is taken only when the access token is not a token of this host (not a
- * JWT, or signed, addressed or typed for someone else); a token of this
- * host that the policy refuses (not authorized, expired, another user) is
- * the answer, and the ID token is never asked instead. */
+ * is taken only when the access token cannot be read here: its signature
+ * never verified with the issuer's keys (opaque, unknown kid, a signature
+ * for someone else). An access token the issuer's keys signed is the
+ * answer whatever it says (another audience or typ, not authorized,
+ * expired, another user): the ID token is never asked instead. */
 TG_HIDDEN tg_rc tg_grant_token(const struct tg_ctx *x, size_t idx, const struct tg_tokens *tok,
 			       tg_token **t, struct tg_grant_pick *pk, const char **detail);
 

@@ -31,6 +31,7 @@ void tg_policy_free(tg_policy *p)
 	free(p->issuer);
 	free(p->client_id);
 	free(p->username_claim);
+	free(p->uid_claim);
 	tg_usermap_clear(&p->usermap);
 	free(p->groups_claim);
 	free(p->user);
@@ -86,6 +87,13 @@ tg_rc tg_policy_set_algorithms(tg_policy *p, const char *list)
 tg_rc tg_policy_set_access_types(tg_policy *p, const char *list)
 {
 	return tg_strlist_parse(&p->access_types, list);
+}
+
+tg_rc tg_policy_set_uid_claim(tg_policy *p, const char *claim)
+{
+	if (p == NULL)
+		return TG_E_INTERNAL;
+	return replace(&p->uid_claim, claim);
 }
 
 tg_rc tg_policy_set_username_claim(tg_policy *p, const char *claim)

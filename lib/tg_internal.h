@@ -116,6 +116,9 @@ TG_HIDDEN bool tg_usermap_active(const struct tg_usermap *m);
 TG_HIDDEN tg_rc tg_usermap_apply(const struct tg_usermap *m, const char *value, char *out,
 				 size_t outlen, const char **why, char *steps, size_t stepslen);
 
+/* The numeric claim a person's uid comes from (create_users), or NULL. */
+TG_HIDDEN tg_rc tg_policy_set_uid_claim(tg_policy *p, const char *claim);
+
 struct tg_policy {
 	char *issuer;
 	struct tg_strlist audience;
@@ -123,6 +126,7 @@ struct tg_policy {
 	struct tg_strlist algs;
 	struct tg_strlist access_types;
 	char *username_claim;
+	char *uid_claim;	/* a numeric claim kept as uid_number, or NULL */
 	struct tg_usermap usermap;	/* username_claim value -> login name */
 	char *groups_claim;
 	struct tg_strlist allowed_groups;
@@ -180,6 +184,8 @@ TG_HIDDEN tg_rc tg_token_validate_jws(const tg_policy *p, const tg_jwks *keys, c
 				      tg_token **out);
 /* "access" or "id": the rules the token was validated under. */
 TG_HIDDEN const char *tg_token_kind_name(const tg_token *t);
+/* Did its signature verify with the issuer's keys (whatever came after)? */
+TG_HIDDEN bool tg_token_verified(const tg_token *t);
 
 /* ---- small helpers ---- */
 TG_HIDDEN char *tg_strdup(const char *s);

@@ -26,6 +26,7 @@ struct tg_token {
 	int64_t exp;
 	json_t *claims;		/* {auth_time, groups} when present, for the store */
 	tg_kind kind;		/* the rules it was validated under */
+	bool verified;		/* its signature verified with the issuer's keys */
 };
 
 struct parts {
@@ -127,7 +128,10 @@ static int64_t policy_now(const tg_policy *p)
 
 /* The claims a session keeps: auth_time, the groups claim, and the
  * username claim's value as the provider sent it (as "username"), so that
- * every offline step maps it again under today's username mapping. */
+ * every offline step maps it again under today's username mapping; for
+ * the records of people who exist only at the provider, the display name
+ * ("name", capped) and the uid_claim's value when it is a non-negative
+ * integer (as "uid_number"). */
 static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 {
 	json_t *c = json_object();
@@ -142,6 +146,12 @@ static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 	const json_t *u = tg_claim_path(payload, p->username_claim);
 	if (c != NULL && json_is_string(u))
 		json_object_set_new(c, "username", json_deep_copy(u));
+	const json_t *name = json_object_get(payload, "name");
+	if (c != NULL && json_is_string(name) && json_string_length(name) <= 256)
+		json_object_set_new(c, "name", json_deep_copy(name));
+	const json_t *num = p->uid_claim ? tg_claim_path(payload, p->uid_claim) : NULL;
+	if (c != NULL && json_is_integer(num) && json_integer_value(num) >= 0)
+		json_object_set_new(c, "uid_number", json_integer(json_integer_value(num)));
 	/* which claims they came from: read under another claim name later,
 	 * they would answer a question nobody asked (claims.c) */
 	if (c != NULL && p->username_claim != NULL)
@@ -243,6 +253,7 @@ static tg_rc validate(const tg_policy *p, const tg_jwks *keys, const tg_jws *j, 
 		return rc;
 	if ((rc = verify_signature(p, keys, &j->pt, alg, kid)) != TG_OK)
 		return rc;
+	t->verified = true;
 	if (p->signature_only)
 		return rc;
 	if ((rc = tg_claims_check_type(p, j->hdr)) != TG_OK)
@@ -343,6 +354,11 @@ void tg_token_fingerprint(const char *token, size_t len, char *buf,
 }
 
 const json_t *tg_token_claims(const tg_token *t) { return t ? t->claims : NULL; }
+bool tg_token_verified(const tg_token *t)
+{
+	return t != NULL && t->verified;
+}
+
 const char *tg_token_kind_name(const tg_token *t)
 {
 	return t && t->kind == TG_KIND_ID ? "id" : "access";

@@ -28,6 +28,7 @@ static EVP_PKEY *key, *key2;
 static tg_config *cfg;
 static int64_t now;		/* the fake clock */
 static const char *service = "sudo";	/* of the next request */
+static const char *corp_extra = "";	/* more lines for [issuer corp] */
 
 /* The fake provider: what it answers, and what it saw. */
 enum mode { UP, DOWN, REFUSE };
@@ -167,7 +168,7 @@ static void load_config(void)
 		 "[global]\nstore_dir = %s\ncache_dir = %s\nmethods = password\n"
 		 "offline_grace = 1h\nrefresh_ahead = 5m\n"
 		 "[issuer corp]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
-		 "client_id = host\n"
+		 "client_id = host\n%s"
 		 "[issuer disco]\nissuer = " ISS "\naudience = linux-hosts\n"
 		 "jwks_min_ttl = 1m\njwks_max_ttl = 1h\njwks_max_stale = 1h\njwks_min_refetch = 30s\n"
 		 "[issuer strict]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
@@ -175,7 +176,7 @@ static void load_config(void)
 		 "[issuer idonly]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
 		 "client_id = host\nsession_token = id\n"
 		 "[service sudo]\nallowed_groups = admins\n",
-		 store_dir, cache_dir, keys, keys, keys);
+		 store_dir, cache_dir, keys, corp_extra, keys, keys);
 	snprintf(path, sizeof(path), "%s/tokengate.conf", dir);
 	write_text(path, text);
 	char err[512] = "";
@@ -880,54 +881,106 @@ static void test_id_session_refresh(void **state)
 }
 
 /* A refresh answered without a new ID token (and an opaque access
- * token): renewed on the stored claims, under this service's policy. */
+ * token): nothing new was validated, so nothing is renewed. The rotated
+ * refresh token is kept; no fresh last_online (grace counts from the last
+ * validated token); while the stored ID token lasts, it stands; after,
+ * the session has expired and needs a new login. */
 static void test_id_session_refresh_without_id_token(void **state)
 {
 	(void)state;
 	const char *kind = NULL;
 	char *admin = id_token("s-1", "host", now + 600, true, true);
 	assert_rc(grant_login(0, "opaque-1", admin, &kind), TG_OK);
-	now += 30 * 60;
+	int64_t login = now;
+	now += 8 * 60; /* due (refresh_ahead 5m), still valid */
 	idp.access = tg_strdup("opaque-2");
 	idp.rotated = tg_strdup("rt-2");
 	struct tg_chain_out o;
 	json_t *s = NULL;
 	assert_rc(run(&o, &s), TG_OK);
-	assert_string_equal(o.step, "refresh");
-	assert_int_equal(tg_session_int(s, "last_online"), now);
-	assert_string_equal(tg_session_str(s, "access_token"), admin); /* not extended */
+	assert_string_equal(o.step, "stored");
+	assert_non_null(strstr(o.detail, "not renewed"));
+	assert_int_equal(tg_session_int(s, "last_online"), login);
 	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-2");
 	tg_session_free(s);
-	/* stored claims this service does not allow: the stored token says so
-	 * first, without asking the provider */
-	char *staff = id_token("s-1", "host", now + 600, false, true);
-	service = "login";
-	assert_rc(grant_login(0, "opaque-3", staff, &kind), TG_OK);
-	service = "sudo";
-	now += 30 * 60;
-	idp.posts = 0;
-	assert_rc(run(&o, &s), TG_E_NOT_AUTHORIZED);
-	assert_int_equal(idp.posts, 0);
-	tg_session_free(s);
-	/* and when the stored token cannot be checked any more (its key is
-	 * gone), the renewal rests on the stored claims: refused the same */
-	char keys[256];
-	snprintf(keys, sizeof(keys), "%s/corp.jwks", dir);
-	char *jwks = jwks_of(key2, "k2", NULL, NULL);
-	write_text(keys, jwks);
-	free(jwks);
+	now += 10 * 60; /* the ID token has expired */
 	free(idp.rotated);
 	idp.rotated = tg_strdup("rt-3");
-	assert_rc(run(&o, &s), TG_E_NOT_AUTHORIZED);
-	assert_int_equal(idp.posts, 1);
-	assert_non_null(strstr(o.detail, "renewed without a new ID token"));
-	assert_int_equal(tg_session_int(s, "last_online"), now - 30 * 60); /* no fresh window */
+	assert_rc(run(&o, &s), TG_E_EXPIRED);
+	assert_int_equal(idp.posts, 2);
+	assert_non_null(s); /* not purged: a login renews it */
+	assert_int_equal(tg_session_int(s, "last_online"), login);
+	assert_string_equal(tg_session_str(s, "access_token"), admin);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-3");
 	tg_session_free(s);
-	jwks = jwks_of(key, "k1", NULL, NULL);
-	write_text(keys, jwks);
-	free(jwks);
 	free(admin);
-	free(staff);
+}
+
+/* The review's abuse cases: an access token the issuer's keys signed
+ * decides, whatever the ID token of the same response would say: one for
+ * another audience (who may log in may be exactly who gets the hosts'
+ * audience), one of a typ not accepted here (Keycloak's JWT without
+ * access_token_types), one with a malformed typ. */
+static void test_signed_access_token_is_never_replaced(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *idt = id_token("s-1", "host", now + HOUR, true, true);
+	const char *hdr[] = { "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}",
+			      "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"JWT\"}",
+			      "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":7}" };
+	const char *aud[] = { "some-other-resource", "linux-hosts", "linux-hosts" };
+	tg_rc want[] = { TG_E_BAD_AUDIENCE, TG_E_BAD_TYPE, TG_E_MALFORMED };
+	for (size_t i = 0; i < 3; i++) {
+		char pl[512];
+		snprintf(pl, sizeof(pl),
+			 "{\"iss\":\"" ISS "\",\"aud\":\"%s\",\"sub\":\"s-1\","
+			 "\"preferred_username\":\"alice\",\"groups\":[\"admins\"],\"exp\":%lld,"
+			 "\"iat\":%lld}", aud[i], (long long)(now + HOUR), (long long)now);
+		char *at = ctl_jws_sign(key, NULL, 0, "EdDSA", hdr[i], pl);
+		assert_rc(grant_login(0, at, idt, &kind), want[i]);
+		assert_string_equal(kind, "access");
+		free(at);
+	}
+	/* signed with a key the issuer does not publish: unreadable here */
+	char *foreign = token(key2, "k9", now + HOUR, true);
+	assert_rc(grant_login(0, foreign, idt, &kind), TG_OK);
+	assert_string_equal(kind, "id");
+	free(foreign);
+	free(idt);
+}
+
+/* session_token switched to access: a session that rests on an ID token
+ * no longer counts, and grace cannot repeat it; the refresh may bring an
+ * access token that does. */
+static void test_session_token_switched_to_access(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *idt = id_token("s-1", "host", now + HOUR, true, true);
+	assert_rc(grant_login(0, "opaque-1", idt, &kind), TG_OK);
+	corp_extra = "session_token = access\n";
+	tg_config_free(cfg);
+	load_config();
+	now += 60;
+	idp.mode = DOWN;
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_E_BAD_TYPE);
+	assert_string_not_equal(o.step, "grace");
+	tg_session_free(s);
+	idp.mode = UP;
+	idp.access = token(key, "k1", now + HOUR, true);
+	idp.rotated = tg_strdup("rt-2");
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "refresh");
+	assert_null(tg_session_str(s, "kind"));
+	assert_string_equal(tg_session_str(s, "access_token"), idp.access);
+	tg_session_free(s);
+	corp_extra = "";
+	tg_config_free(cfg);
+	load_config();
+	free(idt);
 }
 
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
@@ -1053,6 +1106,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_token_modes, each, after),
 		cmocka_unit_test_setup_teardown(test_id_session_refresh, each, after),
 		cmocka_unit_test_setup_teardown(test_id_session_refresh_without_id_token, each, after),
+		cmocka_unit_test_setup_teardown(test_signed_access_token_is_never_replaced, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_session_token_switched_to_access, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
 		cmocka_unit_test_setup_teardown(test_unknown_kid_one_refetch_per_interval, each,
