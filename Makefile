@@ -51,7 +51,7 @@ LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
 	lib/sig.c lib/policy.c lib/claims.c lib/token.c lib/config.c \
 	lib/config_access.c lib/file.c lib/audit.c lib/http.c lib/cache.c \
 	lib/keysource.c lib/circuit.c lib/oauth.c lib/store.c lib/store_dir.c lib/session.c \
-	lib/ctx.c lib/issuer.c lib/issuer_token.c lib/chain.c lib/offline_password.c lib/uuid.c lib/lockout.c \
+	lib/ctx.c lib/issuer.c lib/issuer_token.c lib/grant.c lib/chain.c lib/offline_password.c lib/uuid.c lib/lockout.c \
 	lib/qr.c \
 	lib/metrics.c lib/authproof.c lib/usermap.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "chain.h"
+#include "grant.h"
 #include "oauth.h"
 #include "settings.h"
 
@@ -54,26 +55,6 @@ static bool unreachable(tg_rc rc)
 	return rc == TG_E_IDP_UNREACHABLE;
 }
 
-/* "3h12m", "4m", "45s" */
-/* A token of the session under the rules of its kind ("access" for
- * everything the token endpoint gives), checked at the current time on
- * the caller's clock: q->now was taken before any request went out. */
-static tg_rc validate_access(const struct tg_ctx *q, size_t idx, const char *kind,
-			     const char *tok, tg_token **t, const char **detail)
-{
-	struct tg_ctx at = *q;
-	at.now = tg_ctx_time(q);
-	*t = NULL;
-	if (tok == NULL)
-		return TG_E_INTERNAL;
-	tg_jws *j = tg_jws_parse(tok, strlen(tok), tg_config_max_token_bytes(q->cfg));
-	if (j == NULL)
-		return TG_E_NOMEM;
-	tg_rc rc = tg_issuer_validate(&at, idx, kind ? kind : "access", j, t, detail);
-	tg_jws_free(j);
-	return rc;
-}
-
 long tg_chain_default_issuer(const tg_config *cfg)
 {
 	size_t n = tg_config_issuer_count(cfg);
@@ -116,6 +97,8 @@ static void identity(struct tg_chain_out *o, const json_t *sess)
 		 sess ? tg_session_str(sess, "issuer") ?: "" : "");
 	snprintf(o->iss, sizeof(o->iss), "%s", sess ? tg_session_str(sess, "iss") ?: "" : "");
 	snprintf(o->sub, sizeof(o->sub), "%s", sess ? tg_session_str(sess, "sub") ?: "" : "");
+	o->token_kind = sess == NULL ? NULL
+		      : strcmp(tg_session_str(sess, "kind") ?: "access", "id") == 0 ? "id" : "access";
 }
 
 /* Ends the session, leaving the marker that makes the end stick. When the
@@ -174,6 +157,16 @@ static bool same_identity(const json_t *sess, const tg_token *t)
 	       strcmp(iss, tg_token_iss(t)) == 0 && strcmp(sub, tg_token_sub(t)) == 0;
 }
 
+/* The token the session rests on, and the rules it is held to (absent:
+ * access). */
+static tg_rc set_token(json_t *s, const struct tg_grant_pick *pk)
+{
+	tg_rc rc = tg_session_set_str(s, "access_token", pk->text);
+	if (rc == TG_OK)
+		rc = tg_session_set_str(s, "kind", strcmp(pk->kind, "id") == 0 ? "id" : NULL);
+	return rc;
+}
+
 /* Replaces the session's claims (a copy of what the token kept). */
 static tg_rc set_claims(json_t *s, const tg_token *t)
 {
@@ -189,15 +182,14 @@ static tg_rc set_claims(json_t *s, const tg_token *t)
  * grace window. The verifier stays: the provider has just accepted that
  * person, and every offline step rechecks the claims per service. */
 static tg_rc record_not_here(const struct tg_ctx *q, tg_store *st, json_t *s,
-			     const tg_token *t, const char *new_access, const char *new_refresh)
+			     const tg_token *t, const struct tg_grant_pick *pk,
+			     const char *new_refresh)
 {
 	tg_rc rc = TG_OK;
 	if (new_refresh != NULL)
 		rc = tg_session_set_str(s, "refresh_token", new_refresh);
 	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "access_token", new_access);
-	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "kind", NULL); /* an access token */
+		rc = set_token(s, pk);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "access_exp", tg_token_exp(t));
 	if (rc == TG_OK)
@@ -244,8 +236,8 @@ static tg_rc step_stored(struct run *r)
 	tg_token *t = NULL;
 	if (tok == NULL)
 		return TG_E_NO_CREDENTIALS;
-	tg_rc rc = validate_access(r->q, (size_t)r->idx, tg_session_str(*r->sess, "kind"), tok,
-				   &t, &detail);
+	tg_rc rc = tg_grant_validate(r->q, (size_t)r->idx, tg_session_str(*r->sess, "kind"), tok,
+				     &t, &detail);
 	int64_t exp = tg_token_exp(t);
 	tg_token_free(t);
 	if (rc == TG_OK) {
@@ -317,15 +309,14 @@ static tg_rc keep_rotated(struct run *r, struct tg_tokens *t)
  * access token, its expiry and claims only when validated and authorized
  * here (vrc TG_OK), and only then a fresh last_online. */
 static tg_rc take_refreshed(struct run *r, json_t *s, const struct tg_tokens *t,
-			    const tg_token *vt, tg_rc vrc)
+			    const struct tg_grant_pick *pk, const tg_token *vt, tg_rc vrc)
 {
 	tg_rc wrc = TG_OK;
+	struct tg_grant_pick none = { .kind = pk->kind, .text = NULL };
 	if (t->refresh_token != NULL)
 		wrc = tg_session_set_str(s, "refresh_token", t->refresh_token);
 	if (wrc == TG_OK)
-		wrc = tg_session_set_str(s, "access_token", vrc == TG_OK ? t->access_token : NULL);
-	if (wrc == TG_OK)
-		wrc = tg_session_set_str(s, "kind", NULL); /* an access token again */
+		wrc = set_token(s, vrc == TG_OK ? pk : &none);
 	if (wrc == TG_OK && vrc == TG_OK)
 		wrc = tg_session_set_int(s, "access_exp", tg_token_exp(vt));
 	if (wrc == TG_OK && vrc == TG_OK)
@@ -340,13 +331,97 @@ static tg_rc take_refreshed(struct run *r, json_t *s, const struct tg_tokens *t,
 	return wrc;
 }
 
+/* Is (iss, sub) the account's owner (or has it none yet)? TG_OK, or
+ * TG_E_USER_MISMATCH with the owner's sub in osub, or TG_E_INTERNAL with
+ * the reason in o when the owner record cannot be trusted. */
+static tg_rc owner_check(tg_store *st, const char *iss, const char *sub, char *osub,
+			 size_t osublen, bool *unowned, struct tg_chain_out *o)
+{
+	char oiss[512];
+	tg_rc rc = tg_store_owner(st, oiss, sizeof(oiss), osub, osublen);
+	if (unowned != NULL)
+		*unowned = rc == TG_E_NO_CREDENTIALS;
+	if (rc == TG_E_IO)
+		return say(o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
+	if (rc == TG_OK && (strcmp(oiss, iss ?: "") != 0 || strcmp(osub, sub ?: "") != 0))
+		return TG_E_USER_MISMATCH;
+	return TG_OK;
+}
+
+/* Before any offline step lets someone in, the service's authorization on
+ * what the session stored of its last validated token: the account's own
+ * session, the configured issuer, the user mapping, allowed_groups. */
+static tg_rc authorize_stored(struct run *r, const char *when)
+{
+	const json_t *s = *r->sess;
+	tg_policy *p = NULL;
+	const char *user = tg_session_str(s, "user");
+	char osub[512];
+	if (user == NULL || strcmp(user, r->q->user) != 0)
+		return say(r->o, TG_E_USER_MISMATCH, "the stored session belongs to another user");
+	tg_rc orc = owner_check(r->st, tg_session_str(s, "iss"), tg_session_str(s, "sub"), osub,
+				sizeof(osub), NULL, r->o);
+	if (orc == TG_E_USER_MISMATCH)
+		return say(r->o, orc, "the stored session is not the account owner's");
+	if (orc != TG_OK)
+		return orc;
+	if (foreign_session(r->q, r->idx, r->o) != TG_OK)
+		return r->o->rc;
+	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
+	if (rc == TG_OK)
+		rc = tg_policy_set_user(p, r->q->user);
+	if (rc == TG_OK)
+		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
+						json_object_get(s, "claims"));
+	tg_policy_free(p);
+	char detail[sizeof(r->o->detail)];
+	const char *why = rc == TG_E_USER_MISMATCH ? "the stored username does not map to this login name"
+			: rc == TG_E_NOT_AUTHORIZED ? "the stored claims are not authorized for this service"
+			: "the stored session does not match this issuer's policy";
+	if (rc == TG_OK)
+		return TG_OK;
+	snprintf(detail, sizeof(detail), "%s; %s", when, why);
+	return say(r->o, rc, detail);
+}
+
+/* An ID-token session whose refresh the provider answered with a new
+ * grant but no new ID token (and an access token that is not ours): the
+ * provider has just proved the grant alive, so the session is renewed on
+ * what it stored of its last validated ID token, under this service's
+ * authorization like every step that does not see a new token. Its
+ * stored ID token is not extended: the next check asks the provider
+ * again. */
+static tg_rc renewed_without_id_token(struct run *r, int64_t lasts)
+{
+	json_t *s = *r->sess;
+	if (authorize_stored(r, "renewed without a new ID token") != TG_OK) {
+		note(r, "refresh", "deny", r->o->rc, r->o->detail);
+		return r->o->rc;
+	}
+	tg_rc rc = tg_session_set_int(s, "last_online", r->q->now);
+	if (rc == TG_OK)
+		rc = tg_session_set_int(s, "updated", r->q->now);
+	if (rc == TG_OK)
+		rc = tg_store_save(r->st, s);
+	if (rc != TG_OK) {
+		note(r, "refresh", "error", rc, "the renewed session could not be stored");
+		return say(r->o, rc, "cannot write the session store");
+	}
+	r->o->step = "refresh";
+	r->o->token_kind = "id";
+	r->o->access_exp = tg_session_int(s, "access_exp");
+	r->o->ends_in = lasts > 0 ? lasts : -1;
+	note(r, "refresh", "ok", TG_OK, "refresh_token grant (no new ID token: the stored claims stand)");
+	return say(r->o, TG_OK, "refreshed; no new ID token, the stored claims stand");
+}
+
 /* A refreshed token that is not a valid token of this session's
  * identity: the session ends. If it cannot (no marker could be written)
  * it stays, but without the grant it has just been given (keep_rotated
  * stored it before this verdict), which is not its own. */
 static tg_rc not_them(struct run *r, tg_rc vrc, const char *detail)
 {
-	note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
+	note(r, "refresh", "deny", vrc, detail ? detail : "the provider's new token is not valid here");
 	tg_rc prc = purge(r, vrc, "the provider's new token is not valid for this session");
 	if (*r->sess != NULL && tg_session_set_str(*r->sess, "refresh_token", NULL) == TG_OK)
 		(void)tg_store_save(r->st, *r->sess);
@@ -396,7 +471,15 @@ static tg_rc step_refresh(struct run *r)
 	const char *detail = NULL;
 	tg_token *vt = NULL;
 	json_t *s = *r->sess;
-	tg_rc vrc = validate_access(r->q, (size_t)r->idx, "access", t.access_token, &vt, &detail);
+	struct tg_grant_pick pk;
+	tg_rc vrc = tg_grant_token(r->q, (size_t)r->idx, &t, &vt, &pk, &detail);
+	if (pk.no_id_token && strcmp(tg_session_str(s, "kind") ?: "access", "id") == 0) {
+		/* an ID-token session the provider renewed without a new ID token */
+		tg_token_free(vt);
+		int64_t lasts = t.expires_in;
+		tg_tokens_clear(&t);
+		return renewed_without_id_token(r, lasts);
+	}
 	if (vrc == TG_OK && !same_identity(s, vt)) {
 		vrc = TG_E_USER_MISMATCH;
 		detail = "the refreshed token names another identity";
@@ -407,8 +490,8 @@ static tg_rc step_refresh(struct run *r)
 		return not_them(r, vrc, detail);
 	}
 	tg_rc wrc = vrc == TG_E_NOT_AUTHORIZED
-			    ? record_not_here(r->q, r->st, s, vt, t.access_token, t.refresh_token)
-			    : take_refreshed(r, s, &t, vt, vrc);
+			    ? record_not_here(r->q, r->st, s, vt, &pk, t.refresh_token)
+			    : take_refreshed(r, s, &t, &pk, vt, vrc);
 	int64_t exp = tg_token_exp(vt);
 	tg_token_free(vt);
 	tg_tokens_clear(&t);
@@ -417,15 +500,16 @@ static tg_rc step_refresh(struct run *r)
 		return say(r->o, wrc, "cannot write the session store");
 	}
 	if (vrc != TG_OK) {
-		note(r, "refresh", "deny", vrc, detail ? detail : "the new access token is not valid here");
+		note(r, "refresh", "deny", vrc, detail ? detail : "the provider's new token is not valid here");
 		if (unreachable(vrc))
 			r->o->unreachable = true;
 		else
 			say(r->o, vrc, vrc == TG_E_NOT_AUTHORIZED
 				       ? "the provider's new token is not authorized for this service"
-				       : detail ? detail : "the new access token cannot be checked");
+				       : detail ? detail : "the provider's new token cannot be checked");
 		return vrc;
 	}
+	r->o->token_kind = pk.kind;
 	r->o->step = "refresh";
 	r->o->access_exp = exp;
 	r->o->ends_in = exp - r->q->now;
@@ -501,58 +585,6 @@ static tg_rc step_password(struct run *r)
 	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
 }
 
-/* Is (iss, sub) the account's owner (or has it none yet)? TG_OK, or
- * TG_E_USER_MISMATCH with the owner's sub in osub, or TG_E_INTERNAL with
- * the reason in o when the owner record cannot be trusted. */
-static tg_rc owner_check(tg_store *st, const char *iss, const char *sub, char *osub,
-			 size_t osublen, bool *unowned, struct tg_chain_out *o)
-{
-	char oiss[512];
-	tg_rc rc = tg_store_owner(st, oiss, sizeof(oiss), osub, osublen);
-	if (unowned != NULL)
-		*unowned = rc == TG_E_NO_CREDENTIALS;
-	if (rc == TG_E_IO)
-		return say(o, TG_E_INTERNAL, "the account's owner record is unreadable or unsafe");
-	if (rc == TG_OK && (strcmp(oiss, iss ?: "") != 0 || strcmp(osub, sub ?: "") != 0))
-		return TG_E_USER_MISMATCH;
-	return TG_OK;
-}
-
-/* Before any offline step lets someone in, the service's authorization on
- * what the session stored of its last validated token: the account's own
- * session, the configured issuer, the user mapping, allowed_groups. */
-static tg_rc authorize_stored(struct run *r)
-{
-	const json_t *s = *r->sess;
-	tg_policy *p = NULL;
-	const char *user = tg_session_str(s, "user");
-	char osub[512];
-	if (user == NULL || strcmp(user, r->q->user) != 0)
-		return say(r->o, TG_E_USER_MISMATCH, "the stored session belongs to another user");
-	tg_rc orc = owner_check(r->st, tg_session_str(s, "iss"), tg_session_str(s, "sub"), osub,
-				sizeof(osub), NULL, r->o);
-	if (orc == TG_E_USER_MISMATCH)
-		return say(r->o, orc, "the stored session is not the account owner's");
-	if (orc != TG_OK)
-		return orc;
-	if (foreign_session(r->q, r->idx, r->o) != TG_OK)
-		return r->o->rc;
-	tg_rc rc = tg_policy_from_config(r->q->cfg, (size_t)r->idx, r->q->service, &p);
-	if (rc == TG_OK)
-		rc = tg_policy_set_user(p, r->q->user);
-	if (rc == TG_OK)
-		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
-						json_object_get(s, "claims"));
-	tg_policy_free(p);
-	if (rc == TG_E_USER_MISMATCH)
-		return say(r->o, rc, "provider unreachable; the stored username does not map to this login name");
-	if (rc == TG_E_NOT_AUTHORIZED)
-		return say(r->o, rc, "provider unreachable; the stored claims are not authorized for this service");
-	if (rc != TG_OK)
-		return say(r->o, rc, "provider unreachable; the stored session does not match this issuer's policy");
-	return TG_OK;
-}
-
 /* Step 5: the offline grace window. */
 static tg_rc step_grace(struct run *r)
 {
@@ -563,7 +595,7 @@ static tg_rc step_grace(struct run *r)
 	identity(r->o, s); /* the decision is on the stored session */
 	if (r->no_grace != TG_OK)
 		return say(r->o, r->no_grace, "provider unreachable; the stored token failed its checks");
-	if (authorize_stored(r) != TG_OK)
+	if (authorize_stored(r, "provider unreachable") != TG_OK)
 		return r->o->rc;
 	int64_t last = tg_session_int(s, "last_online");
 	int64_t grace = tg_service_settings(r->q->cfg, r->q->service)->offline_grace;
@@ -660,13 +692,14 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
  * are replaced by the refused ones and its verifier dropped; not a valid
  * token of that identity at all: the session is purged. */
 static void refused_grant(const struct tg_ctx *q, tg_store *st, json_t **sess,
-			  const tg_token *t, const struct tg_tokens *tok, tg_rc rc)
+			  const tg_token *t, const struct tg_grant_pick *pk,
+			  const struct tg_tokens *tok, tg_rc rc)
 {
 	if (*sess == NULL || !same_identity(*sess, t))
 		return;
 	enum refusal f = refusal_of(rc);
 	if (f == NOT_HERE) {
-		if (record_not_here(q, st, *sess, t, tok->access_token, tok->refresh_token) == TG_OK)
+		if (record_not_here(q, st, *sess, t, pk, tok->refresh_token) == TG_OK)
 			note_q(q, "store", "update", rc,
 			       "not authorized for this service: the stored token and claims replaced, no fresh grace");
 	} else if (f == NOT_THEM) {
@@ -716,7 +749,8 @@ static tg_rc admit(const struct tg_ctx *q, tg_store *st, const json_t *sess,
 
 /* Writes the tokens into the session (new, or the same identity's). */
 static tg_rc fill_session(const struct tg_ctx *q, json_t *s, const char *issuer,
-			  const char *method, const struct tg_tokens *tok, const tg_token *t,
+			  const char *method, const struct tg_tokens *tok,
+			  const struct tg_grant_pick *pk, const tg_token *t,
 			  bool online, const char *verifier)
 {
 	tg_rc rc = tg_session_set_str(s, "issuer", issuer);
@@ -727,9 +761,7 @@ static tg_rc fill_session(const struct tg_ctx *q, json_t *s, const char *issuer,
 	if (rc == TG_OK)
 		rc = tg_session_set_str(s, "method", method);
 	if (rc == TG_OK)
-		rc = tg_session_set_str(s, "access_token", tok->access_token);
-	if (rc == TG_OK) /* absent means access */
-		rc = tg_session_set_str(s, "kind", strcmp(tg_token_kind_name(t), "id") == 0 ? "id" : NULL);
+		rc = set_token(s, pk);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "access_exp", tg_token_exp(t));
 	if (rc == TG_OK && tok->refresh_token != NULL)
@@ -765,18 +797,22 @@ tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *s
 	const tg_token *t = validated;
 	tg_rc rc = TG_OK;
 	bool clear = false, unowned = false;
+	/* a typed token was validated by the caller under its own kind */
+	struct tg_grant_pick pk = { .kind = tg_token_kind_name(validated), .text = tok->access_token };
 	if (t == NULL) {
-		rc = validate_access(q, idx, "access", tok->access_token, &own, &detail);
+		rc = tg_grant_token(q, idx, tok, &own, &pk, &detail);
 		t = own;
 	}
+	o->token_kind = pk.kind;
 	if (rc != TG_OK) {
 		if (unreachable(rc))
 			o->unreachable = true;
 		else if (online)
-			refused_grant(q, st, sess, t, tok, rc);
+			refused_grant(q, st, sess, t, &pk, tok, rc);
 		tg_token_free(own);
-		return say(o, rc, detail ? detail : "the new access token is not valid here");
+		return say(o, rc, detail ? detail : "the provider's new token is not valid here");
 	}
+
 	if ((rc = admit(q, st, *sess, t, online, &clear, &unowned, o)) != TG_OK) {
 		identity(o, *sess);
 		tg_token_free(own);
@@ -797,7 +833,7 @@ tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *s
 	if (password != NULL && online)
 		rc = tg_offline_pw_make(password, &verifier);
 	if (rc == TG_OK)
-		rc = fill_session(q, s, issuer, method, tok, t, online, verifier);
+		rc = fill_session(q, s, issuer, method, tok, &pk, t, online, verifier);
 	if (rc == TG_OK && !unchanged(before, s))
 		rc = tg_store_save(st, s);
 	tg_session_free(before);

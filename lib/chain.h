@@ -25,6 +25,7 @@ struct tg_tokens;
 struct tg_chain_out {
 	tg_rc rc;
 	const char *step;	/* stored, refresh, password, device, grace, or - */
+	const char *token_kind;	/* what the session rests on: "access", "id", or NULL */
 	int64_t access_exp;	/* the access token's expiry (0: none) */
 	int64_t ends_in;	/* seconds until the session ends without renewal
 				   (grace: offline access left); -1 unknown */

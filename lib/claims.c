@@ -131,7 +131,9 @@ static tg_rc check_times(const tg_policy *p, const json_t *payload, int64_t now)
 	if (rc != TG_OK)
 		return rc;
 
-	rc = time_claim(payload, "iat", false, &have, &iat);
+	/* iat: optional in an access token (RFC 9068 2.2 requires it, but
+	 * providers omit it), required in an ID token (OIDC Core 2) */
+	rc = time_claim(payload, "iat", p->kind == TG_KIND_ID, &have, &iat);
 	if (rc == TG_OK && have && iat > now + p->leeway)
 		rc = TG_E_NOT_YET_VALID;
 	if (have || rc != TG_OK)

@@ -20,7 +20,7 @@
 #define LINE_MAX_BYTES 1024u
 
 enum vtype { T_STR, T_PATH, T_DUR, T_BOOL, T_INT, T_LIST, T_KIND, T_METHODS,
-	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH, T_NAME };
+	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH, T_NAME, T_SESSTOK };
 enum { S_GLOBAL = 1, S_ISSUER = 2, S_SERVICE = 4 };
 
 static const struct keydef {
@@ -57,6 +57,7 @@ static const struct keydef {
 	{ "scope", T_STR, S_ISSUER, "openid" },
 	{ "audience", T_LIST, S_ISSUER, NULL },
 	{ "token_kind", T_KIND, S_ISSUER | S_SERVICE, "access" },
+	{ "session_token", T_SESSTOK, S_ISSUER, "auto" },
 	{ "access_token_types", T_LIST, S_ISSUER, "at+jwt application/at+jwt" },
 	{ "algorithms", T_ALGS, S_ISSUER, "RS256 ES256 PS256 EdDSA" },
 	{ "username_claim", T_STR, S_ISSUER, "preferred_username" },
@@ -245,6 +246,9 @@ static bool check_value(enum vtype t, const char *v, const char **why)
 	case T_KIND:
 		*why = "must be access or id";
 		return !strcmp(v, "access") || !strcmp(v, "id");
+	case T_SESSTOK:
+		*why = "must be access, id or auto";
+		return !strcmp(v, "access") || !strcmp(v, "id") || !strcmp(v, "auto");
 	case T_METHODS:
 		*why = "must list token, password or device, each at most once";
 		return list_within(v, methods);
@@ -599,8 +603,14 @@ static void check_semantics(struct parser *ps, tg_config *c)
 			continue; /* malformed, already reported */
 		if (kind && !strcmp(kind, "id") && !present(s, "client_id"))
 			fail(ps, "[issuer %s] token_kind = id needs client_id", s->name);
-		if ((!kind || !strcmp(kind, "access")) && !present(s, "audience"))
-			fail(ps, "[issuer %s] needs audience", s->name);
+		const char *st = tg_section_get(s, "session_token");
+		if (st && !strcmp(st, "id") && !present(s, "client_id"))
+			fail(ps, "[issuer %s] session_token = id needs client_id", s->name);
+		/* an issuer whose sessions rest on ID tokens may take no access
+		 * tokens at all (Google's are opaque) */
+		if ((!kind || !strcmp(kind, "access")) && !present(s, "audience") &&
+		    !(st && !strcmp(st, "id")))
+			fail(ps, "[issuer %s] needs audience (or session_token = id)", s->name);
 	}
 	ps->line = 0;
 	if (n == 0)

@@ -54,6 +54,9 @@ static void build(struct tg_issuer *h, const tg_config *cfg, const struct tg_sec
 	h->introspect = false;
 	if (in != NULL)
 		tg_parse_bool(in, &h->introspect);
+	const char *st = value(s, "session_token");
+	h->session_token = st == NULL || strcmp(st, "auto") == 0 ? TG_SESSION_AUTO
+			 : strcmp(st, "id") == 0 ? TG_SESSION_ID : TG_SESSION_ACCESS;
 	snprintf(h->name, sizeof(h->name), "%s.jwks", s->name);
 	snprintf(h->stamp, sizeof(h->stamp), "%s.refetch", s->name);
 	snprintf(h->attempt, sizeof(h->attempt), "%s.attempt", s->name);

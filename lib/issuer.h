@@ -26,6 +26,11 @@ struct tg_issuer {
 	const char *client_auth;	/* as configured, or NULL */
 	const char *scope;	/* for grants, or NULL */
 	bool introspect;	/* ask the provider whether a token is active */
+	enum tg_session_token {	/* what a session from a grant rests on */
+		TG_SESSION_AUTO,	/* the access token if it is ours, else the ID token */
+		TG_SESSION_ACCESS,
+		TG_SESSION_ID,
+	} session_token;
 	char name[160];		/* cache file of the key set */
 	char stamp[160];	/* last refetch for an unknown kid */
 	char attempt[160];	/* last fetch attempt of any kind */

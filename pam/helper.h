@@ -51,6 +51,7 @@ struct hresult {
 	const char *step;	/* the chain step that decided, or NULL */
 	int64_t grace_left;	/* seconds, when step is grace */
 	const char *session;	/* the PAM session id, or NULL */
+	const char *session_token;	/* what the session rests on (access, id), or NULL */
 };
 
 /* Session, signals, mask, resource limits, umask, cwd: ours, before

@@ -62,6 +62,7 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 		tg_audit_add(a, "grace_left_s", left);
 	}
 	tg_audit_add(a, "issuer", r->issuer);
+	tg_audit_add(a, "session_token", r->session_token);
 	tg_audit_addf_ms(a, "latency_ms", latency_ms(c));
 	if (r->detail != NULL)
 		tg_audit_add(a, "detail", r->detail);

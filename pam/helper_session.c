@@ -29,6 +29,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 		.iss = o->iss[0] ? o->iss : NULL, .sub = o->sub[0] ? o->sub : NULL,
 		.issuer = o->issuer[0] ? o->issuer : NULL,
 		.step = o->step, .grace_left = o->ends_in, .session = session,
+		.session_token = o->rc == TG_OK ? o->token_kind : NULL,
 	};
 	/* A user who is not ours (no session, not authenticated here) gets
 	 * PAM_IGNORE from the module: no decision, no record. */

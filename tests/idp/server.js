@@ -30,6 +30,12 @@
 //                       scopes only; oidc-provider's own refresh_token and
 //                       device_code grants then answer "scope": "" (the
 //                       access token for urn:linux-hosts has no scope)
+//   POST /test/resource?none=1|0  with 1, grants from now on carry no
+//                       resource at all: what a provider set up with the
+//                       minimal scope openid gives a client that names no
+//                       API: an opaque access token (for userinfo) and an
+//                       ID token for the client; tokengate's session then
+//                       rests on the ID token (session_token = auto)
 //   POST /test/device/config?interval=N&slow_down=M  send interval N with
 //                       device authorizations; answer the next M token
 //                       requests with slow_down (they must be device polls)
@@ -167,7 +173,8 @@ function quirkAccessToken(token, jwt) {
     });
   }
 }
-// The ID token's claims in the mode (findAccount; none: sub only, as before).
+// The ID token's claims in the mode (findAccount and the password grant;
+// none: preferred_username and groups, as access tokens carry them).
 function quirkIdClaims(id) {
   const u = { preferred_username: (USERS[id] && USERS[id].username) || id, groups: groupsOf(id) };
   switch (quirk) {
@@ -180,7 +187,7 @@ function quirkIdClaims(id) {
     case 'google': return { email: login(id), email_verified: true, hd: DOMAIN, name: id };
     case 'okta-custom': case 'okta-org':
       return { ver: 1, preferred_username: login(id), email: login(id), name: id, groups: groupsOf(id) };
-    default: return {};
+    default: return u;
   }
 }
 const ID_CLAIMS = ['sub', 'preferred_username', 'groups', 'email', 'email_verified', 'hd', 'name',
@@ -200,6 +207,7 @@ const grantsOf = {}; // user -> grant ids
 let deviceInterval = 0;
 let slowDowns = 0;
 let grantResource = true;
+let noResource = false;
 
 function addKey() {
   serial += 1;
@@ -231,7 +239,17 @@ function build() {
       response_types: [],
     }],
     jwks: { keys },
-    ttl: { AccessToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
+    // ID tokens name the person as access tokens do (OIDC Core 5.1:
+    // preferred_username; groups is what a Linux host maps); in a quirk
+    // mode, with the mode's claims
+    findAccount: (ctx, id) => (USERS[id] ? {
+      accountId: id,
+      claims: async () => ({ sub: id, ...quirkIdClaims(id) }),
+    } : undefined),
+    claims: {
+      acr: null, sid: null, auth_time: null, iss: null, openid: ID_CLAIMS,
+    },
+    ttl: { AccessToken: () => atTtl, IdToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
     // Every refresh rotates the refresh token; a used one presented again
     // revokes the whole grant (reuse detection), so a test can prove that
     // tokengate never sends an old refresh token twice.
@@ -244,13 +262,6 @@ function build() {
       : undefined),
     // Quirk modes: the access token and ID token claims of the mode.
     formats: { customizers: { jwt: async (ctx, token, jwt) => quirkAccessToken(token, jwt) } },
-    claims: {
-      acr: null, sid: null, auth_time: null, iss: null, openid: ID_CLAIMS,
-    },
-    findAccount: (ctx, id) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, ...quirkIdClaims(id) }),
-    }),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -259,7 +270,7 @@ function build() {
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => 'urn:linux-hosts',
+        defaultResource: () => (noResource ? undefined : 'urn:linux-hosts'),
         useGrantedResource: () => true,
         // urn:opaque issues opaque tokens: JWT access tokens cannot be
         // introspected here, opaque ones can (and be revoked).
@@ -317,14 +328,14 @@ async function decideDevice(userCode, user, approve) {
     if (!USERS[user] || USERS[user].disabled) return { status: 400, body: { error: 'no such user' } };
     const grant = new Grant({ accountId: user, clientId: code.clientId });
     grant.addOIDCScope('openid offline_access');
-    if (grantResource) grant.addResourceScope(RESOURCE, 'hosts');
+    if (grantResource && !noResource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[user] ||= []).push(grantId);
     code.accountId = user;
     code.grantId = grantId;
     code.authTime = Math.floor(Date.now() / 1000);
-    code.scope = grantResource ? 'openid offline_access hosts' : 'openid offline_access';
-    code.resource = RESOURCE;
+    code.scope = grantResource && !noResource ? 'openid offline_access hosts' : 'openid offline_access';
+    if (!noResource) code.resource = RESOURCE;
   }
   await code.save();
   stats[`device:${approve ? 'approve' : 'deny'}`] = (stats[`device:${approve ? 'approve' : 'deny'}`] || 0) + 1;
@@ -346,37 +357,38 @@ function registerPasswordGrant(provider) {
     } = ctx.oidc.provider;
     const grant = new Grant({ accountId: params.username, clientId: client.clientId });
     grant.addOIDCScope('openid');
-    if (grantResource) grant.addResourceScope(RESOURCE, 'hosts');
+    const resource = grantResource && !noResource;
+    if (resource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[params.username] ||= []).push(grantId);
-    const scope = grantResource ? 'hosts' : '';
+    const scope = resource ? 'hosts' : '';
+    const authTime = Math.floor(Date.now() / 1000);
     const at = new AccessToken({
-      accountId: params.username, client, grantId, gty: 'password', scope,
+      accountId: params.username, client, grantId, gty: 'password', scope: noResource ? 'openid' : scope,
     });
-    at.resourceServer = new ResourceServer(RESOURCE, rsInfo());
+    if (!noResource) at.resourceServer = new ResourceServer(RESOURCE, rsInfo());
     const value = await at.save();
+    // quirk modes: the refresh token carries openid, so that refreshes
+    // answer an ID token too (as real providers do with scope openid)
+    const rtScope = quirk === 'none' ? 'hosts' : 'openid hosts';
     const rt = new RefreshToken({
       accountId: params.username, client, grantId, gty: 'password',
-      scope: grantResource ? `${quirk === 'none' ? '' : 'openid '}hosts` : 'openid',
-      resource: RESOURCE, authTime: Math.floor(Date.now() / 1000),
+      scope: resource ? rtScope : 'openid',
+      resource: noResource ? undefined : RESOURCE, authTime,
     });
     const refresh = await rt.save();
-    // quirk modes: an ID token as well (scope openid), as oidc-provider's
-    // own grants make it: the account's claims masked by scope, RS256,
-    // aud = client_id
-    let idToken;
-    if (quirk !== 'none') {
-      const it = new IdToken({
-        sub: params.username, ...quirkIdClaims(params.username), auth_time: rt.authTime,
-      }, { ctx });
-      it.scope = 'openid';
-      idToken = await it.issue({ use: 'idtoken' });
-    }
+    // the ID token a provider gives with scope openid (OIDC Core 3.1.3.3),
+    // as oidc-provider's own grants make it: the account's claims (the
+    // quirk mode's) masked by scope, RS256, aud = client_id
+    const id = new IdToken({ sub: params.username, ...quirkIdClaims(params.username) }, { ctx });
+    id.scope = 'openid';
+    id.set('auth_time', authTime);
+    const idToken = await id.issue({ use: 'idtoken' });
     // as oidc-provider's own grants answer: the access token's scope,
     // "" when the grant has no resource scope
     ctx.body = {
-      access_token: value, token_type: 'Bearer', expires_in: at.expiration, scope,
-      refresh_token: refresh, id_token: idToken,
+      access_token: value, token_type: 'Bearer', expires_in: at.expiration,
+      scope: noResource ? 'openid' : scope, refresh_token: refresh, id_token: idToken,
     };
   }, ['username', 'password', 'scope']);
 }
@@ -430,6 +442,10 @@ const server = http.createServer((req, res) => {
     if (p === '/test/scopes' && req.method === 'POST') {
       grantResource = q.get('resource') !== '0';
       return json(res, 200, { resource: grantResource });
+    }
+    if (p === '/test/resource' && req.method === 'POST') {
+      noResource = q.get('none') === '1';
+      return json(res, 200, { none: noResource });
     }
     if (p === '/test/device/config' && req.method === 'POST') {
       deviceInterval = Number(q.get('interval')) || 0;

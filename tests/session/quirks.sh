@@ -171,6 +171,79 @@ check "  tokengatectl validate --explain names the overage" \
 	"CTL_CONF=$T/entra.conf ctl validate --issuer entra --explain '$otok' | grep -q 'overage.*groups overage: '"
 quirk entra
 
+# ---- Okta, custom authorization server (default) ----
+# access token aud api://default, cid, uid, scp array, sub = the login, a
+# groups claim added at the server; Okta writes no typ in access tokens,
+# which no access_token_types value admits: the session rests on the ID
+# token (session_token = auto)
+qconf okta <<CONF
+[issuer okta]
+issuer = $PURL
+allow_http_loopback = yes
+client_id = linux-hosts
+client_secret_file = $T/secret
+audience = api://default
+username_claim = sub
+username_strip_domains = corp.example
+allowed_groups = devs
+CONF
+quirk okta-custom
+four okta
+r=$(pam q_okta bob authenticate bob-password)
+check "okta: bob (group admins) refused, not_authorized" \
+	"! succeeded && logged 'event=auth result=deny reason=not_authorized service=q_okta user=bob'"
+
+# ---- Google ----
+# opaque access tokens: the session rests on the ID token (session_token =
+# id: there is no access token audience to name); the username is the email, mapped by the Workspace domain; hd is
+# the domain Google vouches for (groups_claim = hd: a string claim, so
+# allowed_groups = the domain admits only that Workspace's accounts)
+qconf google <<CONF
+[issuer google]
+issuer = $PURL
+allow_http_loopback = yes
+client_id = linux-hosts
+client_secret_file = $T/secret
+session_token = id
+username_claim = email
+username_strip_domains = corp.example
+groups_claim = hd
+allowed_groups = corp.example
+CONF
+quirk google
+four google
+tok=$(qstore google 5001 access_token)
+check "google: the session rests on the ID token (aud = client_id, email and hd, no preferred_username)" \
+	"part '$tok' 1 | grep -q '\"aud\": \"linux-hosts\"' && part '$tok' 1 | grep -q '\"hd\": \"corp.example\"' && ! part '$tok' 1 | grep -q preferred_username"
+check "google: the device authorization answered verification_url (no verification_uri): the address was shown" \
+	"grep -q '^prompt: To log in, open http://127.0.0.1:[0-9]*/device and enter the code' '$T/dev-google'"
+check "google: the refresh answer had no refresh_token (Google does not rotate): the stored one is kept" \
+	"[ -n \"\$(qstore google 5001 refresh_token)\" ]"
+
+# ---- Okta, org authorization server ----
+# its access token's aud is the org URL (for Okta's own APIs): never a
+# session here; the session rests on the ID token for our client_id
+# (session_token = id)
+qconf oktaorg <<CONF
+[issuer okta]
+issuer = $PURL
+allow_http_loopback = yes
+client_id = linux-hosts
+client_secret_file = $T/secret
+session_token = id
+username_strip_domains = corp.example
+allowed_groups = devs
+CONF
+quirk okta-org
+four oktaorg
+check "okta-org: the org server's access token (aud = the org URL) is never the session: the ID token is" \
+	"part \"\$(qstore oktaorg 5001 access_token)\" 1 | grep -q '\"aud\": \"linux-hosts\"' && logged 'event=auth result=allow reason=ok service=q_oktaorg user=alice .*session_token=id'"
+orgat=$(curl -s -u linux-hosts:linux-hosts-secret -d grant_type=password -d username=alice \
+	-d password=alice-password -d scope=openid "$UP/token" | python3 -c "import json,sys; print(json.load(sys.stdin)['access_token'])")
+r=$(pam q_oktaorg alice authenticate "$orgat")
+check "okta-org: its access token typed at the token prompt: refused" \
+	"! succeeded && logged 'event=auth result=deny reason=bad_\\(audience\\|type\\) service=q_oktaorg user=alice .*method=token'"
+
 quirk none
 stop_all
 trap - EXIT

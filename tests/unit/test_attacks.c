@@ -650,18 +650,25 @@ static void test_issuer_and_audience(void **state)
 	expect(TG_E_BAD_AUDIENCE, k_rsa, "RS256", HDR_RS, pl);
 }
 
-static tg_rc id_check(const char *hdr, const char *aud, const char *azp)
+static tg_rc id_check_iat(const char *hdr, const char *aud, const char *azp, bool iat)
 {
-	char pl[512];
+	char pl[512], at[32] = "";
+	if (iat)
+		snprintf(at, sizeof(at), ",\"iat\":%lld", NOW - 10);
 	snprintf(pl, sizeof(pl), "{\"iss\":\"" ISS "\",\"aud\":%s,%s%s%s\"sub\":\"s\","
-		 "\"preferred_username\":\"alice\",\"exp\":%lld}", aud,
-		 azp ? "\"azp\":\"" : "", azp ? azp : "", azp ? "\"," : "", NOW + 300);
+		 "\"preferred_username\":\"alice\",\"exp\":%lld%s}", aud,
+		 azp ? "\"azp\":\"" : "", azp ? azp : "", azp ? "\"," : "", NOW + 300, at);
 	char *t = sign(k_rsa, "RS256", hdr, pl);
 	tg_policy *p = policy(TG_KIND_ID);
 	tg_rc rc = check_with(p, t);
 	tg_policy_free(p);
 	free(t);
 	return rc;
+}
+
+static tg_rc id_check(const char *hdr, const char *aud, const char *azp)
+{
+	return id_check_iat(hdr, aud, azp, true);
 }
 
 static void test_token_kinds_do_not_mix(void **state)
@@ -685,6 +692,8 @@ static void test_token_kinds_do_not_mix(void **state)
 	assert_rc(id_check(id_hdr, "[\"linux-client\",\"x\"]", "linux-client"), TG_OK);
 	assert_rc(id_check(id_hdr, "[\"linux-client\",\"x\"]", "x"), TG_E_BAD_AUDIENCE);
 	assert_rc(id_check(id_hdr, "\"linux-client\"", "x"), TG_E_BAD_AUDIENCE);
+	/* iat is required in an ID token (OIDC Core 2), not in an access token */
+	assert_rc(id_check_iat(id_hdr, "\"linux-client\"", NULL, false), TG_E_MALFORMED);
 }
 
 static void test_strict_json_in_token(void **state)

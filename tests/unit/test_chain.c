@@ -27,6 +27,7 @@ static char dir[64], store_dir[128], cache_dir[128];
 static EVP_PKEY *key, *key2;
 static tg_config *cfg;
 static int64_t now;		/* the fake clock */
+static const char *service = "sudo";	/* of the next request */
 
 /* The fake provider: what it answers, and what it saw. */
 enum mode { UP, DOWN, REFUSE };
@@ -37,6 +38,7 @@ static struct {
 	const char *device_body;	/* the device authorization endpoint's */
 	char *access;			/* the next access token it issues */
 	char *rotated;			/* and refresh token */
+	char *id;			/* and ID token (none when NULL) */
 	char *jwks;			/* its key set */
 	long jwks_max_age;
 	int gets, posts, jwks_gets;
@@ -89,9 +91,11 @@ static tg_rc fake_http(const struct tg_http_opts *o, const char *url, const char
 		reply(r, 200, idp.body, -1);
 	} else if (form != NULL) {
 		snprintf(body, sizeof(body),
-			 "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":3600%s%s%s}",
+			 "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":3600%s%s%s"
+			 "%s%s%s}",
 			 idp.access, idp.rotated ? ",\"refresh_token\":\"" : "",
-			 idp.rotated ? idp.rotated : "", idp.rotated ? "\"" : "");
+			 idp.rotated ? idp.rotated : "", idp.rotated ? "\"" : "",
+			 idp.id ? ",\"id_token\":\"" : "", idp.id ? idp.id : "", idp.id ? "\"" : "");
 		reply(r, 200, body, -1);
 	} else {
 		reply(r, 404, "{}", -1);
@@ -110,6 +114,23 @@ static char *token(EVP_PKEY *k, const char *kid, int64_t exp, bool admin)
 	char hdr[128];
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", kid);
 	char *t = ctl_jws_sign(k, NULL, 0, "EdDSA", hdr, pl);
+	assert_non_null(t);
+	return t;
+}
+
+/* An ID token for alice (OIDC Core 2): sub, for client aud, valid
+ * [now, exp); iat left out when !iat. */
+static char *id_token(const char *sub, const char *aud, int64_t exp, bool admin, bool iat)
+{
+	char pl[1024], at[40] = "";
+	if (iat)
+		snprintf(at, sizeof(at), ",\"iat\":%lld", (long long)now);
+	snprintf(pl, sizeof(pl),
+		 "{\"iss\":\"" ISS "\",\"aud\":\"%s\",\"sub\":\"%s\",\"auth_time\":%lld,"
+		 "\"preferred_username\":\"alice\",\"groups\":[%s],\"exp\":%lld%s}",
+		 aud, sub, (long long)now, admin ? "\"admins\"" : "\"staff\"", (long long)exp, at);
+	char *t = ctl_jws_sign(key, NULL, 0, "EdDSA", "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"JWT\"}",
+			       pl);
 	assert_non_null(t);
 	return t;
 }
@@ -137,7 +158,7 @@ static void write_text(const char *path, const char *text)
 /* Issuer 0 (corp): static keys; issuer 1 (disco): discovered keys. */
 static void load_config(void)
 {
-	char path[256], keys[256], text[2048];
+	char path[256], keys[256], text[3072];
 	snprintf(keys, sizeof(keys), "%s/corp.jwks", dir);
 	char *jwks = jwks_of(key, "k1", NULL, NULL);
 	write_text(keys, jwks);
@@ -149,8 +170,12 @@ static void load_config(void)
 		 "client_id = host\n"
 		 "[issuer disco]\nissuer = " ISS "\naudience = linux-hosts\n"
 		 "jwks_min_ttl = 1m\njwks_max_ttl = 1h\njwks_max_stale = 1h\njwks_min_refetch = 30s\n"
+		 "[issuer strict]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
+		 "client_id = host\nsession_token = access\n"
+		 "[issuer idonly]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
+		 "client_id = host\nsession_token = id\n"
 		 "[service sudo]\nallowed_groups = admins\n",
-		 store_dir, cache_dir, keys);
+		 store_dir, cache_dir, keys, keys, keys);
 	snprintf(path, sizeof(path), "%s/tokengate.conf", dir);
 	write_text(path, text);
 	char err[512] = "";
@@ -192,6 +217,7 @@ static void reset_idp(void)
 {
 	free(idp.access);
 	free(idp.rotated);
+	free(idp.id);
 	free(idp.jwks);
 	memset(&idp, 0, sizeof(idp));
 	idp.jwks_max_age = -1;
@@ -202,6 +228,7 @@ static int each(void **state)
 	(void)state;
 	reset_idp();
 	now = 1900000000;
+	service = "sudo";
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/* '%s'/*", store_dir, cache_dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -229,7 +256,7 @@ static void on_note(void *ud, enum tg_ev kind, const char *event, const char *re
 
 static struct tg_ctx req(void)
 {
-	struct tg_ctx q = { .cfg = cfg, .service = "sudo", .user = "alice", .uid = UID,
+	struct tg_ctx q = { .cfg = cfg, .service = service, .user = "alice", .uid = UID,
 			    .now = now, .clock_offset = now - (int64_t)time(NULL), .sink = on_note };
 	return q;
 }
@@ -700,6 +727,209 @@ static void test_unpurgeable_session_keeps_no_foreign_grant(void **state)
 	free(at);
 }
 
+/* A login's tokens into a new session through issuer idx; its result
+ * and what the session rests on. */
+static tg_rc grant_login(size_t idx, const char *access, const char *idt, const char **kind)
+{
+	struct tg_ctx q = req();
+	struct tg_chain_out o = { .step = "-" };
+	struct tg_tokens t = { .access_token = tg_strdup(access), .refresh_token = tg_strdup("rt-1"),
+			       .id_token = idt ? tg_strdup(idt) : NULL, .expires_in = -1 };
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	char why[256];
+	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
+	tg_rc rc = tg_session_start(&q, NULL, st, &sess, idx, "device", &t, NULL, true, &o);
+	*kind = o.token_kind;
+	tg_tokens_clear(&t);
+	tg_session_free(sess);
+	tg_store_close(st);
+	return rc;
+}
+
+static json_t *stored(void)
+{
+	tg_store *st = NULL;
+	json_t *sess = NULL;
+	char why[256];
+	assert_rc(tg_store_open(store_dir, UID, 0, &st, why, sizeof(why)), TG_OK);
+	assert_rc(tg_store_load(st, &sess, why, sizeof(why)), TG_OK);
+	tg_store_close(st);
+	return sess;
+}
+
+/* Google's opaque access token: the session rests on the ID token of
+ * the same response, and the chain then holds it to the ID token rules. */
+static void test_opaque_access_token_session_from_id_token(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *idt = id_token("s-1", "host", now + HOUR, true, true);
+	assert_rc(grant_login(0, "ya29.opaque-google-style", idt, &kind), TG_OK);
+	assert_string_equal(kind, "id");
+	json_t *s = stored();
+	assert_string_equal(tg_session_str(s, "kind"), "id");
+	assert_string_equal(tg_session_str(s, "access_token"), idt);
+	assert_string_equal(tg_session_str(s, "sub"), "s-1");
+	tg_session_free(s);
+	now += 10 * 60;
+	struct tg_chain_out o;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "stored");
+	assert_string_equal(o.token_kind, "id");
+	assert_int_equal(idp.posts, 0);
+	tg_session_free(s);
+	free(idt);
+}
+
+/* The ID token is for our client_id or nothing: one issued to another
+ * client (aud) is refused, and one without iat (required, OIDC Core 2). */
+static void test_id_token_of_another_client_refused(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *other = id_token("s-1", "some-other-client", now + HOUR, true, true);
+	char *no_iat = id_token("s-1", "host", now + HOUR, true, false);
+	assert_rc(grant_login(0, "opaque", other, &kind), TG_E_BAD_AUDIENCE);
+	assert_rc(grant_login(0, "opaque", no_iat, &kind), TG_E_MALFORMED);
+	json_t *s = stored();
+	assert_null(s);
+	free(other);
+	free(no_iat);
+}
+
+/* An access token of this host that the policy refuses decides: the ID
+ * token (here with the group the access token lacks) is never asked
+ * instead. */
+static void test_refused_access_token_never_falls_back(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *staff = token(key, "k1", now + HOUR, false);
+	char *expired = token(key, "k1", now - 120, true); /* beyond the 60s leeway */
+	char *idt = id_token("s-1", "host", now + HOUR, true, true);
+	assert_rc(grant_login(0, staff, idt, &kind), TG_E_NOT_AUTHORIZED);
+	assert_string_equal(kind, "access");
+	assert_rc(grant_login(0, expired, idt, &kind), TG_E_EXPIRED);
+	/* signed by our issuer for our audience, one claim malformed */
+	char pl[512];
+	snprintf(pl, sizeof(pl),
+		 "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-1\","
+		 "\"preferred_username\":\"alice\",\"groups\":[\"admins\"],\"exp\":\"%lld\"}",
+		 (long long)(now + HOUR));
+	char *bad_exp = ctl_jws_sign(key, NULL, 0, "EdDSA",
+				     "{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", pl);
+	assert_rc(grant_login(0, bad_exp, idt, &kind), TG_E_MALFORMED);
+	assert_string_equal(kind, "access");
+	free(bad_exp);
+	json_t *s = stored();
+	assert_null(s);
+	free(staff);
+	free(expired);
+	free(idt);
+}
+
+/* session_token = access never uses an ID token; = id always does, and
+ * needs one. */
+static void test_session_token_modes(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *at = token(key, "k1", now + HOUR, true);
+	char *idt = id_token("s-1", "host", now + HOUR, true, true);
+	assert_rc(grant_login(2, "opaque", idt, &kind), TG_E_MALFORMED);
+	assert_rc(grant_login(3, at, NULL, &kind), TG_E_MALFORMED);
+	assert_null(stored());
+	assert_rc(grant_login(3, at, idt, &kind), TG_OK);
+	assert_string_equal(kind, "id");
+	json_t *s = stored();
+	assert_string_equal(tg_session_str(s, "access_token"), idt);
+	tg_session_free(s);
+	free(at);
+	free(idt);
+}
+
+/* Refreshing an ID-token session: the new ID token is validated and
+ * stored; one naming another sub (OIDC Core 12.2) ends the session. */
+static void test_id_session_refresh(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *idt = id_token("s-1", "host", now + HOUR, true, true);
+	assert_rc(grant_login(0, "opaque-1", idt, &kind), TG_OK);
+	now += HOUR - 60;
+	idp.access = tg_strdup("opaque-2");
+	idp.rotated = tg_strdup("rt-2");
+	idp.id = id_token("s-1", "host", now + HOUR, true, true);
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "refresh");
+	assert_string_equal(tg_session_str(s, "access_token"), idp.id);
+	assert_string_equal(tg_session_str(s, "kind"), "id");
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-2");
+	assert_int_equal(tg_session_int(s, "access_exp"), now + HOUR);
+	tg_session_free(s);
+	now += HOUR - 60;
+	free(idp.id);
+	idp.id = id_token("s-2", "host", now + HOUR, true, true);
+	assert_rc(run(&o, &s), TG_E_USER_MISMATCH);
+	assert_null(s);
+	free(idt);
+}
+
+/* A refresh answered without a new ID token (and an opaque access
+ * token): renewed on the stored claims, under this service's policy. */
+static void test_id_session_refresh_without_id_token(void **state)
+{
+	(void)state;
+	const char *kind = NULL;
+	char *admin = id_token("s-1", "host", now + 600, true, true);
+	assert_rc(grant_login(0, "opaque-1", admin, &kind), TG_OK);
+	now += 30 * 60;
+	idp.access = tg_strdup("opaque-2");
+	idp.rotated = tg_strdup("rt-2");
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "refresh");
+	assert_int_equal(tg_session_int(s, "last_online"), now);
+	assert_string_equal(tg_session_str(s, "access_token"), admin); /* not extended */
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-2");
+	tg_session_free(s);
+	/* stored claims this service does not allow: the stored token says so
+	 * first, without asking the provider */
+	char *staff = id_token("s-1", "host", now + 600, false, true);
+	service = "login";
+	assert_rc(grant_login(0, "opaque-3", staff, &kind), TG_OK);
+	service = "sudo";
+	now += 30 * 60;
+	idp.posts = 0;
+	assert_rc(run(&o, &s), TG_E_NOT_AUTHORIZED);
+	assert_int_equal(idp.posts, 0);
+	tg_session_free(s);
+	/* and when the stored token cannot be checked any more (its key is
+	 * gone), the renewal rests on the stored claims: refused the same */
+	char keys[256];
+	snprintf(keys, sizeof(keys), "%s/corp.jwks", dir);
+	char *jwks = jwks_of(key2, "k2", NULL, NULL);
+	write_text(keys, jwks);
+	free(jwks);
+	free(idp.rotated);
+	idp.rotated = tg_strdup("rt-3");
+	assert_rc(run(&o, &s), TG_E_NOT_AUTHORIZED);
+	assert_int_equal(idp.posts, 1);
+	assert_non_null(strstr(o.detail, "renewed without a new ID token"));
+	assert_int_equal(tg_session_int(s, "last_online"), now - 30 * 60); /* no fresh window */
+	tg_session_free(s);
+	jwks = jwks_of(key, "k1", NULL, NULL);
+	write_text(keys, jwks);
+	free(jwks);
+	free(admin);
+	free(staff);
+}
+
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
@@ -815,6 +1045,14 @@ int main(void)
 						after),
 		cmocka_unit_test_setup_teardown(test_refresh_of_another_identity_still_purges,
 						each, after),
+		cmocka_unit_test_setup_teardown(test_opaque_access_token_session_from_id_token, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_id_token_of_another_client_refused, each, after),
+		cmocka_unit_test_setup_teardown(test_refused_access_token_never_falls_back, each,
+						after),
+		cmocka_unit_test_setup_teardown(test_session_token_modes, each, after),
+		cmocka_unit_test_setup_teardown(test_id_session_refresh, each, after),
+		cmocka_unit_test_setup_teardown(test_id_session_refresh_without_id_token, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
 		cmocka_unit_test_setup_teardown(test_unknown_kid_one_refetch_per_interval, each,

@@ -101,6 +101,19 @@ static void expect_error(const char *text, const char *want)
 
 #define ISSUER "[issuer a]\nissuer = https://i\naudience = x\n"
 
+/* An issuer whose sessions rest on ID tokens needs no audience (Google). */
+static void test_session_token_id_needs_no_audience(void **state)
+{
+	(void)state;
+	tg_config *c = NULL;
+	char err[256] = "";
+	assert_rc(parse("[issuer g]\nissuer = https://accounts.google.com\nclient_id = c\n"
+			"session_token = id\n", err, sizeof(err), &c), TG_OK);
+	tg_config_free(c);
+	expect_error("[issuer g]\nissuer = https://accounts.google.com\nclient_id = c\n"
+		     "session_token = auto\n", "needs audience");
+}
+
 static void test_errors_name_file_and_line(void **state)
 {
 	(void)state;
@@ -119,6 +132,9 @@ static void test_errors(void **state)
 	expect_error("[issuer a]\nissuer = ftp://i\naudience = x\n", "test.conf:2: issuer must be");
 	expect_error("[issuer a]\nissuer = https://i\n", "needs audience");
 	expect_error("[issuer a]\nissuer = https://i\ntoken_kind = id\n", "needs client_id");
+	expect_error("[issuer a]\nissuer = https://i\nsession_token = id\n",
+		     "session_token = id needs client_id");
+	expect_error(ISSUER "session_token = jwt\n", "test.conf:4: session_token must be access, id or auto");
 	expect_error(ISSUER "[isuer b]\n", "test.conf:4: unknown section [isuer b]");
 	expect_error(ISSUER "[issuer a]\n", "appears twice");
 	expect_error(ISSUER "audience = y\n", "test.conf:4: audience is set twice");
@@ -438,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_policy_per_service),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_session_token_id_needs_no_audience),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_key_in_issuer),
 		cmocka_unit_test(test_username_mapping_keys),
