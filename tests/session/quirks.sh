@@ -175,7 +175,8 @@ quirk entra
 # access token aud api://default, cid, uid, scp array, sub = the login, a
 # groups claim added at the server; Okta writes no typ in access tokens,
 # which no access_token_types value admits: the session rests on the ID
-# token (session_token = auto)
+# token (session_token = auto), whose preferred_username is the login (its
+# sub is the Okta user id, not a name)
 qconf okta <<CONF
 [issuer okta]
 issuer = $PURL
@@ -183,7 +184,6 @@ allow_http_loopback = yes
 client_id = linux-hosts
 client_secret_file = $T/secret
 audience = api://default
-username_claim = sub
 username_strip_domains = corp.example
 allowed_groups = devs
 CONF
