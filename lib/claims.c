@@ -258,10 +258,40 @@ static tg_rc groups_match(const tg_policy *p, const json_t *g)
 	return TG_E_NOT_AUTHORIZED;
 }
 
+/* Entra ID's groups overage: a user in more groups than fit in a token
+ * (200 in a JWT) gets no groups claim; "_claim_names" names it instead and
+ * "_claim_sources" says where to fetch the list (Microsoft Graph). No
+ * groups in such a token is no answer, not "in no group": refused, saying
+ * what to change at the provider. (learn.microsoft.com/entra/identity-
+ * platform/access-token-claims-reference, "Groups overage claim".)
+ * not_authorized, not malformed: the token is well-formed and this
+ * person's; this service cannot authorize from it, and no later step (a
+ * refresh brings the same, grace has no fresher answer) may let them in,
+ * which is what not_authorized means to the chain; malformed would purge
+ * a refreshed session as another identity's and tell the user a wrong
+ * credential. Only where groups decide (allowed_groups): elsewhere the
+ * groups claim is read by nobody. */
+#define OVERAGE_DETAIL \
+	"groups overage: no groups claim, _claim_names points elsewhere (too many " \
+	"groups for a token); at Entra ID emit only groups assigned to the " \
+	"application (groupMembershipClaims ApplicationGroup) or use app roles " \
+	"(groups_claim = roles)"
+
+static tg_rc check_overage(const tg_policy *p, const json_t *payload)
+{
+	const json_t *names = json_object_get(payload, "_claim_names");
+	if (!json_is_object(names) || json_object_get(names, p->groups_claim) == NULL)
+		return TG_OK;
+	tg_explain(p, "overage", TG_E_NOT_AUTHORIZED, OVERAGE_DETAIL);
+	return TG_E_NOT_AUTHORIZED;
+}
+
 static tg_rc check_groups(const tg_policy *p, const json_t *payload)
 {
 	if (p->allowed_groups.n == 0)
 		return TG_OK;
+	if (p->groups_claim != NULL && check_overage(p, payload) != TG_OK)
+		return TG_E_NOT_AUTHORIZED;
 	const json_t *g = p->groups_claim ? tg_claim_path(payload, p->groups_claim) : NULL;
 	tg_rc rc = groups_match(p, g);
 	tg_explain(p, "groups", rc, "a group in allowed_groups");

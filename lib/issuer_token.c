@@ -3,6 +3,7 @@
  * issuer's policy for the service and its keys, with one rate-limited
  * refetch when the token names an unknown kid.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "keysource.h"
@@ -18,10 +19,30 @@ static tg_rc load_keys(const struct tg_ctx *x, size_t idx, bool force, tg_jwks *
 	return rc == TG_E_MALFORMED || rc == TG_E_IO ? TG_E_INTERNAL : rc;
 }
 
-/* Each check of the policy, to the context's sink. */
+/* Each check of the policy, to the context's sink (when there is one);
+ * a refusal whose detail says what the administrator must change at the
+ * provider (claims.c: a groups overage) is kept for the decision record. */
+struct checks {
+	struct tg_ctx sink;	/* the context's copy: the sink's ud */
+	char why[320];
+};
+
 static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
 {
-	tg_ctx_event(ud, TG_EV_CHECK, check, tg_reason(rc), rc, detail);
+	struct checks *c = ud;
+	if (rc != TG_OK && detail != NULL && strcmp(check, "overage") == 0)
+		snprintf(c->why, sizeof(c->why), "%s", detail);
+	if (c->sink.sink != NULL)
+		tg_ctx_event(&c->sink, TG_EV_CHECK, check, tg_reason(rc), rc, detail);
+}
+
+/* The kept detail outlives the call: the caller's record is written
+ * after it returns (one decision per helper, one thread). */
+static const char *kept_detail(const struct checks *c)
+{
+	static __thread char kept[sizeof(c->why)];
+	snprintf(kept, sizeof(kept), "%s", c->why);
+	return kept;
 }
 
 tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, const tg_jws *tok,
@@ -30,7 +51,7 @@ tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, c
 	tg_jwks *keys = NULL;
 	tg_policy *p = NULL;
 	bool fetched = false;
-	struct tg_ctx sink = *x;	/* the explain callback's ud */
+	struct checks sink = { .sink = *x };	/* the explain callback's ud */
 	*t = NULL;
 	*detail = NULL;
 	tg_rc rc = load_keys(x, idx, false, &keys, &fetched, detail);
@@ -39,8 +60,7 @@ tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, c
 	if (rc == TG_OK) {
 		if (kind != NULL)
 			tg_policy_set_kind(p, strcmp(kind, "id") == 0 ? TG_KIND_ID : TG_KIND_ACCESS);
-		if (x->sink != NULL)
-			tg_policy_set_explain(p, on_check, &sink);
+		tg_policy_set_explain(p, on_check, &sink);
 		tg_policy_set_now(p, x->now);
 		rc = tg_policy_set_user(p, x->user);
 	}
@@ -56,6 +76,8 @@ tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, c
 		if (rc == TG_OK)
 			rc = tg_token_validate_jws(p, keys, tok, t);
 	}
+	if (rc == TG_E_NOT_AUTHORIZED && sink.why[0] != '\0')
+		*detail = kept_detail(&sink);
 	tg_policy_free(p);
 	tg_jwks_free(keys);
 	return rc;

@@ -39,11 +39,19 @@
 //   POST /test/device/config?interval=N&slow_down=M  send interval N with
 //                       device authorizations; answer the next M token
 //                       requests with slow_down (they must be device polls)
+//   POST /test/quirk?mode=none|keycloak|entra|entra-overage|google|okta-custom|okta-org
+//                       what tokens and replies look like from now on, as each
+//                       provider documents them (QUIRKS below; none: as above,
+//                       the default). In every mode but none the password grant
+//                       also returns an ID token (scope openid, RS256, aud =
+//                       client_id, the mode's claims), as real providers do, and
+//                       the refresh token it issues carries openid, so that
+//                       refreshes return one too
 // Counters: requests per path, "grant:TYPE" per successful grant and
 // "grant_error:TYPE:ERROR" per failed one, "password_for:NAME" per password
 // grant request naming NAME (answered or refused).
 // Stops by itself after 15 minutes.
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -67,6 +75,126 @@ const RS_INFO = {
   accessTokenFormat: 'jwt',
   jwt: { sign: { alg: 'RS256' } },
 };
+
+// ---- quirk modes: other providers' documented tokens and replies ----
+// The issuer stays this provider's URL (a tenant- or server-style path
+// cannot be faked under oidc-provider); sub stays the account id (tokengate
+// keys sessions on (iss, sub); real providers' subs are opaque ids). Each
+// mode follows the provider's documentation:
+//  keycloak: access token header typ "JWT", payload typ "Bearer", roles in
+//    realm_access.roles (client roles in resource_access), azp = the client,
+//    aud = the audience an Audience mapper adds plus "account" (Audience
+//    Resolve, for the account client's roles); no groups claim.
+//    https://www.keycloak.org/docs/latest/server_admin/#audience-support
+//    https://www.keycloak.org/docs/latest/server_admin/#_protocol-mappers
+//    https://www.keycloak.org/docs-api/latest/javadocs/org/keycloak/representations/AccessToken.html
+//  entra: a v2.0 access token (header typ "JWT"; ver "2.0", aud = the API's
+//    application (client) id, azp, azpacr, scp, tid, oid, uti, a UPN-style
+//    preferred_username, groups as object ids (GUIDs)); entra-overage: the
+//    same for a user in more than 200 groups: no groups claim, _claim_names
+//    {"groups": "src1"} and _claim_sources pointing at Microsoft Graph.
+//    https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+//    https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference
+//    https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/get-signed-in-users-groups-in-access-token
+//  google: opaque access tokens; the device authorization answers
+//    verification_url (no verification_uri, no verification_uri_complete);
+//    the ID token carries email, email_verified, hd (the Workspace domain)
+//    and no preferred_username; refreshes do not rotate the refresh token
+//    (the answer has none). Google has no password grant: the harness
+//    answers it as the others, so that the same checks run in every mode.
+//    https://developers.google.com/identity/protocols/oauth2/limited-input-device
+//    https://developers.google.com/identity/openid-connect/openid-connect
+//    https://developers.google.com/identity/openid-connect/reference
+//  okta-custom: a custom authorization server (such as "default"): JWT
+//    access token without typ, ver 1, jti "AT.", aud "api://default", cid,
+//    uid, scp as an array, sub = the user's login (an email), a groups claim
+//    the administrator added; okta-org: the org authorization server: its
+//    access token's aud is the org URL, meant for Okta's own APIs only
+//    ("you can't validate it yourself"): no host may take it as a session.
+//    https://developer.okta.com/docs/concepts/auth-servers/
+//    https://developer.okta.com/docs/guides/validate-access-tokens/
+//    https://developer.okta.com/docs/guides/customize-tokens-groups-claim/
+const QUIRKS = ['none', 'keycloak', 'entra', 'entra-overage', 'google', 'okta-custom', 'okta-org'];
+let quirk = 'none';
+const DOMAIN = 'corp.example';
+const KEYCLOAK_AUD = 'linux-hosts-api';
+const ENTRA_TENANT = '5f0c3e8a-2d7b-4c1e-9a4f-6b8d2e1c7a90';
+const ENTRA_API = '3c9a7e21-8b4d-4f6a-b1e2-7d5c9f0a4e18'; // the API's client id
+const OKTA_AUD = 'api://default';
+// a stable GUID for a name (Entra object ids)
+function guid(name) {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+const login = (id) => (USERS[id] && USERS[id].username) || `${id}@${DOMAIN}`;
+const groupsOf = (id) => (USERS[id] ? USERS[id].groups : []);
+const entraGroups = (id) => groupsOf(id).map((g) => guid(`group:${g}`));
+const oktaUid = (id) => `00u${createHash('sha256').update(id).digest('hex').slice(0, 17)}`;
+function overage(id) {
+  return {
+    _claim_names: { groups: 'src1' },
+    _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${guid(`oid:${id}`)}/getMemberObjects` } },
+  };
+}
+function entraClaims(id, client) {
+  return {
+    ver: '2.0', tid: ENTRA_TENANT, oid: guid(`oid:${id}`), preferred_username: login(id),
+    name: id, azp: client, azpacr: '1', rh: '0.AAAA', uti: guid(`uti:${Date.now()}:${Math.random()}`),
+    ...(quirk === 'entra-overage' ? overage(id) : { groups: entraGroups(id) }),
+  };
+}
+// The access token as the mode writes it (formats.customizers.jwt).
+function quirkAccessToken(token, jwt) {
+  const id = token.accountId;
+  const p = jwt.payload;
+  const client = p.client_id;
+  if (!id || quirk === 'none' || quirk === 'google') return;
+  delete p.client_id;
+  if (quirk === 'keycloak') {
+    jwt.header = { typ: 'JWT' }; // eslint-disable-line no-param-reassign
+    Object.assign(p, {
+      aud: [KEYCLOAK_AUD, 'account'], typ: 'Bearer', azp: client,
+      preferred_username: (USERS[id] && USERS[id].username) || id,
+      email: login(id), email_verified: true, scope: 'openid profile email hosts',
+      realm_access: { roles: [...groupsOf(id), 'default-roles-corp', 'offline_access', 'uma_authorization'] },
+      resource_access: { account: { roles: ['manage-account', 'view-profile'] } },
+    });
+  } else if (quirk.startsWith('entra')) {
+    jwt.header = { typ: 'JWT' }; // eslint-disable-line no-param-reassign
+    delete p.scope;
+    Object.assign(p, { aud: ENTRA_API, scp: 'hosts', ...entraClaims(id, client) });
+  } else if (quirk === 'okta-custom' || quirk === 'okta-org') {
+    jwt.header = { typ: undefined }; // eslint-disable-line no-param-reassign
+    delete p.scope;
+    Object.assign(p, {
+      ver: 1, jti: `AT.${p.jti}`, aud: quirk === 'okta-org' ? issuer : OKTA_AUD, cid: client,
+      uid: oktaUid(id), scp: ['openid', 'offline_access', 'hosts'], sub: login(id),
+      auth_time: p.iat, ...(quirk === 'okta-custom' ? { groups: groupsOf(id) } : {}),
+    });
+  }
+}
+// The ID token's claims in the mode (findAccount and the password grant;
+// none: preferred_username and groups, as access tokens carry them).
+function quirkIdClaims(id) {
+  const u = { preferred_username: (USERS[id] && USERS[id].username) || id, groups: groupsOf(id) };
+  switch (quirk) {
+    case 'keycloak': return { ...u, email: login(id), email_verified: true, typ: 'ID' };
+    case 'entra': case 'entra-overage': {
+      const c = entraClaims(id, 'linux-hosts');
+      delete c.azp; delete c.azpacr; delete c.uti; delete c.rh;
+      return c;
+    }
+    case 'google': return { email: login(id), email_verified: true, hd: DOMAIN, name: id };
+    case 'okta-custom': case 'okta-org':
+      return { ver: 1, preferred_username: login(id), email: login(id), name: id, groups: groupsOf(id) };
+    default: return u;
+  }
+}
+const ID_CLAIMS = ['sub', 'preferred_username', 'groups', 'email', 'email_verified', 'hd', 'name',
+  'typ', 'ver', 'tid', 'oid'];
+// The access token's resource server in the mode (Google's are opaque).
+const rsInfo = () => (quirk === 'google'
+  ? { scope: 'hosts', audience: 'linux-hosts', accessTokenFormat: 'opaque' } : RS_INFO);
 
 let keys = [];
 let serial = 0;
@@ -112,22 +240,28 @@ function build() {
     }],
     jwks: { keys },
     // ID tokens name the person as access tokens do (OIDC Core 5.1:
-    // preferred_username; groups is what a Linux host maps)
+    // preferred_username; groups is what a Linux host maps); in a quirk
+    // mode, with the mode's claims
     findAccount: (ctx, id) => (USERS[id] ? {
       accountId: id,
-      claims: () => ({ sub: id, preferred_username: USERS[id].username || id, groups: USERS[id].groups }),
+      claims: async () => ({ sub: id, ...quirkIdClaims(id) }),
     } : undefined),
-    claims: { openid: ['sub', 'preferred_username', 'groups'] },
+    claims: {
+      acr: null, sid: null, auth_time: null, iss: null, openid: ID_CLAIMS,
+    },
     ttl: { AccessToken: () => atTtl, IdToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
     // Every refresh rotates the refresh token; a used one presented again
     // revokes the whole grant (reuse detection), so a test can prove that
     // tokengate never sends an old refresh token twice.
-    rotateRefreshToken: true,
+    // (Google: refresh tokens are not rotated.)
+    rotateRefreshToken: () => quirk !== 'google',
     // What a Linux host maps: the login name and the groups.
-    extraTokenClaims: (ctx, token) => (token.accountId && USERS[token.accountId]
+    extraTokenClaims: (ctx, token) => (quirk === 'none' && token.accountId && USERS[token.accountId]
       ? { preferred_username: USERS[token.accountId].username || token.accountId,
           groups: USERS[token.accountId].groups }
       : undefined),
+    // Quirk modes: the access token and ID token claims of the mode.
+    formats: { customizers: { jwt: async (ctx, token, jwt) => quirkAccessToken(token, jwt) } },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -142,7 +276,7 @@ function build() {
         // introspected here, opaque ones can (and be revoked).
         getResourceServerInfo: (ctx, resource) => (resource === 'urn:opaque'
           ? { scope: 'hosts', audience: 'linux-hosts', accessTokenFormat: 'opaque' }
-          : RS_INFO),
+          : rsInfo()),
       },
     },
   });
@@ -150,9 +284,16 @@ function build() {
   provider.on('grant.success', (ctx) => {
     const k = `grant:${ctx.oidc.params.grant_type}`;
     stats[k] = (stats[k] || 0) + 1;
+    // Google's refresh answer has no refresh_token (it is not rotated)
+    if (quirk === 'google' && ctx.oidc.params.grant_type === 'refresh_token') delete ctx.body.refresh_token;
   });
   provider.on('device_authorization.success', (ctx, body) => {
     if (deviceInterval) body.interval = deviceInterval; // eslint-disable-line no-param-reassign
+    if (quirk === 'google') { // eslint-disable-next-line no-param-reassign
+      body.verification_url = body.verification_uri;
+      delete body.verification_uri; // eslint-disable-line no-param-reassign
+      delete body.verification_uri_complete; // eslint-disable-line no-param-reassign
+    }
   });
   provider.on('grant.error', (ctx, err) => {
     const k = `grant_error:${ctx.oidc.params && ctx.oidc.params.grant_type}:${err.error}`;
@@ -212,7 +353,7 @@ function registerPasswordGrant(provider) {
       throw new errors.InvalidGrant('invalid username or password');
     }
     const {
-      Grant, AccessToken, RefreshToken, ResourceServer,
+      Grant, AccessToken, RefreshToken, ResourceServer, IdToken,
     } = ctx.oidc.provider;
     const grant = new Grant({ accountId: params.username, clientId: client.clientId });
     grant.addOIDCScope('openid');
@@ -225,21 +366,23 @@ function registerPasswordGrant(provider) {
     const at = new AccessToken({
       accountId: params.username, client, grantId, gty: 'password', scope: noResource ? 'openid' : scope,
     });
-    if (!noResource) at.resourceServer = new ResourceServer(RESOURCE, RS_INFO);
+    if (!noResource) at.resourceServer = new ResourceServer(RESOURCE, rsInfo());
     const value = await at.save();
+    // quirk modes: the refresh token carries openid, so that refreshes
+    // answer an ID token too (as real providers do with scope openid)
+    const rtScope = quirk === 'none' ? 'hosts' : 'openid hosts';
     const rt = new RefreshToken({
       accountId: params.username, client, grantId, gty: 'password',
-      scope: resource ? 'hosts' : 'openid',
+      scope: resource ? rtScope : 'openid',
       resource: noResource ? undefined : RESOURCE, authTime,
     });
     const refresh = await rt.save();
-    // the ID token a provider gives with scope openid (OIDC Core 3.1.3.3)
-    const { IdToken } = ctx.oidc.provider;
-    const id = new IdToken({ sub: params.username }, { ctx });
+    // the ID token a provider gives with scope openid (OIDC Core 3.1.3.3),
+    // as oidc-provider's own grants make it: the account's claims (the
+    // quirk mode's) masked by scope, RS256, aud = client_id
+    const id = new IdToken({ sub: params.username, ...quirkIdClaims(params.username) }, { ctx });
     id.scope = 'openid';
     id.set('auth_time', authTime);
-    id.set('preferred_username', user.username || params.username);
-    id.set('groups', user.groups);
     const idToken = await id.issue({ use: 'idtoken' });
     // as oidc-provider's own grants answer: the access token's scope,
     // "" when the grant has no resource scope
@@ -290,6 +433,11 @@ const server = http.createServer((req, res) => {
       revokeUser(name).then((n) => json(res, 200, { ...body, revoked: n }),
         (e) => json(res, 500, { error: String(e) }));
       return undefined;
+    }
+    if (p === '/test/quirk' && req.method === 'POST') {
+      if (!QUIRKS.includes(q.get('mode'))) return json(res, 400, { error: 'bad mode', modes: QUIRKS });
+      quirk = q.get('mode');
+      return json(res, 200, { mode: quirk });
     }
     if (p === '/test/scopes' && req.method === 'POST') {
       grantResource = q.get('resource') !== '0';

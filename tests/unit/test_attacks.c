@@ -806,6 +806,55 @@ static void test_authorization(void **state)
 	tg_policy_free(p);
 }
 
+/* What validate --explain is told: the failing checks and their detail. */
+static char explained[1024];
+static void on_explain(void *ud, const char *check, tg_rc rc, const char *detail)
+{
+	(void)ud;
+	if (rc != TG_OK)
+		snprintf(explained + strlen(explained), sizeof(explained) - strlen(explained),
+			 "%s: %s; ", check, detail ? detail : "");
+}
+
+/* Entra ID's groups overage: the groups claim left out and named in
+ * _claim_names. Refused as an overage, with a detail saying so, never as
+ * "in no group"; the groups of another claim, or a service that reads no
+ * groups, are not affected. */
+#define OVERAGE ",\"_claim_names\":{\"groups\":\"src1\"},\"_claim_sources\":{\"src1\":" \
+	"{\"endpoint\":\"https://graph.microsoft.com/v1.0/users/x/getMemberObjects\"}}"
+static void test_groups_overage(void **state)
+{
+	(void)state;
+	tg_policy *p = policy(TG_KIND_ACCESS);
+	tg_policy_set_groups(p, "groups", "admins");
+	tg_policy_set_explain(p, on_explain, NULL);
+	char *t = sign(k_rsa, "RS256", HDR_RS, payload(NOW + 300, OVERAGE));
+	explained[0] = '\0';
+	assert_rc(check_with(p, t), TG_E_NOT_AUTHORIZED);
+	assert_non_null(strstr(explained, "overage: groups overage: "));
+	assert_non_null(strstr(explained, "groupMembershipClaims"));
+	assert_null(strstr(explained, "groups: a group in allowed_groups"));
+	free(t);
+	/* no overage: the plain groups answer, as before */
+	t = sign(k_rsa, "RS256", HDR_RS, payload(NOW + 300, NULL));
+	explained[0] = '\0';
+	assert_rc(check_with(p, t), TG_E_NOT_AUTHORIZED);
+	assert_null(strstr(explained, "overage"));
+	free(t);
+	/* an overage of groups does not touch roles read from another claim */
+	tg_policy_set_groups(p, "roles", "admins");
+	t = sign(k_rsa, "RS256", HDR_RS, payload(NOW + 300, OVERAGE ",\"roles\":[\"admins\"]"));
+	assert_rc(check_with(p, t), TG_OK);
+	free(t);
+	tg_policy_free(p);
+	/* a service that requires no groups reads none */
+	p = policy(TG_KIND_ACCESS);
+	t = sign(k_rsa, "RS256", HDR_RS, payload(NOW + 300, OVERAGE));
+	assert_rc(check_with(p, t), TG_OK);
+	free(t);
+	tg_policy_free(p);
+}
+
 static void test_libjwt_interop(void **state)
 {
 	(void)state;
@@ -877,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_identity_mapping),
 		cmocka_unit_test(test_authorization),
+		cmocka_unit_test(test_groups_overage),
 		cmocka_unit_test(test_libjwt_interop),
 		cmocka_unit_test(test_failed_token_reports_no_identity),
 	};
