@@ -26,8 +26,8 @@ tg_rc tg_claims_check_type(const tg_policy *p, const json_t *hdr)
 	}
 	const char *typ = json_string_value(t);
 	bool ok;
-	if (p->kind == TG_KIND_ACCESS)
-		ok = typ != NULL && typ_in(&p->access_types, typ);
+	if (p->kind == TG_KIND_ACCESS) /* "none" listed: no typ at all (Okta) */
+		ok = typ != NULL ? typ_in(&p->access_types, typ) : typ_in(&p->access_types, "none");
 	else /* ID token: typ absent or JWT, never an access token type */
 		ok = typ == NULL || strcasecmp(typ, "JWT") == 0;
 	tg_rc rc = ok ? TG_OK : TG_E_BAD_TYPE;
@@ -231,10 +231,36 @@ static tg_rc map_username(const tg_policy *p, const json_t *u, char *username,
 	return rc;
 }
 
+/* An access token that says in its payload that it is an ID token
+ * (Keycloak writes "typ": "ID" there, and "JWT" in the header of both):
+ * never an access token, whatever access_token_types lets through. */
+static tg_rc check_payload_type(const tg_policy *p, const json_t *payload)
+{
+	const char *typ = json_string_value(json_object_get(payload, "typ"));
+	if (p->kind != TG_KIND_ACCESS || typ == NULL || strcasecmp(typ, "ID") != 0)
+		return TG_OK;
+	tg_explain(p, "typ", TG_E_BAD_TYPE, "access token: the payload's typ is not ID (an ID token)");
+	return TG_E_BAD_TYPE;
+}
+
+/* An address as the username that the provider says is not verified
+ * (OIDC Core 5.1 email_verified false) names nobody yet. */
+static tg_rc check_email_verified(const tg_policy *p, const json_t *payload)
+{
+	const json_t *v = json_object_get(payload, "email_verified");
+	if (p->username_claim == NULL || strcmp(p->username_claim, "email") != 0 ||
+	    !json_is_false(v))
+		return TG_OK;
+	tg_explain(p, "user", TG_E_USER_MISMATCH, "email is the username and email_verified is false");
+	return TG_E_USER_MISMATCH;
+}
+
 static tg_rc check_username(const tg_policy *p, const json_t *payload, char *username,
 			    size_t userlen)
 {
 	char detail[400];
+	if (check_email_verified(p, payload) != TG_OK)
+		return TG_E_USER_MISMATCH;
 	tg_rc rc = map_username(p, tg_claim_path(payload, p->username_claim), username,
 				userlen, detail, sizeof(detail));
 	tg_explain(p, "user", rc, detail);
@@ -306,7 +332,8 @@ tg_rc tg_claims_check(const tg_policy *p, const json_t *payload, int64_t now,
 {
 	tg_rc rc;
 	username[0] = '\0';
-	if ((rc = check_issuer(p, payload)) != TG_OK ||
+	if ((rc = check_payload_type(p, payload)) != TG_OK ||
+	    (rc = check_issuer(p, payload)) != TG_OK ||
 	    (rc = check_audience(p, payload)) != TG_OK ||
 	    (rc = check_subject(p, payload)) != TG_OK ||
 	    (rc = check_username(p, payload, username, userlen)) != TG_OK ||

@@ -173,10 +173,11 @@ quirk entra
 
 # ---- Okta, custom authorization server (default) ----
 # access token aud api://default, cid, uid, scp array, sub = the login, a
-# groups claim added at the server; Okta writes no typ in access tokens,
-# which no access_token_types value admits: the session rests on the ID
-# token (session_token = auto), whose preferred_username is the login (its
-# sub is the Okta user id, not a name)
+# groups claim added at the server, and no typ in its header
+# (access_token_types lists none for that). The access token is the
+# session: its sub is the person's login (the ID token's sub is the Okta
+# user id, another identity to tokengate, never mixed in: the issuer's
+# keys signed the access token, so it decides)
 qconf okta <<CONF
 [issuer okta]
 issuer = $PURL
@@ -184,6 +185,9 @@ allow_http_loopback = yes
 client_id = linux-hosts
 client_secret_file = $T/secret
 audience = api://default
+# Okta's access tokens have no typ in their header
+access_token_types = at+jwt application/at+jwt none
+username_claim = sub
 username_strip_domains = corp.example
 allowed_groups = devs
 CONF

@@ -696,6 +696,53 @@ static void test_token_kinds_do_not_mix(void **state)
 	assert_rc(id_check_iat(id_hdr, "\"linux-client\"", NULL, false), TG_E_MALFORMED);
 }
 
+/* typ absent for an access token only when access_token_types lists
+ * none (Okta's custom servers send {kid, alg}); a payload typ of ID
+ * (Keycloak's ID tokens) is never an access token; an unverified email
+ * as the username names nobody. */
+static tg_rc with_policy(tg_policy *p, const char *hdr, const char *pl)
+{
+	char *t = sign(k_rsa, "RS256", hdr, pl);
+	tg_rc rc = check_with(p, t);
+	tg_policy_free(p);
+	free(t);
+	return rc;
+}
+
+static void test_typ_rules_and_email_verified(void **state)
+{
+	(void)state;
+	const char *bare = "{\"alg\":\"RS256\",\"kid\":\"k-rsa\"}";
+	const char *jwt = "{\"alg\":\"RS256\",\"kid\":\"k-rsa\",\"typ\":\"JWT\"}";
+	const char *pl = payload(NOW + 300, NULL);
+	tg_policy *p = policy(TG_KIND_ACCESS);
+	assert_rc(with_policy(p, bare, pl), TG_E_BAD_TYPE);
+	p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_access_types(p, "at+jwt none"), TG_OK);
+	assert_rc(with_policy(p, bare, pl), TG_OK);
+	p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_access_types(p, "at+jwt none"), TG_OK);
+	assert_rc(with_policy(p, jwt, pl), TG_E_BAD_TYPE); /* none is not "any" */
+	p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_access_types(p, "at+jwt JWT"), TG_OK);
+	assert_rc(with_policy(p, jwt, pl), TG_OK);
+	p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_access_types(p, "at+jwt JWT"), TG_OK);
+	assert_rc(with_policy(p, jwt, payload(NOW + 300, ",\"typ\":\"ID\"")), TG_E_BAD_TYPE);
+	char ev[256];
+	snprintf(ev, sizeof(ev), "{\"iss\":\"" ISS "\",\"aud\":\"linux-hosts\",\"sub\":\"s-1\","
+		 "\"email\":\"alice\",\"email_verified\":%%s,\"exp\":%lld}", NOW + 300);
+	char plf[300], plt[300];
+	snprintf(plf, sizeof(plf), ev, "false");
+	snprintf(plt, sizeof(plt), ev, "true");
+	p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_username_claim(p, "email"), TG_OK);
+	assert_rc(with_policy(p, HDR_RS, plf), TG_E_USER_MISMATCH);
+	p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_username_claim(p, "email"), TG_OK);
+	assert_rc(with_policy(p, HDR_RS, plt), TG_OK);
+}
+
 static void test_strict_json_in_token(void **state)
 {
 	(void)state;
@@ -922,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_time_claims),
 		cmocka_unit_test(test_issuer_and_audience),
 		cmocka_unit_test(test_token_kinds_do_not_mix),
+		cmocka_unit_test(test_typ_rules_and_email_verified),
 		cmocka_unit_test(test_strict_json_in_token),
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_identity_mapping),
