@@ -53,7 +53,7 @@ LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
 	lib/keysource.c lib/circuit.c lib/oauth.c lib/store.c lib/store_dir.c lib/session.c \
 	lib/ctx.c lib/issuer.c lib/issuer_token.c lib/grant.c lib/chain.c lib/offline_password.c lib/uuid.c lib/lockout.c \
 	lib/qr.c \
-	lib/metrics.c lib/authproof.c lib/usermap.c
+	lib/metrics.c lib/authproof.c lib/usermap.c lib/userid.c lib/userdb.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 PROTO_OBJ := $(B)/lib/proto.o
 
@@ -64,7 +64,7 @@ HELPER_SRC := pam/helper_main.c pam/helper_process.c pam/helper_audit.c pam/help
 	pam/helper_device.c pam/helper_common.c pam/helper_token.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
 	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
-	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c
+	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c tools/ctl_user.c
 
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
 	$(B)/tokengate-helper $(B)/tokengatectl

@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "userid.h"
 
 #define CONFIG_MAX_BYTES TG_CONFIG_MAX_BYTES
 #define LINE_MAX_BYTES 1024u
 
 enum vtype { T_STR, T_PATH, T_DUR, T_BOOL, T_INT, T_LIST, T_KIND, T_METHODS,
-	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH, T_NAME, T_SESSTOK };
+	     T_ALGS, T_AUDFMT, T_URL, T_CLIENTAUTH, T_NAME, T_SESSTOK, T_RANGE,
+	     T_HOME };
 enum { S_GLOBAL = 1, S_ISSUER = 2, S_SERVICE = 4 };
 
 static const struct keydef {
@@ -47,6 +49,17 @@ static const struct keydef {
 	{ "revoke_on_logout", T_BOOL, S_GLOBAL | S_SERVICE, "no" },
 	{ "export_token", T_BOOL, S_GLOBAL | S_SERVICE, "no" },
 	{ "export_dir", T_PATH, S_GLOBAL, "/run/user" },
+	/* people who exist only at the provider (docs/USERS.md) */
+	{ "nss_dir", T_PATH, S_GLOBAL, "/var/lib/tokengate-nss" },
+	{ "uid_range", T_RANGE, S_GLOBAL, "1879048192-2013265919" },
+	{ "gid_range", T_RANGE, S_GLOBAL, "2013265920-2147483646" },
+	{ "home_template", T_HOME, S_GLOBAL, "/home/%u" },
+	{ "shell", T_PATH, S_GLOBAL, "/bin/bash" },
+	{ "users_expire", T_DUR, S_GLOBAL, "30d" },
+	{ "create_users", T_BOOL, S_ISSUER, "no" },
+	{ "uid_claim", T_STR, S_ISSUER, NULL },
+	{ "unix_groups", T_LIST, S_ISSUER, NULL },
+	{ "group_map", T_PATH, S_ISSUER, NULL },
 	{ "issuer", T_URL, S_ISSUER, NULL },
 	/* the same key in [global] / [service NAME]: an [issuer NAME] */
 	{ "issuer", T_NAME, S_GLOBAL | S_SERVICE, NULL },
@@ -246,6 +259,13 @@ static bool check_value(enum vtype t, const char *v, const char **why)
 	case T_KIND:
 		*why = "must be access or id";
 		return !strcmp(v, "access") || !strcmp(v, "id");
+	case T_RANGE: {
+		struct tg_id_range r;
+		return tg_id_range_parse(v, &r, why);
+	}
+	case T_HOME:
+		*why = "must be an absolute path with %u (the login name), such as /home/%u";
+		return v[0] == '/' && strstr(v, "%u") != NULL && strstr(v, "..") == NULL;
 	case T_SESSTOK:
 		*why = "must be access, id or auto";
 		return !strcmp(v, "access") || !strcmp(v, "id") || !strcmp(v, "auto");
@@ -615,6 +635,12 @@ static void check_semantics(struct parser *ps, tg_config *c)
 	ps->line = 0;
 	if (n == 0)
 		fail(ps, "no [issuer NAME] section");
+	struct tg_id_range ur, gr;
+	const char *why;
+	if (tg_id_range_parse(tg_config_global(c, "uid_range"), &ur, &why) &&
+	    tg_id_range_parse(tg_config_global(c, "gid_range"), &gr, &why) &&
+	    tg_id_range_overlap(&ur, &gr))
+		fail(ps, "uid_range and gid_range overlap (a person's private group has gid = uid)");
 	check_service_issuers(ps, c);
 }
 
@@ -666,6 +692,15 @@ static void type_values(tg_config *c)
 	s->lockout_window = seconds_of(tg_config_global(c, "lockout_window"), "lockout_window");
 	s->lockout_time = seconds_of(tg_config_global(c, "lockout_time"), "lockout_time");
 	s->lockout_attempts = n ? strtol(n, NULL, 10) : 0;
+	const char *why;
+	s->nss_dir = tg_config_global(c, "nss_dir");
+	s->home_template = tg_config_global(c, "home_template");
+	s->shell = tg_config_global(c, "shell");
+	s->users_expire = seconds_of(tg_config_global(c, "users_expire"), "users_expire");
+	if (!tg_id_range_parse(tg_config_global(c, "uid_range"), &s->uid_range, &why))
+		tg_id_range_parse(tg_config_default("uid_range"), &s->uid_range, &why);
+	if (!tg_id_range_parse(tg_config_global(c, "gid_range"), &s->gid_range, &why))
+		tg_id_range_parse(tg_config_default("gid_range"), &s->gid_range, &why);
 	type_service(c, NULL, &s->global);
 	for (size_t i = 0; i < c->nsec; i++)
 		if (c->sec[i].kind == S_SERVICE)
@@ -688,11 +723,14 @@ static void load_usermaps(struct parser *ps, tg_config *c)
 		m->lowercase = lc != NULL && flag_of(lc);
 		for (size_t k = 0; k < s->nkv; k++) {
 			char err[400] = "";
-			if (strcmp(s->kv[k].key, "username_map") != 0 || s->kv[k].value == NULL)
+			bool groups = strcmp(s->kv[k].key, "group_map") == 0;
+			if ((!groups && strcmp(s->kv[k].key, "username_map") != 0) ||
+			    s->kv[k].value == NULL)
 				continue;
 			ps->line = s->kv[k].line;
-			if (tg_usermap_load(m, s->kv[k].value, err, sizeof(err)) != TG_OK)
-				fail(ps, "username_map %s", err);
+			if (tg_usermap_load(groups ? &s->groupmap : m, s->kv[k].value, err,
+					    sizeof(err)) != TG_OK)
+				fail(ps, "%s %s", s->kv[k].key, err);
 		}
 	}
 	ps->line = 0;
@@ -771,6 +809,7 @@ void tg_config_free(tg_config *c)
 	for (size_t i = 0; i < c->nsec; i++) {
 		clear_kv(&c->sec[i]);
 		tg_usermap_clear(&c->sec[i].usermap);
+		tg_usermap_clear(&c->sec[i].groupmap);
 		free(c->sec[i].name);
 	}
 	free(c->sec);

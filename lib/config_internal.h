@@ -21,6 +21,7 @@ struct tg_section {
 	char *name;		/* NULL for [global] */
 	struct tg_service_settings svc;	/* S_SERVICE: its typed keys */
 	struct tg_usermap usermap;	/* S_ISSUER: its username mapping */
+	struct tg_usermap groupmap;	/* S_ISSUER: group_map (provider -> unix group) */
 	bool implicit;		/* the lines before any section header */
 	unsigned line;		/* of the header; 0 for the implicit one */
 	struct tg_kv *kv;

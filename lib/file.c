@@ -132,9 +132,9 @@ tg_rc tg_read_secret_file(const char *path, char **out, char *err, size_t errlen
 /* Opens dir (created 0700 first when create) and checks it: root's or
  * ours, not writable by group or others, and with private nothing at all
  * for them. */
-static int dir_open(const char *dir, bool create, bool private)
+static int dir_open_mode(const char *dir, bool create, bool private, mode_t mode)
 {
-	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (create && mkdir(dir, mode) < 0 && errno != EEXIST)
 		return -1;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -145,6 +145,16 @@ static int dir_open(const char *dir, bool create, bool private)
 		return -1;
 	}
 	return fd;
+}
+
+static int dir_open(const char *dir, bool create, bool private)
+{
+	return dir_open_mode(dir, create, private, 0700);
+}
+
+int tg_dir_open_public(const char *dir)
+{
+	return dir_open_mode(dir, true, false, 0755);
 }
 
 int tg_dir_open(const char *dir)
@@ -181,8 +191,22 @@ tg_rc tg_write_atomically_at(int dfd, const char *name, const char *data, size_t
 	return tg_write_atomically_as(dfd, name, data, len, (uid_t)-1);
 }
 
+static tg_rc write_atomically(int dfd, const char *name, const char *data, size_t len,
+			      uid_t owner, mode_t mode);
+
 tg_rc tg_write_atomically_as(int dfd, const char *name, const char *data, size_t len,
 			     uid_t owner)
+{
+	return write_atomically(dfd, name, data, len, owner, 0600);
+}
+
+tg_rc tg_write_public_at(int dfd, const char *name, const char *data, size_t len)
+{
+	return write_atomically(dfd, name, data, len, (uid_t)-1, 0644);
+}
+
+static tg_rc write_atomically(int dfd, const char *name, const char *data, size_t len,
+			      uid_t owner, mode_t mode)
 {
 	char tmp[160];
 	/* the temporary name tg_file_is_temp knows */
@@ -191,6 +215,7 @@ tg_rc tg_write_atomically_as(int dfd, const char *name, const char *data, size_t
 	tg_rc rc = TG_E_IO;
 	if (fd >= 0) {
 		bool ok = (owner == (uid_t)-1 || fchown(fd, owner, (gid_t)-1) == 0) &&
+			  (mode == 0600 || fchmod(fd, mode) == 0) &&
 			  tg_write_all(fd, data, len) == 0 && fsync(fd) == 0;
 		ok = close(fd) == 0 && ok;
 		if (ok && renameat(dfd, tmp, dfd, name) == 0 && fsync(dfd) == 0)

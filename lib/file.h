@@ -41,6 +41,8 @@ TG_HIDDEN tg_rc tg_read_secret_file(const char *path, char **out, char *err, siz
  * 0700 when missing; refused (-1, errno EPERM) unless owned by root or the
  * caller and not writable by group or others. */
 TG_HIDDEN int tg_dir_open(const char *dir);
+/* The same, created 0755 (the NSS files every process reads). */
+TG_HIDDEN int tg_dir_open_public(const char *dir);
 /* The same, and nothing at all for group or others (the session store). */
 TG_HIDDEN int tg_dir_open_private(const char *dir);
 /* The same checks without creating it: -1 with errno ENOENT when it is
@@ -56,6 +58,8 @@ TG_HIDDEN tg_rc tg_write_atomically_at(int dfd, const char *name, const char *da
  * the caller's). */
 TG_HIDDEN tg_rc tg_write_atomically_as(int dfd, const char *name, const char *data,
 				       size_t len, uid_t owner);
+/* The same, the file 0644 (read by every process: the NSS files). */
+TG_HIDDEN tg_rc tg_write_public_at(int dfd, const char *name, const char *data, size_t len);
 /* Is name a temporary file of an atomic write (".NAME.PID.TIME.tmp")? */
 TG_HIDDEN bool tg_file_is_temp(const char *name);
 TG_HIDDEN int tg_write_all(int fd, const char *p, size_t n);

@@ -54,6 +54,12 @@ static void build(struct tg_issuer *h, const tg_config *cfg, const struct tg_sec
 	h->introspect = false;
 	if (in != NULL)
 		tg_parse_bool(in, &h->introspect);
+	const char *cu = value(s, "create_users");
+	h->create_users = false;
+	if (cu != NULL)
+		tg_parse_bool(cu, &h->create_users);
+	h->unix_groups = tg_section_get(s, "unix_groups");
+	h->group_map = s->groupmap.has_map ? &s->groupmap : NULL;
 	const char *st = value(s, "session_token");
 	h->session_token = st == NULL || strcmp(st, "auto") == 0 ? TG_SESSION_AUTO
 			 : strcmp(st, "id") == 0 ? TG_SESSION_ID : TG_SESSION_ACCESS;

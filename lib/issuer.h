@@ -40,6 +40,10 @@ struct tg_issuer {
 	struct tg_http_opts http;
 	long budget_ms;		/* all attempts of one document */
 	struct tg_circuit circuit;	/* without a change callback */
+	bool create_users;	/* records for people who exist only at the provider */
+	const char *unix_groups;	/* provider groups that become unix groups
+					   (a list as written), or NULL */
+	const struct tg_usermap *group_map;	/* or NULL: provider -> unix group names */
 	bool built;
 };
 

@@ -10,6 +10,7 @@
 #define TG_SETTINGS_H
 
 #include "tg_internal.h"
+#include "userid.h"
 
 struct tg_service_settings {
 	const char *methods;	/* the method list, as written */
@@ -25,6 +26,10 @@ struct tg_settings {
 	int64_t http_connect_timeout, http_timeout;
 	int64_t lockout_window, lockout_time;
 	long lockout_attempts;
+	/* the records of people who exist only at the provider */
+	const char *nss_dir, *home_template, *shell;
+	struct tg_id_range uid_range, gid_range;
+	int64_t users_expire;
 	struct tg_service_settings global;	/* a service without a section */
 };
 

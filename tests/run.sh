@@ -61,6 +61,12 @@ fi
 suite "tokengatectl check-config (every problem, file:line; typos fail closed)" \
 	env B="$B" sh tests/config/check_config.sh
 if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
+	suite "tokengatectl user (records of provider-only people: ids, collisions, NSS files)" \
+		env B="$B" sh tests/users/ctl.sh
+else
+	skip "tokengatectl user" "needs root or user namespaces for a private /dev/log"
+fi
+if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "integration (libpam + pam_wrapper + helper + syslog)" env B="$B" sh tests/integration/run.sh
 else
 	skip "integration" "needs root or user namespaces for a private /dev/log"

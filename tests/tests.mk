@@ -2,7 +2,7 @@
 
 VECTORS ?= $(abspath ../shared/vectors/wycheproof)
 UNITS := b64url json audit proto config file http attacks wycheproof store results
-UNITS += circuit chain clock usermap
+UNITS += circuit chain clock usermap userdb
 UNIT_BINS := $(UNITS:%=$(B)/tests/unit_%)
 ASAN_BINS := $(UNITS:%=$(B)/asan/unit_%)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Ilib \

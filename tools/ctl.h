@@ -27,6 +27,7 @@ int ctl_revoke(int argc, char **argv);
 int ctl_cleanup(int argc, char **argv);
 int ctl_metrics(int argc, char **argv);
 int ctl_check_config(int argc, char **argv);
+int ctl_user(int argc, char **argv);
 /* The configuration at path, or NULL after printing why (exit CTL_USAGE). */
 tg_config *ctl_load_config(const char *path);
 /* "[--config FILE] [FLAG]" (flag NULL: none; *flag_on tells whether it was

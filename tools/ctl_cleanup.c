@@ -30,6 +30,7 @@
 #include "ctl_health.h"
 #include "lockout.h"
 #include "settings.h"
+#include "userdb.h"
 
 
 #define TMP_AGE 3600
@@ -147,6 +148,35 @@ static void sweep_cache(struct cctx *c, const char *dir)
 	closedir(d);
 }
 
+/* Records of people disabled for longer than users_expire (their files
+ * stay). Without a user database there is nothing to do. */
+static void expire_users(struct cctx *c)
+{
+	char why[320] = "", path[512];
+	snprintf(path, sizeof(path), "%s/users.json", c->store);
+	if (access(path, F_OK) != 0)
+		return;
+	tg_userdb *db = NULL;
+	size_t n = 0;
+	if (tg_userdb_open(c->cfg, 5000, &db, why, sizeof(why)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: the user database: %s\n", why);
+		return;
+	}
+	tg_userdb_expire(db, c->now, tg_settings(c->cfg)->users_expire, &n);
+	if (n == 0 || c->dry) {
+		tg_userdb_close(db);
+	} else if (tg_userdb_commit(db, why, sizeof(why)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: the user database: %s\n", why);
+		return;
+	}
+	if (n > 0) {
+		snprintf(why, sizeof(why), "%zu record%s disabled for longer than users_expire", n,
+			 n == 1 ? "" : "s");
+		c->removed += (unsigned)n - 1;
+		removed(c, c->store, "users.json", why);
+	}
+}
+
 int ctl_cleanup(int argc, char **argv)
 {
 	struct cctx c = { .now = tg_unix_time() };
@@ -170,6 +200,7 @@ int ctl_cleanup(int argc, char **argv)
 		c.removed += (unsigned)counters - 1;
 		removed(&c, tg_settings(cfg)->cache_dir, "lockout", why);
 	}
+	expire_users(&c);
 	printf("%u file%s %s\n", c.removed, c.removed == 1 ? "" : "s",
 	       c.dry ? "would be removed" : "removed");
 	closelog();

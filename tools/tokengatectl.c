@@ -23,6 +23,9 @@ static void usage(FILE *f)
 	      "  revoke   [--config FILE] USER|--all        revoke at the provider, purge here\n"
 	      "  cleanup  [--config FILE] [--dry-run]       remove what can never be used again\n"
 	      "  metrics  [--config FILE]                   Prometheus text format\n"
+	      "  user     add [--config FILE] [--issuer NAME] [--uid N] [--name TEXT] NAME --sub SUB\n"
+	      "           list | disable NAME | remove NAME  records of people who exist only\n"
+	      "                                             at the provider (create_users)\n"
 	      "  check-config [--config FILE]               every problem in the file, as\n"
 	      "                                             FILE:LINE: message (exit 1 if any)\n"
 	      "  version\n"
@@ -55,6 +58,8 @@ int main(int argc, char **argv)
 		return ctl_metrics(argc - 1, argv + 1);
 	if (strcmp(cmd, "jwks") == 0)
 		return ctl_jwks(argc - 1, argv + 1);
+	if (strcmp(cmd, "user") == 0)
+		return ctl_user(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return ctl_check_config(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -135,6 +135,12 @@ static void test_errors(void **state)
 	expect_error("[issuer a]\nissuer = https://i\nsession_token = id\n",
 		     "session_token = id needs client_id");
 	expect_error(ISSUER "session_token = jwt\n", "test.conf:4: session_token must be access, id or auto");
+	expect_error("[global]\nuid_range = 1000-70000\n" ISSUER, "test.conf:2: uid_range must lie within");
+	expect_error("[global]\nuid_range = 200000-300000\ngid_range = 250000-400000\n" ISSUER,
+		     "uid_range and gid_range overlap");
+	expect_error("[global]\nhome_template = /home/user\n" ISSUER, "test.conf:2: home_template must be");
+	expect_error("[global]\nhome_template = /home/%u/../x\n" ISSUER, "home_template must be");
+	expect_error(ISSUER "create_users = maybe\n", "test.conf:4: create_users must be yes or no");
 	expect_error(ISSUER "[isuer b]\n", "test.conf:4: unknown section [isuer b]");
 	expect_error(ISSUER "[issuer a]\n", "appears twice");
 	expect_error(ISSUER "audience = y\n", "test.conf:4: audience is set twice");
