@@ -61,7 +61,7 @@ MOD_SRC := pam/pam_tokengate.c pam/module_args.c pam/module_helper.c \
 	pam/module_conv.c pam/module_result.c
 HELPER_SRC := pam/helper_main.c pam/helper_process.c pam/helper_audit.c pam/helper_auth.c \
 	pam/helper_prompt.c pam/helper_credential.c pam/helper_session.c \
-	pam/helper_device.c pam/helper_common.c pam/helper_token.c
+	pam/helper_device.c pam/helper_common.c pam/helper_token.c pam/helper_provision.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
 	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
 	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c tools/ctl_user.c

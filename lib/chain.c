@@ -528,6 +528,40 @@ static void forget_verifier(struct run *r)
 		note(r, "store", "error", TG_E_IO, "the refused password's verifier could not be removed");
 }
 
+tg_rc tg_password_grant(const struct tg_ctx *q, size_t idx, const char *password,
+			struct tg_tokens *t, struct tg_chain_out *o)
+{
+	struct tg_oauth_err e = { .status = 0 };
+	snprintf(o->issuer, sizeof(o->issuer), "%s", tg_config_issuer_name(q->cfg, idx));
+	const struct tg_issuer *h = tg_issuer_of(q->cfg, idx);
+	tg_rc rc = tg_oauth_password(q, idx, q->user, password, h ? h->scope : NULL, t, &e);
+	if (rc == TG_OK)
+		return TG_OK;
+	tg_tokens_clear(t);
+	if (unreachable(rc)) {
+		o->unreachable = true;
+		return rc;
+	}
+	/* invalid_grant: a wrong user name or password. Without an error
+	 * code (Glewlwyd's empty bodies) a 400 or 403 is one too (or a user
+	 * without the scope, or a wrong client secret), any other 4xx the
+	 * endpoint's fault: the detail says what came back. */
+	char detail[sizeof(o->detail)];
+	bool bare = e.error[0] == '\0' && e.status >= 400;
+	if (rc == TG_E_REVOKED && !bare)
+		return say(o, TG_E_BAD_PASSWORD, "the provider refused the password");
+	if (bare && (rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED)) {
+		snprintf(detail, sizeof(detail), "the provider refused the password (%.200s)",
+			 e.detail);
+		return say(o, TG_E_BAD_PASSWORD, detail);
+	}
+	if (bare && rc == TG_E_CONFIG) {
+		snprintf(detail, sizeof(detail), "the token endpoint answered %.200s", e.detail);
+		return say(o, rc, detail);
+	}
+	return say(o, rc, e.error[0] ? e.error : "the provider refused the password grant");
+}
+
 /* Step 3: the password typed just now. */
 static tg_rc step_password(struct run *r)
 {
@@ -537,46 +571,18 @@ static tg_rc step_password(struct run *r)
 	if (idx < 0)
 		idx = r->idx >= 0 ? r->idx : tg_chain_default_issuer(r->q->cfg);
 	struct tg_tokens t = { .expires_in = -1 };
-	struct tg_oauth_err e = { .status = 0 };
 	if (idx < 0)
 		return say(r->o, TG_E_CONFIG, "no issuer with a client_id for the password method");
-	snprintf(r->o->issuer, sizeof(r->o->issuer), "%s",
-		 tg_config_issuer_name(r->q->cfg, (size_t)idx));
-	const struct tg_issuer *h = tg_issuer_of(r->q->cfg, (size_t)idx);
-	tg_rc rc = tg_oauth_password(r->q, (size_t)idx, r->q->user, r->password, h ? h->scope : NULL,
-				     &t, &e);
+	tg_rc rc = tg_password_grant(r->q, (size_t)idx, r->password, &t, r->o);
 	if (rc == TG_OK) {
 		rc = tg_session_start(r->q, r->password, r->st, r->sess, (size_t)idx, "password", &t,
 				      NULL, true, r->o);
 		tg_tokens_clear(&t);
 		return rc;
 	}
-	tg_tokens_clear(&t);
-	if (unreachable(rc)) {
-		r->o->unreachable = true;
-		return rc;
-	}
-	/* invalid_grant: a wrong user name or password. Without an error
-	 * code (Glewlwyd's empty bodies) a 400 or 403 is one too (or a user
-	 * without the scope, or a wrong client secret), any other 4xx the
-	 * endpoint's fault: the detail says what came back. */
-	char detail[sizeof(r->o->detail)];
-	bool bare = e.error[0] == '\0' && e.status >= 400;
-	if (rc == TG_E_REVOKED && !bare) {
+	if (rc == TG_E_BAD_PASSWORD)
 		forget_verifier(r);
-		return say(r->o, TG_E_BAD_PASSWORD, "the provider refused the password");
-	}
-	if (bare && (rc == TG_E_REVOKED || rc == TG_E_NOT_AUTHORIZED)) {
-		forget_verifier(r);
-		snprintf(detail, sizeof(detail), "the provider refused the password (%.200s)",
-			 e.detail);
-		return say(r->o, TG_E_BAD_PASSWORD, detail);
-	}
-	if (bare && rc == TG_E_CONFIG) {
-		snprintf(detail, sizeof(detail), "the token endpoint answered %.200s", e.detail);
-		return say(r->o, rc, detail);
-	}
-	return say(r->o, rc, e.error[0] ? e.error : "the provider refused the password grant");
+	return rc;
 }
 
 /* Step 5: the offline grace window. */

@@ -59,6 +59,13 @@ TG_HIDDEN tg_rc tg_session_start(const struct tg_ctx *x, const char *password, t
 				 const struct tg_tokens *tok, const tg_token *validated,
 				 bool online, struct tg_chain_out *o);
 
+/* The password grant for x's user at issuer idx: TG_OK with the tokens
+ * in *t, or the refusal as the chain reports it (bad_password for what a
+ * provider answers to a wrong password, with o's detail saying what came
+ * back); o->issuer is set. No session is touched. */
+TG_HIDDEN tg_rc tg_password_grant(const struct tg_ctx *x, size_t idx, const char *password,
+				  struct tg_tokens *t, struct tg_chain_out *o);
+
 /* The issuer of new sessions (password and device methods): the first
  * one with a client_id, or -1. */
 TG_HIDDEN long tg_chain_default_issuer(const tg_config *cfg);

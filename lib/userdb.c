@@ -467,6 +467,8 @@ static void home_of(const char *tmpl, const char *name, char *out, size_t outlen
 	out[n] = '\0';
 }
 
+static void drop_unused_groups(tg_userdb *db);
+
 tg_rc tg_userdb_put(tg_userdb *db, size_t idx, const struct tg_user_in *in, uint32_t *uid,
 		    char *why, size_t whylen)
 {
@@ -510,6 +512,7 @@ tg_rc tg_userdb_put(tg_userdb *db, size_t idx, const struct tg_user_in *in, uint
 	if (!same) {
 		if (json_object_set_new(json_object_get(db->j, "users"), in->name, rec) != 0)
 			return TG_E_NOMEM;
+		drop_unused_groups(db); /* a group the person left, if nobody else is in it */
 		db->changed = true;
 	} else {
 		json_decref(rec);

@@ -126,6 +126,20 @@ tg_rc helper_setcred(struct hctx *c);
 tg_rc helper_open_session(struct hctx *c);
 tg_rc helper_close_session(struct hctx *c);
 
+/* People who exist only at the provider (helper_provision.c): the login
+ * issuer when it has create_users = yes, else -1; a login's tokens into a
+ * record (made or refreshed from the validated claims) and a session under
+ * its uid; after a decision, a record's refresh (online) or disabling
+ * (revoked). */
+struct tg_tokens;
+struct tg_chain_out;
+long helper_provision_issuer(struct hctx *c);
+tg_rc helper_provision_login(struct hctx *c, size_t idx, const char *method,
+			     const struct tg_tokens *tok, const char *password,
+			     struct tg_chain_out *o);
+void helper_records_after(struct hctx *c, const struct json_t *sess,
+			  const struct tg_chain_out *o);
+
 /* The user's store entry, locked; *sess is the session or NULL. Corrupt
  * and refused files are audited here (helper_common.c). */
 struct tg_store;

@@ -87,6 +87,19 @@ static enum tg_lockout_outcome lockout_outcome(tg_rc rc)
 /* The password method: the chain with a typed password (password grant
  * online, the offline verifier inside the grace window). The guess is
  * counted for (user, rhost) before the provider is asked. */
+/* The password of a person without a local account, at an issuer that
+ * makes records: the grant, then the record and the session. */
+static tg_rc provision_password(struct hctx *c, size_t idx, const char *password,
+				struct tg_chain_out *o)
+{
+	struct tg_tokens t = { .expires_in = -1 };
+	tg_rc rc = tg_password_grant(helper_ctx(c), idx, password, &t, o);
+	if (rc == TG_OK)
+		rc = helper_provision_login(c, idx, "password", &t, password, o);
+	tg_tokens_clear(&t);
+	return o->rc = rc;
+}
+
 static tg_rc password_login(struct hctx *c, const char *password)
 {
 	struct tg_store *st = NULL;
@@ -94,7 +107,8 @@ static tg_rc password_login(struct hctx *c, const char *password)
 	struct tg_chain_out o = { .step = "-", .rc = TG_E_NO_CREDENTIALS };
 	struct tg_ctx l = *helper_ctx(c);	/* the attempt's clock */
 	int64_t until = 0;
-	tg_rc rc = open_for_login(c, &st, &sess, &o);
+	long pidx = c->have_uid ? -1 : helper_provision_issuer(c);
+	tg_rc rc = pidx >= 0 ? TG_OK : open_for_login(c, &st, &sess, &o);
 	if (rc == TG_OK && sshd_placeholder(password)) {
 		snprintf(o.detail, sizeof(o.detail), "%s",
 			 "sshd's placeholder password (invalid user, or root not permitted): not sent to the provider");
@@ -114,12 +128,15 @@ static tg_rc password_login(struct hctx *c, const char *password)
 		helper_chain_report(c, "auth", "password", &o, NULL);
 		return rc;
 	} else if (rc == TG_OK) {
-		rc = tg_chain_run(helper_ctx(c), password, 0, st, &sess, &o);
+		rc = pidx >= 0 ? provision_password(c, (size_t)pidx, password, &o)
+			       : tg_chain_run(helper_ctx(c), password, 0, st, &sess, &o);
 		l.now = helper_now(c);
 		if (tg_lockout_end(&l, lockout_outcome(rc), &until))
 			lockout_audit(c, "lock", until);
 	}
 	helper_chain_report(c, "auth", "password", &o, NULL);
+	if (pidx < 0)
+		helper_records_after(c, sess, &o);
 	tg_session_free(sess);
 	tg_store_close(st);
 	return rc;
@@ -145,7 +162,7 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	if (idx < 0) {
 		snprintf(o.detail, sizeof(o.detail), "%s", "no issuer with a client_id for the device method");
 		rc = o.rc = TG_E_CONFIG;
-	} else if (!c->have_uid) {
+	} else if (!c->have_uid && helper_provision_issuer(c) != idx) {
 		snprintf(o.detail, sizeof(o.detail), "%s", "no local account for this user");
 		rc = o.rc = TG_E_NO_CREDENTIALS;
 	} else {
@@ -162,7 +179,10 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 		*fallback = true;
 		return rc;
 	}
-	if (rc == TG_OK) {
+	bool provision = !c->have_uid;
+	if (rc == TG_OK && provision) {
+		rc = helper_provision_login(c, (size_t)idx, "device", &t, NULL, &o);
+	} else if (rc == TG_OK) {
 		rc = open_for_login(c, &st, &sess, &o);
 		if (rc == TG_OK) {
 			rc = tg_session_start(helper_ctx(c), NULL, st, &sess, (size_t)idx, "device", &t,
@@ -172,6 +192,8 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	o.rc = rc;
 	tg_tokens_clear(&t);
 	helper_chain_report(c, "auth", "device", &o, NULL);
+	if (!provision)
+		helper_records_after(c, sess, &o);
 	tg_session_free(sess);
 	tg_store_close(st);
 	return rc;

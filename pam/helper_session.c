@@ -117,8 +117,9 @@ tg_rc helper_account(struct hctx *c)
 		rc = walk(c, st, &sess, &o);
 	}
 	helper_chain_report(c, "account", tg_session_str(sess, "method"), &o, NULL);
-	tg_session_free(sess);
 	tg_store_close(st);
+	helper_records_after(c, sess, &o); /* after the user's lock, not inside it */
+	tg_session_free(sess);
 	return rc;
 }
 

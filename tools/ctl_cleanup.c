@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "ctl_health.h"

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "ctl.h"
 #include "issuer.h"
 #include "settings.h"
+#include "userdb.h"
 
 
 struct sctx {
@@ -159,6 +161,58 @@ static bool has_revocation_endpoint(const struct tg_ctx *q, const json_t *sess)
 	return has;
 }
 
+/* Is there a user database (someone was ever given a record)? */
+static bool access_users(const tg_config *cfg)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/users.json", tg_settings(cfg)->store_dir);
+	return access(path, F_OK) == 0;
+}
+
+/* The uid of name's record, for a name NSS does not know (the NSS module
+ * not enabled on this host). */
+static bool record_uid(const tg_config *cfg, const char *name, uint32_t *uid)
+{
+	char why[320];
+	tg_userdb *db = NULL;
+	bool enabled = false;
+	if (!access_users(cfg) || tg_userdb_open(cfg, 5000, &db, why, sizeof(why)) != TG_OK)
+		return false;
+	bool found = tg_userdb_find(db, name, uid, &enabled) == TG_OK;
+	tg_userdb_close(db);
+	return found;
+}
+
+/* A person who exists only at the provider loses their record's shell
+ * with their session (the record stays until cleanup; files always). */
+static tg_rc disable_record(struct sctx *c, uint32_t uid)
+{
+	char why[320] = "";
+	tg_userdb *db = NULL;
+	uint32_t ruid = 0;
+	bool enabled = false;
+	if (access_users(c->cfg) && tg_userdb_open(c->cfg, 5000, &db, why, sizeof(why)) != TG_OK) {
+		fprintf(stderr, "tokengatectl: the user database: %s\n", why);
+		return TG_E_IO;
+	}
+	if (db == NULL)
+		return TG_OK;
+	if (tg_userdb_find(db, c->user, &ruid, &enabled) != TG_OK || ruid != uid || !enabled) {
+		tg_userdb_close(db);
+		return TG_OK;
+	}
+	tg_rc rc = tg_userdb_disable(db, c->user, tg_unix_time());
+	if (rc == TG_OK)
+		rc = tg_userdb_commit(db, why, sizeof(why));
+	else
+		tg_userdb_close(db);
+	audit(c, "user", rc == TG_OK ? "disable" : "error", rc == TG_OK ? "ok" : "internal",
+	      rc == TG_OK ? "tokengatectl revoke: the record is disabled (shell nologin)" : why);
+	if (rc == TG_OK)
+		printf("%-16s record disabled (shell nologin)\n", c->user);
+	return rc;
+}
+
 /* Revokes at the provider where possible, always purges here, and
  * releases the account from the identity that owned it: the next fresh
  * online login, by whoever maps to this name, makes the new session. */
@@ -183,6 +237,8 @@ static int revoke_one(struct sctx *c, uint32_t uid, tg_store *st, json_t **sess)
 	audit(c, "store", rc == TG_OK ? "purge" : "error", rc == TG_OK ? "revoked" : "internal",
 	      detail);
 	printf("%-16s %s\n", c->user, rc == TG_OK ? detail + 21 : "could not remove the session file");
+	if (rc == TG_OK)
+		rc = disable_record(c, uid);
 	return rc == TG_OK ? 0 : 1;
 }
 
@@ -211,12 +267,13 @@ static int each(struct sctx *c, const char *who, action_fn fn)
 {
 	if (strcmp(who, "--all") != 0) {
 		struct passwd *pw = getpwnam(who);
-		if (pw == NULL) {
+		uint32_t uid = pw != NULL ? pw->pw_uid : 0;
+		if (pw == NULL && !record_uid(c->cfg, who, &uid)) {
 			fprintf(stderr, "tokengatectl: no such user: %s\n", who);
 			return CTL_USAGE;
 		}
 		c->user = who;
-		return on_entry(c, pw->pw_uid, fn) ? CTL_REJECTED : CTL_OK;
+		return on_entry(c, uid, fn) ? CTL_REJECTED : CTL_OK;
 	}
 	struct tg_store_uid *v = NULL;
 	size_t n = 0;

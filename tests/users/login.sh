@@ -1,0 +1,76 @@
+#!/bin/sh
+# Logins of people who exist only at the provider (create_users = yes):
+# through the real libpam (pam_wrapper; the application's NSS, nss_wrapper,
+# knows only alice and bob) and the real provider. A password or device
+# login for a name without a local account makes the record from the
+# validated claims (uid from (iss, sub), groups through unix_groups) and
+# the session under its uid; what must not make a record: a token that
+# maps to another name, a provider group named like a local group, an
+# issuer without create_users. Revocation disables the record.
+. "$(cd "$(dirname "$0")/../session" && pwd)/common.sh"
+
+echo "  provider: $PURL (upstream $UP)"
+user() { curl -s -X POST "$UP/test/user?$1" >/dev/null; }
+sed -e "s|^circuit_failures = 50$|circuit_failures = 50\ncreate_users = yes\nunix_groups = linux-* sudo|" \
+    -e "s|^export_dir = .*|&\nnss_dir = $T/nss|" "$T/tg.conf" > "$T/users.conf"
+printf '\n[service u_tg_dev]\nmethods = device\ndevice_timeout = 30s\n' >> "$T/users.conf"
+chmod 600 "$T/users.conf"
+for s in tg tg_dev; do
+	sed "s|config=$T/tg.conf|config=$T/users.conf|" "$T/svc/$s" > "$T/svc/u_$s"
+done
+uid_of() { python3 -c "import hashlib,sys; d=hashlib.sha256(b'uid\0'+sys.argv[1].encode()+b'\0'+sys.argv[2].encode()).digest(); print(1879048192+int.from_bytes(d[:8],'big')%134217728)" "$PURL" "$1"; }
+rec() { grep "^$1:" "$T/nss/passwd" 2>/dev/null || true; }
+
+user "name=carol&groups=devs,linux-ops,sudo"
+cu=$(uid_of carol)
+r=$(pam u_tg carol authenticate carol-password)
+check "password login of carol, known only to the provider: allowed, her record made" \
+	"succeeded && [ \"\$(rec carol)\" = 'carol:x:$cu:$cu::/home/carol:/bin/bash' ] && grep -q 'Your account on this host has been created' '$T/out'"
+check "  audited (event=user result=create, her uid), and the decision" \
+	"logged 'event=user result=create reason=ok service=u_tg user=carol .*detail=\"uid $cu (sub carol)' && logged 'event=auth result=allow reason=ok service=u_tg user=carol .*method=password'"
+check "  her session is stored under that uid" "[ \"\$(store $cu user)\" = carol ] && [ \"\$(store $cu sub)\" = carol ]"
+check "  groups: linux-ops (unix_groups) with a derived gid; devs not listed; sudo, a local group, left out" \
+	"grep -q '^linux-ops:x:[0-9]*:carol$' '$T/nss/group' && ! grep -q '^devs:' '$T/nss/group' && ! grep -q '^sudo:' '$T/nss/group' && logged 'provider group sudo left out: sudo is a local group'"
+r=$(pam u_tg carol authenticate carol-password)
+check "a second login refreshes the record (result=update), no second uid" \
+	"succeeded && logged 'event=user result=update reason=ok service=u_tg user=carol' && [ \"\$(grep -c '^carol:' '$T/nss/passwd')\" = 1 ]"
+user "name=carol&groups=devs"
+r=$(pam u_tg carol authenticate carol-password)
+check "  her groups follow the provider: linux-ops gone once she left it" \
+	"succeeded && ! grep -q '^linux-ops:' '$T/nss/group'"
+
+# a token that maps to another name makes no record
+user "name=dave&username=dave2"
+r=$(pam u_tg dave authenticate dave-password)
+check "dave's token names dave2: refused (user_mismatch), no record, no session" \
+	"! succeeded && logged 'event=auth result=deny reason=user_mismatch service=u_tg user=dave' && [ -z \"\$(rec dave)\" ] && [ -z \"\$(rec dave2)\" ]"
+r=$(pam u_tg erin authenticate wrong)
+check "a name the provider does not know: bad_password, no record" \
+	"! succeeded && logged 'event=auth result=deny reason=bad_password service=u_tg user=erin' && [ -z \"\$(rec erin)\" ]"
+r=$(pam tg carol authenticate carol-password)
+check "an issuer without create_users: no local account, refused before the provider" \
+	"! succeeded && logged 'event=auth result=deny reason=no_credentials service=tg user=carol'"
+
+# a device login for a new name
+cat > "$T/person.sh" <<HOOK
+#!/bin/sh
+code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
+[ -n "\$code" ] || exit 0
+curl -s -X POST "$UP/test/device/approve?user_code=\$code&user=gina" > "$T/person.out"
+HOOK
+chmod +x "$T/person.sh"
+user "name=gina&groups=linux-ops"
+gu=$(uid_of gina)
+PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_dev gina "" > "$T/dev.out" 2>&1 || true
+r=$(cat "$T/dev.out")
+check "device login of gina, known only to the provider: her record made, the session under her uid" \
+	"logged 'event=auth result=allow reason=ok service=u_tg_dev user=gina .*method=device' && [ \"\$(rec gina)\" = 'gina:x:$gu:$gu::/home/gina:/bin/bash' ] && [ \"\$(store $gu user)\" = gina ]"
+
+# revocation disables the record
+r=$(CTL_CONF=$T/users.conf ctl revoke carol)
+check "tokengatectl revoke carol (no NSS entry needed): purged, her record disabled (nologin), audited" \
+	"echo '$r' | grep -q 'record disabled' && [ \"\$(rec carol)\" = 'carol:x:$cu:$cu::/home/carol:/usr/sbin/nologin' ] && logged 'event=user result=disable'"
+
+stop_all
+trap - EXIT
+suite_end
