@@ -55,6 +55,7 @@ static const struct keydef {
 	{ "gid_range", T_RANGE, S_GLOBAL, "2013265920-2147483646" },
 	{ "home_template", T_HOME, S_GLOBAL, "/home/%u" },
 	{ "shell", T_PATH, S_GLOBAL, "/bin/bash" },
+	{ "user_group", T_STR, S_GLOBAL, "users" },
 	{ "users_expire", T_DUR, S_GLOBAL, "30d" },
 	{ "create_users", T_BOOL, S_ISSUER, "no" },
 	{ "uid_claim", T_STR, S_ISSUER, NULL },
@@ -640,7 +641,7 @@ static void check_semantics(struct parser *ps, tg_config *c)
 	if (tg_id_range_parse(tg_config_global(c, "uid_range"), &ur, &why) &&
 	    tg_id_range_parse(tg_config_global(c, "gid_range"), &gr, &why) &&
 	    tg_id_range_overlap(&ur, &gr))
-		fail(ps, "uid_range and gid_range overlap (a person's private group has gid = uid)");
+		fail(ps, "uid_range and gid_range overlap (keep people's and groups' ids apart)");
 	check_service_issuers(ps, c);
 }
 
@@ -696,6 +697,7 @@ static void type_values(tg_config *c)
 	s->nss_dir = tg_config_global(c, "nss_dir");
 	s->home_template = tg_config_global(c, "home_template");
 	s->shell = tg_config_global(c, "shell");
+	s->user_group = tg_config_global(c, "user_group");
 	s->users_expire = seconds_of(tg_config_global(c, "users_expire"), "users_expire");
 	if (!tg_id_range_parse(tg_config_global(c, "uid_range"), &s->uid_range, &why))
 		tg_id_range_parse(tg_config_default("uid_range"), &s->uid_range, &why);

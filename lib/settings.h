@@ -27,7 +27,7 @@ struct tg_settings {
 	int64_t lockout_window, lockout_time;
 	long lockout_attempts;
 	/* the records of people who exist only at the provider */
-	const char *nss_dir, *home_template, *shell;
+	const char *nss_dir, *home_template, *shell, *user_group;
 	struct tg_id_range uid_range, gid_range;
 	int64_t users_expire;
 	struct tg_service_settings global;	/* a service without a section */

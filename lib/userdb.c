@@ -209,15 +209,14 @@ static bool passwd_text(json_t *users, struct text *t)
 	return ok;
 }
 
-/* Each group with its members: a person's private group, then the
- * provider groups with the people whose records name them. */
+/* Each provider group with the people whose records name them. (No group
+ * is named after a person: a name such as "wheel" or "admin" would become
+ * a group that sudoers or pam_wheel may already trust.) */
 static bool group_text(json_t *users, json_t *groups, struct text *t)
 {
 	const char *name, *g;
 	json_t *u, *v;
 	bool ok = append(t, "%s", "");
-	json_object_foreach(users, name, u)
-		ok = ok && append(t, "%s:x:%lld:\n", name, (long long)num(u, "gid"));
 	json_object_foreach(groups, g, v) {
 		const char *sep = "";
 		ok = ok && append(t, "%s:x:%lld:", g, (long long)num(v, "gid"));
@@ -292,15 +291,15 @@ tg_rc tg_userdb_find(const tg_userdb *db, const char *name, uint32_t *uid, bool 
 	return TG_OK;
 }
 
-/* Is id taken by a record other than name's (users, their private
- * groups, provider groups other than group)? */
+/* Is id taken by a record other than name's (a person's uid, or a
+ * provider group's gid other than group's)? */
 static const char *id_holder(const tg_userdb *db, uint32_t id, const char *name,
 			     const char *group)
 {
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(db->j, "users"), k, v) {
-		if ((num(v, "uid") == id || num(v, "gid") == id) && (name == NULL || strcmp(k, name)))
+		if (num(v, "uid") == id && (name == NULL || strcmp(k, name)))
 			return k;
 	}
 	json_object_foreach(json_object_get(db->j, "groups"), k, v) {
@@ -330,8 +329,6 @@ static tg_rc person_checks(const tg_userdb *db, const struct tg_user_in *in, uin
 	json_t *v;
 	if (!tg_login_name_ok(in->name) || strcmp(in->name, "root") == 0)
 		return say(why, whylen, TG_E_USER_MISMATCH, "%s is not a login name for a record", in->name);
-	if (json_object_get(json_object_get(db->j, "groups"), in->name) != NULL)
-		return say(why, whylen, TG_E_USER_MISMATCH, "%s is the name of a provider group", in->name);
 	if (old != NULL && (strcmp(str(old, "iss"), in->iss) || strcmp(str(old, "sub"), in->sub)))
 		return say(why, whylen, TG_E_USER_MISMATCH,
 			   "the record %s belongs to another identity (sub %.64s)", in->name, str(old, "sub"));
@@ -350,10 +347,6 @@ static tg_rc person_checks(const tg_userdb *db, const struct tg_user_in *in, uin
 		return say(why, whylen, TG_E_USER_MISMATCH, "%s is a local account", in->name);
 	if (taken_locally('U', NULL, uid, old ? in->name : NULL, ouid, found, sizeof(found)))
 		return say(why, whylen, TG_E_USER_MISMATCH, "uid %u is the local account %s", uid, found);
-	if (taken_locally('g', in->name, 0, old ? in->name : NULL, ouid, found, sizeof(found)))
-		return say(why, whylen, TG_E_USER_MISMATCH, "%s is a local group", in->name);
-	if (taken_locally('G', NULL, uid, old ? in->name : NULL, ouid, found, sizeof(found)))
-		return say(why, whylen, TG_E_USER_MISMATCH, "gid %u is the local group %s", uid, found);
 	return TG_OK;
 }
 
@@ -396,11 +389,6 @@ static tg_rc add_group(tg_userdb *db, const struct tg_issuer *h, const struct tg
 		return TG_OK;
 	json_t *groups = json_object_get(db->j, "groups");
 	const json_t *known = json_object_get(groups, g);
-	if (json_object_get(tg_userdb_users(db), g) != NULL) {
-		snprintf(note, notelen, "provider group %.64s left out: %.64s is a person's own group",
-			 from, g);
-		return TG_OK;
-	}
 	bool local = known != NULL ? json_is_true(json_object_get(known, "local"))
 				   : lookup('g', g, 0, found, sizeof(found), &fid);
 	if (local && !mapped) {
@@ -483,6 +471,12 @@ tg_rc tg_userdb_put(tg_userdb *db, size_t idx, const struct tg_user_in *in, uint
 	tg_rc rc = person_checks(db, in, id, why, whylen);
 	if (rc != TG_OK)
 		return rc;
+	/* every record's primary group: one the administrator chose, which
+	 * must exist here */
+	char found[256];
+	uint32_t gid = 0;
+	if (!lookup('g', s->user_group, 0, found, sizeof(found), &gid))
+		return say(why, whylen, TG_E_CONFIG, "user_group %s is no group here", s->user_group);
 	char gecos[128], home[512], note[200] = "";
 	gecos_of(in->gecos, gecos, sizeof(gecos));
 	home_of(s->home_template, in->name, home, sizeof(home));
@@ -491,7 +485,7 @@ tg_rc tg_userdb_put(tg_userdb *db, size_t idx, const struct tg_user_in *in, uint
 		rc = add_group(db, h, in, in->groups[i], names, note, sizeof(note));
 	json_t *rec = names == NULL || rc != TG_OK ? NULL
 		    : json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:I}",
-				"uid", (json_int_t)id, "gid", (json_int_t)id, "gecos", gecos,
+				"uid", (json_int_t)id, "gid", (json_int_t)gid, "gecos", gecos,
 				"home", home, "shell", s->shell, "iss", in->iss, "sub", in->sub,
 				"issuer", in->issuer, "groups", names,
 				"created", (json_int_t)(old ? num(old, "created") : in->now),

@@ -8,11 +8,13 @@
  * nss_dir/passwd and nss_dir/group (root, 0644, written atomically), which
  * libnss_tokengate reads and nothing else writes. users.json:
  *   version  1
- *   users    { NAME: { uid, gid, gecos, home, shell, iss, sub, issuer,
+ *   users    { NAME: { uid, gid (user_group's), gecos, home, shell, iss, sub, issuer,
  *                      groups: [unix group names], created, updated,
  *                      disabled (unix time, absent while enabled) } }
- *   groups   { NAME: { gid, iss, issuer, from (the provider's group name) } }
- * A person has a private group of their name with gid = uid.
+ *   groups   { NAME: { gid, iss, issuer, from (the provider's group name),
+ *                      local (a local group named by group_map) } }
+ * A person's primary group is user_group (default users), never a group
+ * named after them.
  *
  * Nothing is ever resolved by giving someone else's id or name: a record
  * whose name is a local account's, whose uid or gid is taken (a local

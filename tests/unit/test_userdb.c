@@ -4,7 +4,7 @@
  * refused and never resolved by another id, groups only by the allow-list
  * or an explicit map, the NSS files as published, disable, remove, expire.
  * The host's own accounts are a fake in the lookup seam: alice (uid 1000,
- * group 1000), sudo (gid 27) and the gid of "taken-gid".
+ * group 1000), sudo (gid 27), users (gid 100).
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +27,7 @@ static bool fake_lookup(char kind, const char *name, uint32_t id, char *found, s
 {
 	static const struct { char kind; const char *name; uint32_t id; } local[] = {
 		{ 'u', "alice", 1000 }, { 'g', "alice", 1000 }, { 'g', "sudo", 27 },
+		{ 'g', "users", 100 },
 	};
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
 		bool by_name = kind == local[i].kind && strcmp(name, local[i].name) == 0;
@@ -168,11 +169,12 @@ static void test_record_published(void **state)
 	assert_rc(put("bob", "s-1", groups, 4, -1, &uid, why, sizeof(why)), TG_OK);
 	assert_int_equal(uid, 1944237920u);
 	char *pw = read_text("passwd"), *gr = read_text("group");
-	assert_string_equal(pw, "bob:x:1944237920:1944237920:Bob the Builder:/home/bob:/bin/bash\n");
-	/* its private group; linux-devs (allowed, derived gid); sudo only by
-	 * the explicit map (the local group's gid), never by name alone;
-	 * marketing not in unix_groups */
-	assert_non_null(strstr(gr, "bob:x:1944237920:\n"));
+	assert_string_equal(pw, "bob:x:1944237920:100:Bob the Builder:/home/bob:/bin/bash\n");
+	/* no group named after him (user_group is his primary group);
+	 * linux-devs (allowed, derived gid); sudo only by the explicit map
+	 * (the local group's gid), never by name alone; marketing not in
+	 * unix_groups */
+	assert_null(strstr(gr, "bob:x:"));
 	assert_non_null(strstr(gr, "linux-devs:x:2088902354:bob\n"));
 	assert_non_null(strstr(gr, "sudo:x:27:bob\n"));
 	assert_null(strstr(gr, "marketing"));
@@ -239,7 +241,7 @@ static void test_disable_remove_expire(void **state)
 	assert_rc(tg_userdb_disable(db, "nobody-here", 1900000100), TG_E_NO_CREDENTIALS);
 	assert_rc(tg_userdb_commit(db, err, sizeof(err)), TG_OK);
 	char *pw = read_text("passwd");
-	assert_non_null(strstr(pw, "bob:x:1944237920:1944237920:Bob the Builder:/home/bob:/usr/sbin/nologin\n"));
+	assert_non_null(strstr(pw, "bob:x:1944237920:100:Bob the Builder:/home/bob:/usr/sbin/nologin\n"));
 	free(pw);
 	assert_rc(tg_userdb_open(cfg, 0, &db, err, sizeof(err)), TG_OK);
 	assert_rc(tg_userdb_find(db, "bob", &uid, &enabled), TG_OK);

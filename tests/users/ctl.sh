@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 private_log_ns tg-users
 n=0 fail=0
 nss_users alice:5001
+echo 'users:x:100:' >> "$T/group"
 mkdir -m 700 "$T/store"
 cat > "$T/tg.conf" <<CONF
 [global]
@@ -33,8 +34,8 @@ uid_of() { python3 -c "import hashlib,sys; d=hashlib.sha256(b'uid\0'+sys.argv[1]
 
 r=$(ctl user add --name 'Jane Doe' jane --sub 8f2c-11)
 want=$(uid_of https://idp.example.com 8f2c-11)
-check "user add: the record is published with the uid derived from (iss, sub)" \
-	"grep -qx 'jane:x:$want:$want:Jane Doe:/home/jane:/bin/bash' '$T/nss/passwd' && grep -qx 'jane:x:$want:' '$T/nss/group'"
+check "user add: the record is published with the uid derived from (iss, sub), primary group users" \
+	"grep -qx 'jane:x:$want:100:Jane Doe:/home/jane:/bin/bash' '$T/nss/passwd' && ! grep -q '^jane:' '$T/nss/group'"
 check "  the NSS files are root's, 0644, in a 0755 directory; the database is 0600" \
 	"[ \"\$(stat -c %a:%U '$T/nss/passwd')\" = 644:root ] && [ \"\$(stat -c %a '$T/nss')\" = 755 ] && [ \"\$(stat -c %a '$T/store/users.json')\" = 600 ]"
 check "  audited (event=user result=add)" "logged 'event=user result=add reason=ok service=tokengatectl user=jane'"
@@ -57,7 +58,7 @@ check "user list shows jane enabled, with her issuer and sub" \
 	"echo '$r' | grep -q '^jane  *$want  *enabled  *corp  *8f2c-11$'"
 r=$(ctl user disable jane)
 check "user disable: the record stays with the shell nologin, audited" \
-	"grep -qx 'jane:x:$want:$want:Jane Doe:/home/jane:/usr/sbin/nologin' '$T/nss/passwd' && logged 'event=user result=disable reason=ok service=tokengatectl user=jane'"
+	"grep -qx 'jane:x:$want:100:Jane Doe:/home/jane:/usr/sbin/nologin' '$T/nss/passwd' && logged 'event=user result=disable reason=ok service=tokengatectl user=jane'"
 r=$(ctl user remove jane)
 check "user remove: gone from passwd and group, audited" \
 	"! grep -q jane '$T/nss/passwd' '$T/nss/group' && logged 'event=user result=remove reason=ok service=tokengatectl user=jane'"

@@ -25,7 +25,7 @@ user "name=carol&groups=devs,linux-ops,sudo"
 cu=$(uid_of carol)
 r=$(pam u_tg carol authenticate carol-password)
 check "password login of carol, known only to the provider: allowed, her record made" \
-	"succeeded && [ \"\$(rec carol)\" = 'carol:x:$cu:$cu::/home/carol:/bin/bash' ] && grep -q 'Your account on this host has been created' '$T/out'"
+	"succeeded && [ \"\$(rec carol)\" = 'carol:x:$cu:100::/home/carol:/bin/bash' ] && grep -q 'Your account on this host has been created' '$T/out'"
 check "  audited (event=user result=create, her uid), and the decision" \
 	"logged 'event=user result=create reason=ok service=u_tg user=carol .*detail=\"uid $cu (sub carol)' && logged 'event=auth result=allow reason=ok service=u_tg user=carol .*method=password'"
 check "  her session is stored under that uid" "[ \"\$(store $cu user)\" = carol ] && [ \"\$(store $cu sub)\" = carol ]"
@@ -64,12 +64,12 @@ gu=$(uid_of gina)
 PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_dev gina "" > "$T/dev.out" 2>&1 || true
 r=$(cat "$T/dev.out")
 check "device login of gina, known only to the provider: her record made, the session under her uid" \
-	"logged 'event=auth result=allow reason=ok service=u_tg_dev user=gina .*method=device' && [ \"\$(rec gina)\" = 'gina:x:$gu:$gu::/home/gina:/bin/bash' ] && [ \"\$(store $gu user)\" = gina ]"
+	"logged 'event=auth result=allow reason=ok service=u_tg_dev user=gina .*method=device' && [ \"\$(rec gina)\" = 'gina:x:$gu:100::/home/gina:/bin/bash' ] && [ \"\$(store $gu user)\" = gina ]"
 
 # revocation disables the record
 r=$(CTL_CONF=$T/users.conf ctl revoke carol)
 check "tokengatectl revoke carol (no NSS entry needed): purged, her record disabled (nologin), audited" \
-	"echo '$r' | grep -q 'record disabled' && [ \"\$(rec carol)\" = 'carol:x:$cu:$cu::/home/carol:/usr/sbin/nologin' ] && logged 'event=user result=disable'"
+	"echo '$r' | grep -q 'record disabled' && [ \"\$(rec carol)\" = 'carol:x:$cu:100::/home/carol:/usr/sbin/nologin' ] && logged 'event=user result=disable'"
 
 stop_all
 trap - EXIT
