@@ -132,6 +132,14 @@ int ctl_metrics(int argc, char **argv)
 	counters(tg_settings(cfg)->cache_dir);
 	issuers(cfg, now);
 	int listed = sessions(cfg, now);
+	size_t ue = 0, ud = 0;
+	if (ctl_user_counts(cfg, &ue, &ud) == 0)
+		printf("# HELP tokengate_users Records of people who exist only at the provider.\n"
+		       "# TYPE tokengate_users gauge\n"
+		       "tokengate_users{state=\"enabled\"} %zu\ntokengate_users{state=\"disabled\"} %zu\n",
+		       ue, ud);
+	else
+		listed = -1;
 	tg_config_free(cfg);
 	return listed == 0 ? CTL_OK : CTL_REJECTED;
 }

@@ -181,9 +181,15 @@ int ctl_status(int argc, char **argv)
 	size_t ns = 0;
 	/* a store that cannot be listed is an error, never "no sessions" */
 	int listed = ctl_sessions_collect(cfg, now, &sv, &ns);
+	size_t ue = 0, ud = 0;
+	int users = ctl_user_counts(cfg, &ue, &ud);
 	if (json) {
-		json_t *doc = json_pack("{s:o,s:o,s:I}", "issuers", all, "sessions",
+		json_t *doc = json_pack("{s:o,s:o,s:o,s:I}", "issuers", all, "sessions",
 					listed == 0 ? sessions_json(sv, ns, now) : json_null(),
+					"users", users == 0 ? json_pack("{s:I,s:I}", "enabled",
+									(json_int_t)ue, "disabled",
+									(json_int_t)ud)
+							    : json_null(),
 					"now", (json_int_t)now);
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		printf("%s\n", s);
@@ -195,8 +201,14 @@ int ctl_status(int argc, char **argv)
 			human_sessions(sv, ns, now, isatty(1));
 		else
 			printf("%s\n", "sessions  unknown: the store cannot be listed");
+		if (users != 0)
+			printf("%s\n", "users  unknown: the user database cannot be read");
+		else if (ue + ud > 0)
+			printf("users  %zu provisioned (%zu enabled, %zu disabled; tokengatectl user list)\n",
+			       ue + ud, ue, ud);
 	}
 	free(sv);
 	tg_config_free(cfg);
-	return listed == 0 ? CTL_OK : CTL_REJECTED;
+	/* an unreadable user database is an error too */
+	return listed == 0 && users == 0 ? CTL_OK : CTL_REJECTED;
 }

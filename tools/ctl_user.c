@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "issuer.h"
+#include "settings.h"
 #include "tg_internal.h"
 #include "userdb.h"
 
@@ -201,6 +203,28 @@ static int user_change(int argc, char **argv, bool remove)
 	printf("%s: %s\n", name, what);
 	audit(remove ? "remove" : "disable", name, what);
 	return CTL_OK;
+}
+
+int ctl_user_counts(const tg_config *cfg, size_t *enabled, size_t *disabled)
+{
+	char why[320], path[4200];
+	tg_userdb *db = NULL;
+	*enabled = *disabled = 0;
+	snprintf(path, sizeof(path), "%s/users.json", tg_settings(cfg)->store_dir);
+	if (access(path, F_OK) != 0)
+		return 0; /* nobody was ever given a record */
+	if (tg_userdb_open(cfg, 5000, &db, why, sizeof(why)) != TG_OK)
+		return -1;
+	const char *name;
+	json_t *u;
+	json_object_foreach(tg_userdb_users(db), name, u) {
+		if (json_object_get(u, "disabled") != NULL)
+			(*disabled)++;
+		else
+			(*enabled)++;
+	}
+	tg_userdb_close(db);
+	return 0;
 }
 
 int ctl_user(int argc, char **argv)

@@ -56,6 +56,9 @@ check "an issuer without create_users: no record" "[ $st = 1 ] && echo '$r' | gr
 r=$(ctl user list)
 check "user list shows jane enabled, with her issuer and sub" \
 	"echo '$r' | grep -q '^jane  *$want  *enabled  *corp  *8f2c-11$'"
+ctl status > "$T/status.out" || true; ctl metrics > "$T/metrics.out" || true
+check "status and metrics count the records" \
+	"grep -q '^users  1 provisioned (1 enabled, 0 disabled' '$T/status.out' && grep -q '^tokengate_users{state=.enabled.} 1$' '$T/metrics.out'"
 r=$(ctl user disable jane)
 check "user disable: the record stays with the shell nologin, audited" \
 	"grep -qx 'jane:x:$want:100:Jane Doe:/home/jane:/usr/sbin/nologin' '$T/nss/passwd' && logged 'event=user result=disable reason=ok service=tokengatectl user=jane'"
@@ -66,6 +69,8 @@ r=$(ctl user remove jane) && st=0 || st=$?
 check "  removing it again: exit 1, no such record" "[ $st = 1 ] && echo '$r' | grep -q 'no such record'"
 printf 'not json' > "$T/store/users.json"
 r=$(ctl user list) && st=0 || st=$?
+ctl status > "$T/status.out" && st2=0 || st2=$?
+check "  and status says so (exit 1), never no users" "[ $st2 = 1 ] && grep -q 'users  unknown' '$T/status.out'"
 check "a damaged user database: refused with a reason, not overwritten" \
 	"[ $st = 1 ] && echo '$r' | grep -q 'malformed' && [ \"\$(cat '$T/store/users.json')\" = 'not json' ]"
 suite_end
