@@ -103,6 +103,8 @@ tg_rc helper_cred_prompt(struct hctx *c, bool token_on, bool password_on, bool d
 tg_rc helper_cred_from_answer(struct hctx *c, char *ans, bool token_on, bool password_on,
 			      struct helper_cred *out);
 void helper_cred_clear(struct helper_cred *cr);
+/* OpenSSH's placeholder for what an invalid user typed (helper_credential.c). */
+bool helper_sshd_placeholder(const char *answer);
 size_t helper_max_token_len(const struct hctx *c);
 
 /* The token method's decision at a stage (validate, audit, message); on

@@ -69,14 +69,6 @@ static void lockout_audit(struct hctx *c, const char *result, int64_t until)
 	helper_audit_simple(c, "lockout", result, "locked_out", detail, LOG_WARNING);
 }
 
-/* OpenSSH's stand-in for the password of an invalid user, or of root
- * when PermitRootLogin forbids passwords: never a real password, never
- * sent to the provider, never counted. */
-static bool sshd_placeholder(const char *pw)
-{
-	return strcmp(pw, "\b\n\r\177INCORRECT") == 0;
-}
-
 /* What a password's outcome means for its (user, rhost) counter. */
 static enum tg_lockout_outcome lockout_outcome(tg_rc rc)
 {
@@ -109,7 +101,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 	int64_t until = 0;
 	long pidx = c->have_uid ? -1 : helper_provision_issuer(c);
 	tg_rc rc = pidx >= 0 ? TG_OK : open_for_login(c, &st, &sess, &o);
-	if (rc == TG_OK && sshd_placeholder(password)) {
+	if (rc == TG_OK && helper_sshd_placeholder(password)) {
 		snprintf(o.detail, sizeof(o.detail), "%s",
 			 "sshd's placeholder password (invalid user, or root not permitted): not sent to the provider");
 		rc = o.rc = TG_E_NO_CREDENTIALS;

@@ -162,3 +162,11 @@ void helper_cred_clear(struct helper_cred *cr)
 	cr->secret = NULL;
 	cr->kind = HELPER_CRED_NONE;
 }
+
+/* OpenSSH's stand-in for what an invalid user (or root where
+ * PermitRootLogin forbids passwords) typed: "\b\n\r\177INCORRECT". Never a
+ * real password or token: never sent to the provider, never counted. */
+bool helper_sshd_placeholder(const char *answer)
+{
+	return answer != NULL && strcmp(answer, "\b\n\r\177INCORRECT") == 0;
+}

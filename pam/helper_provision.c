@@ -141,7 +141,12 @@ tg_rc helper_provision_login(struct hctx *c, size_t idx, const char *method,
 	tg_session_free(sess);
 	tg_store_close(st);
 	if (rc == TG_OK && created)
-		helper_message(c, TG_STYLE_INFO, "Your account on this host has been created.");
+		/* sshd looked the name up before this login and keeps that
+		 * answer: its login fails now, the next connection finds the
+		 * record (docs/USERS.md) */
+		helper_message(c, TG_STYLE_INFO,
+			       "Your account on this host has been created. If this login does not "
+			       "go through, connect again.");
 	return rc;
 }
 

@@ -13,11 +13,12 @@ echo "  provider: $PURL (upstream $UP)"
 user() { curl -s -X POST "$UP/test/user?$1" >/dev/null; }
 sed -e "s|^circuit_failures = 50$|circuit_failures = 50\ncreate_users = yes\nunix_groups = linux-* sudo|" \
     -e "s|^export_dir = .*|&\nnss_dir = $T/nss|" "$T/tg.conf" > "$T/users.conf"
-printf '\n[service u_tg_dev]\nmethods = device\ndevice_timeout = 30s\n' >> "$T/users.conf"
+printf '\n[service u_tg_dev]\nmethods = device\ndevice_timeout = 30s\n[service u_tg_devtok]\nmethods = device, token\ndevice_timeout = 30s\n' >> "$T/users.conf"
 chmod 600 "$T/users.conf"
 for s in tg tg_dev; do
 	sed "s|config=$T/tg.conf|config=$T/users.conf|" "$T/svc/$s" > "$T/svc/u_$s"
 done
+cp "$T/svc/u_tg_dev" "$T/svc/u_tg_devtok"
 uid_of() { python3 -c "import hashlib,sys; d=hashlib.sha256(b'uid\0'+sys.argv[1].encode()+b'\0'+sys.argv[2].encode()).digest(); print(1879048192+int.from_bytes(d[:8],'big')%134217728)" "$PURL" "$1"; }
 rec() { grep "^$1:" "$T/nss/passwd" 2>/dev/null || true; }
 
@@ -65,6 +66,17 @@ PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_dev gina "" > "$T/dev.
 r=$(cat "$T/dev.out")
 check "device login of gina, known only to the provider: her record made, the session under her uid" \
 	"logged 'event=auth result=allow reason=ok service=u_tg_dev user=gina .*method=device' && [ \"\$(rec gina)\" = 'gina:x:$gu:100::/home/gina:/bin/bash' ] && [ \"\$(store $gu user)\" = gina ]"
+
+# sshd, for a name it does not know yet, answers every prompt with its
+# placeholder: at the device prompt that is Enter (the approval counts),
+# never a typed token
+sed -i "s/user=gina/user=\${APPROVER:-gina}/" "$T/person.sh"
+user "name=hana"
+hu=$(uid_of hana)
+APPROVER=hana PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_devtok hana "$(printf '\b\n\r\177INCORRECT')" > "$T/dev2.out" 2>&1 || true
+r=$(cat "$T/dev2.out")
+check "device login answered with sshd's placeholder (methods = device, token): polled, approved, record made" \
+	"logged 'event=auth result=allow reason=ok service=u_tg_devtok user=hana .*method=device' && [ -n \"\$(rec hana)\" ] && [ \"\$(store $hu user)\" = hana ]"
 
 # revocation disables the record
 r=$(CTL_CONF=$T/users.conf ctl revoke carol)
