@@ -114,3 +114,16 @@ sed "s|config=$T/tg.conf|config=$T/intro.conf|" "$T/svc/tg" > "$T/svc/tg_intro"
 service tg_exp_later clock=+3
 sed "s|config=$T/tg.conf|config=$T/badclient.conf|" "$T/svc/tg_exp_later" > "$T/svc/tg_exp_badclient"
 
+# What the person does at the verification page, as $T/person.sh (a
+# PAMSEQ_HOOK): ${ACTION:-approve} (or deny) the code shown in the prompt
+# as ${APPROVER:-alice}, after ${DELAY:-0} seconds (in the background).
+device_person() {
+	cat > "$T/person.sh" <<-HOOK
+	#!/bin/sh
+	code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
+	[ -n "\$code" ] || exit 0
+	decide() { curl -s -X POST "$UP/test/device/\${ACTION:-approve}?user_code=\$code&user=\${APPROVER:-alice}" > "$T/person.out"; }
+	if [ "\${DELAY:-0}" = 0 ]; then decide; else ( sleep "\$DELAY"; decide ) & fi
+	HOOK
+	chmod +x "$T/person.sh"
+}

@@ -10,14 +10,7 @@ echo "  provider: $PURL (upstream $UP)"
 devconf() { curl -s -X POST "$UP/test/device/config?interval=${1:-0}&slow_down=${2:-0}" >/dev/null; }
 # What the person does at the verification page: approve (or deny) the
 # code shown in the prompt, after DELAY seconds, in the background.
-cat > "$T/person.sh" <<HOOK
-#!/bin/sh
-code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
-[ -n "\$code" ] || exit 0
-decide() { curl -s -X POST "$UP/test/device/\${ACTION:-approve}?user_code=\$code&user=\${APPROVER:-alice}" > "$T/person.out"; }
-if [ "\${DELAY:-0}" = 0 ]; then decide; else ( sleep "\$DELAY"; decide ) & fi
-HOOK
-chmod +x "$T/person.sh"
+device_person
 # login NAME SERVICE ANSWER [ACTION [DELAY]]: one auth -> session sequence,
 # the person doing ACTION (approve, deny) at the prompt after DELAY seconds;
 # output in $T/NAME and $r, status in $seq, duration in $ms

@@ -67,13 +67,7 @@ check "session_token = access: the opaque access token is refused (malformed), t
 	"! succeeded && logged 'event=auth result=deny reason=malformed service=tg_access user=alice .*method=password'"
 
 # ---- a device login ----
-cat > "$T/person.sh" <<HOOK
-#!/bin/sh
-code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
-[ -n "\$code" ] || exit 0
-curl -s -X POST "$UP/test/device/approve?user_code=\$code&user=alice" > "$T/person.out"
-HOOK
-chmod +x "$T/person.sh"
+device_person
 ctl revoke alice > "$T/revoke.out" 2>&1 || true
 PAMSEQ_HOOK="$T/person.sh" seq_run tg_dev alice "" > "$T/dev.out" 2>&1 && seq=0 || seq=$?
 r=$(cat "$T/dev.out")

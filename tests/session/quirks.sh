@@ -17,13 +17,7 @@ guid() { python3 -c "import hashlib,sys; h=hashlib.sha256(sys.argv[1].encode()).
 DEVS_OID=$(guid group:devs)
 
 # The person at the verification page (tests/session/device.sh)
-cat > "$T/person.sh" <<HOOK
-#!/bin/sh
-code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
-[ -n "\$code" ] || exit 0
-curl -s -X POST "$UP/test/device/approve?user_code=\$code&user=alice" > "$T/person.out"
-HOOK
-chmod +x "$T/person.sh"
+device_person
 # devlogin NAME SERVICE: a device login approved at once; output in $T/NAME
 devlogin() {
 	PAMSEQ_HOOK="$T/person.sh" seq_run "$2" alice "" > "$T/$1" 2>&1 && seq=0 || seq=$?

@@ -53,16 +53,10 @@ check "an issuer without create_users: no local account, refused before the prov
 	"! succeeded && logged 'event=auth result=deny reason=no_credentials service=tg user=carol'"
 
 # a device login for a new name
-cat > "$T/person.sh" <<HOOK
-#!/bin/sh
-code=\$(printf '%s' "\$PAMSEQ_PROMPT" | sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p')
-[ -n "\$code" ] || exit 0
-curl -s -X POST "$UP/test/device/approve?user_code=\$code&user=gina" > "$T/person.out"
-HOOK
-chmod +x "$T/person.sh"
+device_person
 user "name=gina&groups=linux-ops"
 gu=$(uid_of gina)
-PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_dev gina "" > "$T/dev.out" 2>&1 || true
+APPROVER=gina PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_dev gina "" > "$T/dev.out" 2>&1 || true
 r=$(cat "$T/dev.out")
 check "device login of gina, known only to the provider: her record made, the session under her uid" \
 	"logged 'event=auth result=allow reason=ok service=u_tg_dev user=gina .*method=device' && [ \"\$(rec gina)\" = 'gina:x:$gu:100::/home/gina:/bin/bash' ] && [ \"\$(store $gu user)\" = gina ]"
@@ -70,7 +64,6 @@ check "device login of gina, known only to the provider: her record made, the se
 # sshd, for a name it does not know yet, answers every prompt with its
 # placeholder: at the device prompt that is Enter (the approval counts),
 # never a typed token
-sed -i "s/user=gina/user=\${APPROVER:-gina}/" "$T/person.sh"
 user "name=hana"
 hu=$(uid_of hana)
 APPROVER=hana PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_devtok hana "$(printf '\b\n\r\177INCORRECT')" > "$T/dev2.out" 2>&1 || true
