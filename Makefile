@@ -53,7 +53,7 @@ LIB_SRC := lib/rc.c lib/util.c lib/b64url.c lib/json.c lib/jwk.c lib/jwks.c \
 	lib/keysource.c lib/circuit.c lib/oauth.c lib/store.c lib/store_dir.c lib/session.c \
 	lib/ctx.c lib/issuer.c lib/issuer_token.c lib/grant.c lib/chain.c lib/offline_password.c lib/uuid.c lib/lockout.c \
 	lib/qr.c \
-	lib/metrics.c lib/authproof.c lib/usermap.c lib/userid.c lib/userdb.c
+	lib/metrics.c lib/authproof.c lib/usermap.c lib/userid.c lib/userdb.c lib/strength.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 PROTO_OBJ := $(B)/lib/proto.o
 

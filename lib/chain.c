@@ -391,9 +391,12 @@ static tg_rc authorize_stored(struct run *r, const char *when)
 	if (rc == TG_OK)
 		rc = tg_claims_authorize_stored(p, tg_session_str(s, "iss"),
 						json_object_get(s, "claims"));
+	bool fresh = p != NULL && p->max_auth_age > 0;
 	tg_policy_free(p);
 	char detail[sizeof(r->o->detail)];
 	const char *why = rc == TG_E_USER_MISMATCH ? "the stored username does not map to this login name"
+			: rc == TG_E_NOT_AUTHORIZED && fresh
+				? "this service needs a fresh login (max_auth_age): an offline step never is one"
 			: rc == TG_E_NOT_AUTHORIZED ? "the stored claims are not authorized for this service"
 			: "the stored session does not match this issuer's policy";
 	if (rc == TG_OK)

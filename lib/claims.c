@@ -337,7 +337,8 @@ tg_rc tg_claims_check(const tg_policy *p, const json_t *payload, int64_t now,
 	    (rc = check_audience(p, payload)) != TG_OK ||
 	    (rc = check_subject(p, payload)) != TG_OK ||
 	    (rc = check_username(p, payload, username, userlen)) != TG_OK ||
-	    (rc = check_groups(p, payload)) != TG_OK)
+	    (rc = check_groups(p, payload)) != TG_OK ||
+	    (rc = tg_claims_check_strength(p, payload, now)) != TG_OK)
 		return rc;
 	return check_times(p, payload, now);
 }
@@ -375,6 +376,10 @@ tg_rc tg_claims_authorize_stored(const tg_policy *p, const char *iss, const json
 					      sizeof(detail)) != TG_OK)
 			return TG_E_USER_MISMATCH;
 	}
+	/* the strength of that login (acr, amr) is still a fact; its age is
+	 * not a fresh login: an offline step never satisfies max_auth_age */
+	if (p->max_auth_age > 0 || tg_claims_check_strength(p, claims, 0) != TG_OK)
+		return TG_E_NOT_AUTHORIZED;
 	if (p->allowed_groups.n == 0)
 		return TG_OK;
 	return groups_match(p, json_object_get(claims, "groups"));

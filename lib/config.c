@@ -80,6 +80,10 @@ static const struct keydef {
 	{ "username_map", T_PATH, S_ISSUER, NULL },
 	{ "groups_claim", T_STR, S_ISSUER, "groups" },
 	{ "allowed_groups", T_LIST, S_ISSUER | S_SERVICE, NULL },
+	/* the login behind the token: how fresh, how strong (strength.c) */
+	{ "max_auth_age", T_DUR, S_GLOBAL | S_SERVICE, NULL },
+	{ "required_acr", T_LIST, S_GLOBAL | S_SERVICE, NULL },
+	{ "required_amr", T_LIST, S_GLOBAL | S_SERVICE, NULL },
 	{ "allow_http_loopback", T_BOOL, S_ISSUER, "no" },
 	{ "ca_file", T_PATH, S_ISSUER, NULL },
 	{ "proxy", T_STR, S_ISSUER, NULL },

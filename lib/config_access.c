@@ -118,6 +118,15 @@ tg_rc tg_policy_from_config(const tg_config *c, size_t idx, const char *service,
 	}
 	tg_policy_set_kind(p, strcmp(kind, "id") == 0 ? TG_KIND_ID : TG_KIND_ACCESS);
 	tg_policy_set_leeway(p, leeway);
+	int64_t age = 0;
+	const char *a = tg_config_service_get(c, service, "max_auth_age");
+	if (a != NULL)
+		tg_parse_duration(a, &age);
+	if (tg_policy_set_strength(p, age, tg_config_service_get(c, service, "required_acr"),
+				   tg_config_service_get(c, service, "required_amr")) != TG_OK) {
+		tg_policy_free(p);
+		return TG_E_NOMEM;
+	}
 	tg_policy_set_max_len(p, tg_config_max_token_bytes(c));
 	*out = p;
 	return TG_OK;

@@ -39,6 +39,8 @@ void tg_policy_free(tg_policy *p)
 	tg_strlist_clear(&p->algs);
 	tg_strlist_clear(&p->access_types);
 	tg_strlist_clear(&p->allowed_groups);
+	tg_strlist_clear(&p->required_acr);
+	tg_strlist_clear(&p->required_amr);
 	free(p);
 }
 
@@ -119,6 +121,20 @@ tg_rc tg_policy_set_user(tg_policy *p, const char *user)
 void tg_policy_set_kind(tg_policy *p, tg_kind kind)
 {
 	p->kind = kind;
+}
+
+tg_rc tg_policy_set_strength(tg_policy *p, int64_t max_auth_age, const char *acr,
+			     const char *amr)
+{
+	if (p == NULL)
+		return TG_E_INTERNAL;
+	p->max_auth_age = max_auth_age > 0 ? max_auth_age : 0;
+	tg_strlist_clear(&p->required_acr);
+	tg_strlist_clear(&p->required_amr);
+	tg_rc rc = acr != NULL ? tg_strlist_parse(&p->required_acr, acr) : TG_OK;
+	if (rc == TG_OK && amr != NULL)
+		rc = tg_strlist_parse(&p->required_amr, amr);
+	return rc;
 }
 
 void tg_policy_set_leeway(tg_policy *p, int64_t seconds)

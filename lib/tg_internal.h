@@ -116,6 +116,17 @@ TG_HIDDEN bool tg_usermap_active(const struct tg_usermap *m);
 TG_HIDDEN tg_rc tg_usermap_apply(const struct tg_usermap *m, const char *value, char *out,
 				 size_t outlen, const char **why, char *steps, size_t stepslen);
 
+/* The service's freshness and strength: max_auth_age in seconds (0:
+ * none), required_acr and required_amr as lists (NULL: none). */
+TG_HIDDEN tg_rc tg_policy_set_strength(tg_policy *p, int64_t max_auth_age, const char *acr,
+				       const char *amr);
+/* auth_time, acr and amr of the payload against the policy (strength.c):
+ * TG_OK, or TG_E_NOT_AUTHORIZED with the reason told to the explain
+ * callback (a missing claim fails closed). */
+TG_HIDDEN tg_rc tg_claims_check_strength(const tg_policy *p, const json_t *payload, int64_t now);
+/* Does the policy ask for freshness or strength at all? */
+TG_HIDDEN bool tg_policy_wants_strength(const tg_policy *p);
+
 /* The numeric claim a person's uid comes from (create_users), or NULL. */
 TG_HIDDEN tg_rc tg_policy_set_uid_claim(tg_policy *p, const char *claim);
 
@@ -130,6 +141,9 @@ struct tg_policy {
 	struct tg_usermap usermap;	/* username_claim value -> login name */
 	char *groups_claim;
 	struct tg_strlist allowed_groups;
+	/* freshness and strength of the login (strength.c): 0 / empty: none */
+	int64_t max_auth_age;
+	struct tg_strlist required_acr, required_amr;
 	char *user;
 	tg_kind kind;
 	int64_t leeway;

@@ -138,6 +138,12 @@ static json_t *keep_claims(const tg_policy *p, const json_t *payload)
 	json_t *v = json_object_get(payload, "auth_time");
 	if (c != NULL && json_is_integer(v))
 		json_object_set(c, "auth_time", v);
+	/* the login's strength, for the offline steps (strength.c) */
+	json_t *acr = json_object_get(payload, "acr"), *amr = json_object_get(payload, "amr");
+	if (c != NULL && json_is_string(acr))
+		json_object_set(c, "acr", acr);
+	if (c != NULL && json_is_array(amr))
+		json_object_set_new(c, "amr", json_deep_copy(amr));
 	/* the same lookup as the groups check (dotted paths: Keycloak's
 	 * realm_access.roles), or grace would never see the groups */
 	const json_t *g = p->groups_claim ? tg_claim_path(payload, p->groups_claim) : NULL;

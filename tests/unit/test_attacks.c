@@ -743,6 +743,47 @@ static void test_typ_rules_and_email_verified(void **state)
 	assert_rc(with_policy(p, HDR_RS, plt), TG_OK);
 }
 
+/* Freshness and strength per service (issue 16): auth_time within
+ * max_auth_age, acr in required_acr, amr with one of required_amr; a
+ * missing claim fails closed; stored claims never count as fresh. */
+static tg_rc strength(int64_t age, const char *acr, const char *amr, const char *extra)
+{
+	tg_policy *p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_strength(p, age, acr, amr), TG_OK);
+	return with_policy(p, HDR_RS, payload(NOW + 300, extra));
+}
+
+static void test_freshness_and_strength(void **state)
+{
+	(void)state;
+	char fresh[64], old[64];
+	snprintf(fresh, sizeof(fresh), ",\"auth_time\":%lld", NOW - 300);
+	snprintf(old, sizeof(old), ",\"auth_time\":%lld", NOW - 3 * 3600);
+	assert_rc(strength(600, NULL, NULL, fresh), TG_OK);
+	assert_rc(strength(600, NULL, NULL, old), TG_E_NOT_AUTHORIZED);
+	assert_rc(strength(600, NULL, NULL, NULL), TG_E_NOT_AUTHORIZED); /* no auth_time */
+	assert_rc(strength(0, NULL, NULL, old), TG_OK); /* not asked */
+	assert_rc(strength(0, "gold silver", NULL, ",\"acr\":\"silver\""), TG_OK);
+	assert_rc(strength(0, "gold", NULL, ",\"acr\":\"silver\""), TG_E_NOT_AUTHORIZED);
+	assert_rc(strength(0, "gold", NULL, NULL), TG_E_NOT_AUTHORIZED);
+	assert_rc(strength(0, NULL, "mfa hwk", ",\"amr\":[\"pwd\",\"hwk\"]"), TG_OK);
+	assert_rc(strength(0, NULL, "mfa", ",\"amr\":[\"pwd\"]"), TG_E_NOT_AUTHORIZED);
+	assert_rc(strength(0, NULL, "mfa", ",\"amr\":\"mfa\""), TG_E_NOT_AUTHORIZED); /* not an array */
+	assert_rc(strength(0, NULL, "mfa", NULL), TG_E_NOT_AUTHORIZED);
+	/* what a session stored of its token */
+	json_t *c = json_pack("{s:s,s:I,s:s,s:[s]}", "username", "alice", "auth_time",
+			      (json_int_t)(NOW - 10), "acr", "gold", "amr", "mfa");
+	tg_policy *p = policy(TG_KIND_ACCESS);
+	assert_rc(tg_policy_set_strength(p, 0, "gold", "mfa"), TG_OK);
+	assert_rc(tg_claims_authorize_stored(p, ISS, c), TG_OK);
+	assert_rc(tg_policy_set_strength(p, 0, "platinum", NULL), TG_OK);
+	assert_rc(tg_claims_authorize_stored(p, ISS, c), TG_E_NOT_AUTHORIZED);
+	assert_rc(tg_policy_set_strength(p, 3600, NULL, NULL), TG_OK);
+	assert_rc(tg_claims_authorize_stored(p, ISS, c), TG_E_NOT_AUTHORIZED); /* never fresh */
+	tg_policy_free(p);
+	json_decref(c);
+}
+
 static void test_strict_json_in_token(void **state)
 {
 	(void)state;
@@ -970,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_issuer_and_audience),
 		cmocka_unit_test(test_token_kinds_do_not_mix),
 		cmocka_unit_test(test_typ_rules_and_email_verified),
+		cmocka_unit_test(test_freshness_and_strength),
 		cmocka_unit_test(test_strict_json_in_token),
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_identity_mapping),
