@@ -419,6 +419,24 @@ static tg_rc not_them(struct run *r, tg_rc vrc, const char *detail)
 }
 
 /* Step 2: the refresh-token grant. */
+/* How long since the session's last interactive login (sessions from
+ * before login_at was kept: since they were created). */
+static int64_t login_age(const struct run *r)
+{
+	int64_t at = tg_session_int(*r->sess, "login_at");
+	if (at <= 0)
+		at = tg_session_int(*r->sess, "created");
+	return r->q->now - at;
+}
+
+/* Past session_max_age: no refresh and no grace renews it; a new
+ * interactive login does. */
+static bool too_old(const struct run *r)
+{
+	int64_t max = tg_service_settings(r->q->cfg, r->q->service)->session_max_age;
+	return max > 0 && login_age(r) > max;
+}
+
 static tg_rc step_refresh(struct run *r)
 {
 	const char *old = tg_session_str(*r->sess, "refresh_token");
@@ -426,6 +444,12 @@ static tg_rc step_refresh(struct run *r)
 	struct tg_oauth_err e = { .status = 0 };
 	if (old == NULL)
 		return TG_E_NO_CREDENTIALS;
+	if (too_old(r)) {
+		r->refresh_rc = TG_E_EXPIRED;
+		snprintf(r->refresh_why, sizeof(r->refresh_why), "%s",
+			 "session_max_age reached: log in again");
+		return TG_E_EXPIRED;
+	}
 	tg_rc rc = tg_oauth_refresh(r->q, (size_t)r->idx, old, &t, &e);
 	/* A 200 with a well-formed new refresh token: the provider has
 	 * rotated the old one out. Stored before anything else is decided
@@ -602,6 +626,9 @@ static tg_rc step_grace(struct run *r)
 				 : "provider unreachable; the stored token failed its checks");
 	if (authorize_stored(r, "provider unreachable") != TG_OK)
 		return r->o->rc;
+	if (too_old(r))
+		return say(r->o, TG_E_GRACE_EXPIRED,
+			   "provider unreachable; the session is older than session_max_age: log in again");
 	int64_t last = tg_session_int(s, "last_online");
 	int64_t grace = tg_service_settings(r->q->cfg, r->q->service)->offline_grace;
 	if (last <= 0)
@@ -689,7 +716,9 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
 	    r.refresh_rc == TG_E_INTERNAL)
 		/* not the user's fault: a client or provider problem */
 		return say(o, TG_E_INTERNAL, "the refresh failed: client configuration or provider error");
-	return say(o, TG_E_EXPIRED, "the session has expired and cannot be renewed here");
+	return say(o, TG_E_EXPIRED, r.refresh_rc == TG_E_EXPIRED
+				    ? r.refresh_why /* session_max_age, or no new ID token */
+				    : "the session has expired and cannot be renewed here");
 }
 
 /* A grant's token refused here: the session of the same identity keeps no
@@ -777,6 +806,11 @@ static tg_rc fill_session(const struct tg_ctx *q, json_t *s, const char *issuer,
 		rc = set_claims(s, t);
 	if (rc == TG_OK && online)
 		rc = tg_session_set_int(s, "last_online", q->now);
+	/* the last login (a credential the person presented: a password, an
+	 * approval, a typed token): session_max_age counts from it, and no
+	 * refresh moves it */
+	if (rc == TG_OK)
+		rc = tg_session_set_int(s, "login_at", q->now);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "updated", q->now);
 	return rc;
@@ -789,8 +823,10 @@ static bool unchanged(json_t *before, const json_t *s)
 {
 	if (before == NULL)
 		return false;
-	json_t *u = json_object_get(s, "updated");
-	return u != NULL && json_object_set(before, "updated", u) == 0 && json_equal(before, s);
+	/* the same token again is the same login: login_at stays on disk */
+	json_t *u = json_object_get(s, "updated"), *l = json_object_get(s, "login_at");
+	return u != NULL && l != NULL && json_object_set(before, "updated", u) == 0 &&
+	       json_object_set(before, "login_at", l) == 0 && json_equal(before, s);
 }
 
 tg_rc tg_session_start(const struct tg_ctx *q, const char *password, tg_store *st, json_t **sess,

@@ -35,6 +35,7 @@ static const struct keydef {
 	{ "cache_dir", T_PATH, S_GLOBAL, "/var/cache/tokengate" },
 	{ "methods", T_METHODS, S_GLOBAL | S_SERVICE, "token" },
 	{ "offline_grace", T_DUR, S_GLOBAL | S_SERVICE, "12h" },
+	{ "session_max_age", T_DUR, S_GLOBAL | S_SERVICE, "7d" },
 	{ "refresh_ahead", T_DUR, S_GLOBAL | S_SERVICE, "5m" },
 	{ "leeway", T_DUR, S_GLOBAL | S_SERVICE, "60s" },
 	{ "http_connect_timeout", T_DUR, S_GLOBAL, "3s" },
@@ -674,6 +675,8 @@ static void type_service(const tg_config *c, const char *name, struct tg_service
 	o->issuer = tg_config_service_get(c, name, "issuer");
 	o->issuer_idx = tg_config_find_issuer(c, o->issuer);
 	o->offline_grace = seconds_of(tg_config_service_get(c, name, "offline_grace"), "offline_grace");
+	o->session_max_age = seconds_of(tg_config_service_get(c, name, "session_max_age"),
+					"session_max_age");
 	o->refresh_ahead = seconds_of(tg_config_service_get(c, name, "refresh_ahead"), "refresh_ahead");
 	o->leeway = seconds_of(tg_config_service_get(c, name, "leeway"), "leeway");
 	o->device_timeout = seconds_of(tg_config_service_get(c, name, "device_timeout"),

@@ -18,6 +18,7 @@ struct tg_service_settings {
 				   sessions: the first with a client_id) */
 	long issuer_idx;	/* its index, -1 without the key */
 	int64_t offline_grace, refresh_ahead, leeway, device_timeout;
+	int64_t session_max_age;	/* since the last interactive login */
 	bool qr, revoke_on_logout, export_token;
 };
 

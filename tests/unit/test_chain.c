@@ -175,7 +175,8 @@ static void load_config(void)
 		 "client_id = host\nsession_token = access\n"
 		 "[issuer idonly]\nissuer = " ISS "\naudience = linux-hosts\njwks_file = %s\n"
 		 "client_id = host\nsession_token = id\n"
-		 "[service sudo]\nallowed_groups = admins\n",
+		 "[service sudo]\nallowed_groups = admins\n"
+		 "[service short]\nsession_max_age = 30m\noffline_grace = 12h\n",
 		 store_dir, cache_dir, keys, corp_extra, keys, keys);
 	snprintf(path, sizeof(path), "%s/tokengate.conf", dir);
 	write_text(path, text);
@@ -983,6 +984,49 @@ static void test_session_token_switched_to_access(void **state)
 	free(idt);
 }
 
+/* session_max_age (issue 16): past it, counted from the last login, no
+ * refresh and no grace renews the session; a new login does. */
+static void test_session_max_age(void **state)
+{
+	(void)state;
+	service = "short";
+	char *at = token(key, "k1", now + HOUR, true);
+	start_session(at, "rt-1");
+	now += 56 * 60; /* 4 minutes left: due for refresh, but too old */
+	idp.access = token(key, "k1", now + HOUR, true);
+	idp.rotated = tg_strdup("rt-2");
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "stored");
+	assert_non_null(strstr(o.detail, "session_max_age"));
+	assert_int_equal(idp.posts, 0);
+	tg_session_free(s);
+	now += 10 * 60; /* expired */
+	assert_rc(run(&o, &s), TG_E_EXPIRED);
+	assert_int_equal(idp.posts, 0);
+	tg_session_free(s);
+	idp.mode = DOWN; /* and no grace: the provider is not even asked */
+	assert_rc(run(&o, &s), TG_E_EXPIRED);
+	assert_string_not_equal(o.step, "grace");
+	assert_int_equal(idp.posts + idp.gets, 0);
+	tg_session_free(s);
+	/* a new login starts the count again: refreshed when due */
+	idp.mode = UP;
+	char *again = token(key, "k1", now + 10 * 60, true);
+	start_session(again, "rt-3");
+	now += 8 * 60;
+	free(idp.access);
+	idp.access = token(key, "k1", now + HOUR, true);
+	idp.posts = 0;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_string_equal(o.step, "refresh");
+	assert_int_equal(idp.posts, 1);
+	tg_session_free(s);
+	free(again);
+	free(at);
+}
+
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
@@ -1109,6 +1153,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signed_access_token_is_never_replaced, each,
 						after),
 		cmocka_unit_test_setup_teardown(test_session_token_switched_to_access, each, after),
+		cmocka_unit_test_setup_teardown(test_session_max_age, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
 		cmocka_unit_test_setup_teardown(test_unknown_kid_one_refetch_per_interval, each,
