@@ -34,6 +34,8 @@ ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 check "dpkg -i installs it (postinst ran)" "dpkg -s libpam-tokengate 2>/dev/null | grep -q '^Status: install ok installed'"
 check "  module in the multiarch PAM directory, helper in /usr/libexec/tokengate, tool in /usr/sbin" \
 	"[ -f /usr/lib/$ma/security/pam_tokengate.so ] && [ -x /usr/libexec/tokengate/tokengate-helper ] && [ -x /usr/sbin/tokengatectl ]"
+check "  NSS module in /lib/$ma (where libc looks), not enabled in nsswitch.conf" \
+	"[ -f /lib/$ma/libnss_tokengate.so.2 ] && ! grep -q tokengate /etc/nsswitch.conf"
 check "  config is a conffile, root's, mode 0600; store and cache directories 0700" \
 	"dpkg-query -W -f='\${Conffiles}' libpam-tokengate | grep -q /etc/security/tokengate.conf && [ \"\$(stat -c '%a %U' /etc/security/tokengate.conf)\" = '600 root' ] && [ \"\$(stat -c %a /var/lib/tokengate)\" = 700 ] && [ \"\$(stat -c %a /var/cache/tokengate)\" = 700 ]"
 check "  man pages, systemd units, pam-auth-update profile" \
