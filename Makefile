@@ -248,7 +248,7 @@ deb:
 	@cp -r packaging/debian $(B)/deb/tokengate-$(VERSION)/debian
 	cd $(B)/deb/tokengate-$(VERSION) && dpkg-buildpackage -us -uc -b
 	lintian --fail-on warning --suppress-tags-from-file packaging/lintian-ignored \
-		$(B)/deb/libpam-tokengate_$(VERSION)_*.deb
+		$(B)/deb/libpam-tokengate_$(VERSION)_*.deb $(B)/deb/libnss-tokengate_$(VERSION)_*.deb
 	@ls -l $(B)/deb/*.deb
 
 # The RPM package (packaging/rpm/tokengate.spec) from the working tree, in
