@@ -20,6 +20,11 @@ libdir ?= $(prefix)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 PAM_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
 pamdir ?= $(if $(filter command line environment%,$(origin libdir)),$(libdir),$(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/x86_64-linux-gnu))/security
 
+# The NSS module goes where libc looks for libnss_*.so.2: the multiarch lib
+# directory (as libnss-systemd's), or libdir when libdir is given.
+nssdir ?= $(if $(filter command line environment%,$(origin libdir)),$(libdir),/lib$(if $(MULTIARCH),/$(MULTIARCH)))
+NSS_DIR ?= /var/lib/tokengate-nss
+
 HELPER_PATH ?= $(libexecdir)/tokengate/tokengate-helper
 CONFIG_PATH ?= $(sysconfdir)/security/tokengate.conf
 
@@ -66,8 +71,10 @@ CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_
 	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
 	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c tools/ctl_user.c
 
+NSS_SRC := nss/nss_db.c nss/nss_passwd.c nss/nss_group.c nss/nss_initgroups.c
+
 ALL := $(B)/libtokengate.so $(B)/libtokengate.a $(B)/pam_tokengate.so \
-	$(B)/tokengate-helper $(B)/tokengatectl
+	$(B)/tokengate-helper $(B)/tokengatectl $(B)/libnss_tokengate.so.2
 
 .PHONY: all clean check check-run deps demo demo-run bench bench-run fuzz fuzz-build \
 	install test-build asan deb rpm
@@ -127,6 +134,34 @@ $(B)/test/pam_tokengate.so: $(MOD_SRC:pam/%.c=$(B)/test/pam/%.o) $(PROTO_OBJ) $(
 	$(Q)$(CC) -shared -Wl,-z,defs -Wl,--version-script=pam/pam_tokengate.map $(LDHARDEN) \
 		$(LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_LIBS)
 
+# The NSS module: libc only, loaded into every process that looks up a
+# user. The shipped build reads NSS_DIR, compiled in, and no environment;
+# the test build (TG_TESTING) reads its directory from TG_NSS_DIR.
+NSS_DEPS := nss/nss_tokengate.h lib/username.h Makefile
+$(B)/nss/%.o: nss/%.c $(NSS_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+		-DTG_NSS_DIR='"$(NSS_DIR)"' $(CFLAGS) -c -o $@ $<
+
+$(B)/test/nss/%.o: nss/%.c $(NSS_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DTG_TESTING \
+		-DTG_NSS_DIR='"$(NSS_DIR)"' $(CFLAGS) -c -o $@ $<
+
+$(B)/libnss_tokengate.so.2: $(NSS_SRC:nss/%.c=$(B)/nss/%.o) nss/nss_tokengate.map
+	@echo "  CC      $@"
+	$(Q)$(CC) -shared -Wl,-z,defs -Wl,-soname,libnss_tokengate.so.2 \
+		-Wl,--version-script=nss/nss_tokengate.map $(LDHARDEN) $(LDFLAGS) \
+		-o $@ $(filter %.o,$^)
+
+$(B)/test/libnss_tokengate.so.2: $(NSS_SRC:nss/%.c=$(B)/test/nss/%.o) nss/nss_tokengate.map
+	@echo "  CC      $@"
+	$(Q)$(CC) -shared -Wl,-z,defs -Wl,-soname,libnss_tokengate.so.2 \
+		-Wl,--version-script=nss/nss_tokengate.map $(LDHARDEN) $(LDFLAGS) \
+		-o $@ $(filter %.o,$^)
+
 $(B)/helper/%.o: pam/%.c pam/helper.h lib/proto.h include/tokengate.h lib/tg_internal.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -184,7 +219,9 @@ install: all
 	install -d $(DESTDIR)$(pamdir) $(DESTDIR)$(libexecdir)/tokengate \
 		$(DESTDIR)$(sbindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 		$(DESTDIR)$(sysconfdir)/security $(DESTDIR)$(mandir)/man5 \
-		$(DESTDIR)$(mandir)/man8
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(nssdir)
+	# not enabled: /etc/nsswitch.conf is the administrator's (docs/USERS.md)
+	install -m 0644 $(B)/libnss_tokengate.so.2 $(DESTDIR)$(nssdir)/libnss_tokengate.so.2
 	install -m 0644 $(B)/pam_tokengate.so $(DESTDIR)$(pamdir)/pam_tokengate.so
 	install -m 0755 $(B)/tokengate-helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0755 $(B)/tokengatectl $(DESTDIR)$(sbindir)/tokengatectl
@@ -211,7 +248,7 @@ deb:
 	@cp -r packaging/debian $(B)/deb/tokengate-$(VERSION)/debian
 	cd $(B)/deb/tokengate-$(VERSION) && dpkg-buildpackage -us -uc -b
 	lintian --fail-on warning --suppress-tags-from-file packaging/lintian-ignored \
-		$(B)/deb/libpam-tokengate_$(VERSION)_*.deb
+		$(B)/deb/libpam-tokengate_$(VERSION)_*.deb $(B)/deb/libnss-tokengate_$(VERSION)_*.deb
 	@ls -l $(B)/deb/*.deb
 
 # The RPM package (packaging/rpm/tokengate.spec) from the working tree, in

@@ -71,6 +71,12 @@ if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 else
 	skip "integration" "needs root or user namespaces for a private /dev/log"
 fi
+if [ "$(id -u)" = 0 ] || unshare -r true 2>/dev/null; then
+	suite "NSS module (libnss_tokengate through nss_wrapper and called directly; refused files; shipped symbols)" \
+		env B="$B" sh tests/nss/run.sh
+else
+	skip "NSS module" "needs root or user namespaces (root-owned database files)"
+fi
 if ! command -v node >/dev/null 2>&1; then
 	skip "identity provider (oidc-provider)" "node is not installed"
 elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then

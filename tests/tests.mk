@@ -84,6 +84,11 @@ $(B)/tests/dlopen_check: tests/tools/dlopen_check.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< -ldl
 
+$(B)/tests/nsscheck: tests/nss/nsscheck.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -pthread -o $@ $< -ldl
+
 $(B)/tests/oauthctl: tests/tools/oauthctl.c $(B)/libtokengate.a
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -91,7 +96,8 @@ $(B)/tests/oauthctl: tests/tools/oauthctl.c $(B)/libtokengate.a
 
 TEST_TOOLS := $(B)/tests/oauthctl $(B)/tests/unit_spawn $(B)/tests/dlopen_check $(B)/test/pam_tokengate.so \
 	$(B)/test/tokengate-helper $(B)/tests/logsink $(FAKE_BINS) \
-	$(B)/tests/libjwt-sign $(B)/tests/test_pam $(B)/tests/pamseq $(B)/tests/pamdrive
+	$(B)/tests/libjwt-sign $(B)/tests/test_pam $(B)/tests/pamseq $(B)/tests/pamdrive \
+	$(B)/tests/nsscheck $(B)/test/libnss_tokengate.so.2
 
 test-build: all $(UNIT_BINS) $(ASAN_BINS) $(TEST_TOOLS)
 
@@ -137,6 +143,11 @@ $(B)/bench/bench_ratio: tests/bench/bench_ratio.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $<
 
+$(B)/bench/bench_nss: tests/bench/bench_nss.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $<
+
 bench-run: all $(B)/tests/pamdrive $(B)/test/pam_tokengate.so $(B)/test/tokengate-helper $(B)/bench/bench_verify \
-	$(B)/bench/bench_pam $(B)/bench/bench_ratio
+	$(B)/bench/bench_pam $(B)/bench/bench_ratio $(B)/bench/bench_nss
 	@B='$(B)' sh tests/bench/run.sh

@@ -2,7 +2,8 @@
 # make bench - figures, not pass/fail: verification throughput per alg next
 # to raw OpenSSL, pam_authenticate latency through libpam + helper, and the
 # two warm-path ratios (verify / raw EVP_DigestVerify per alg, whole token
-# login / pam_permit), each measured side by side in this run.
+# login / pam_permit), each measured side by side in this run, and the NSS
+# module's lookups next to a plain /etc/passwd entry.
 set -eu
 B=$(cd "${B:-build}" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +89,20 @@ RATIOS
 	fi
 else
 	echo "(token login / pam_permit skipped: no pamtester)"
+fi
+
+# ---- NSS: libnss_tokengate next to a plain /etc/passwd entry ----
+# getent passwd NAME and id NAME (whole processes) and getpwnam_r /
+# getgrouplist (in process) for the last of 10 and of 10,000 provisioned
+# users, side by side with an entry of /etc/passwd, through the real libc
+# in a private mount namespace (root); tests/bench/nss_compare.sh has the
+# libnss_systemd rows too, and docs/USERS.md the figures.
+if [ "$(id -u)" = 0 ]; then
+	echo "(NSS: libnss_tokengate, shipped build, over /var/lib/tokengate-nss in a private namespace)"
+	NSS_RUNS=${BENCH_NSS_RUNS:-30} NSS_CALLS=${BENCH_NSS_CALLS:-3000} B="$B" \
+		timeout 300 sh "$here/bench/nss_compare.sh" --module-only || echo "(NSS figures: nss_compare failed)"
+else
+	echo "(NSS figures skipped: the private namespace with a bind-mounted nsswitch.conf needs root)"
 fi
 
 # ---- the identity backend: a real provider, and the fault proxy ----

@@ -18,6 +18,7 @@ private_log_ns tg-deb
 . "$TG_IDP_DIR/lib.sh"
 
 deb=$(ls "$B"/deb/libpam-tokengate_*_*.deb)
+nssdeb=$(ls "$B"/deb/libnss-tokengate_*_*.deb)
 echo "  package: $(basename "$deb"), $(stat -c %s "$deb") bytes, $(dpkg-deb -c "$deb" | grep -vc '/$') files"
 check "make deb: built, lintian clean at warning level" "[ -s '$deb' ] && ! grep -q '^[EW]: ' '$B/deb.log'"
 
@@ -29,11 +30,13 @@ for d in usr etc var; do
 done
 mount -t tmpfs tg-run /run
 
-r=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" 2>&1 | tail -3)
+r=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" "$nssdeb" 2>&1 | tail -3)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 check "dpkg -i installs it (postinst ran)" "dpkg -s libpam-tokengate 2>/dev/null | grep -q '^Status: install ok installed'"
 check "  module in the multiarch PAM directory, helper in /usr/libexec/tokengate, tool in /usr/sbin" \
 	"[ -f /usr/lib/$ma/security/pam_tokengate.so ] && [ -x /usr/libexec/tokengate/tokengate-helper ] && [ -x /usr/sbin/tokengatectl ]"
+check "  NSS module (package libnss-tokengate) in /lib/$ma (where libc looks), not enabled in nsswitch.conf" \
+	"[ -f /lib/$ma/libnss_tokengate.so.2 ] && ! grep -q tokengate /etc/nsswitch.conf"
 check "  config is a conffile, root's, mode 0600; store and cache directories 0700" \
 	"dpkg-query -W -f='\${Conffiles}' libpam-tokengate | grep -q /etc/security/tokengate.conf && [ \"\$(stat -c '%a %U' /etc/security/tokengate.conf)\" = '600 root' ] && [ \"\$(stat -c %a /var/lib/tokengate)\" = 700 ] && [ \"\$(stat -c %a /var/cache/tokengate)\" = 700 ]"
 check "  man pages, systemd units, pam-auth-update profile" \
@@ -71,13 +74,13 @@ check "pam-auth-update --enable tokengate switches it on" \
 pam-auth-update --disable tokengate
 check "  and --disable off again" "! grep -q pam_tokengate /etc/pam.d/common-auth"
 
-dpkg -L libpam-tokengate | while read -r f; do [ -d "$f" ] || echo "$f"; done > "$T/files"
-DEBIAN_FRONTEND=noninteractive dpkg --purge libpam-tokengate > /dev/null 2>&1
+dpkg -L libpam-tokengate libnss-tokengate | while read -r f; do [ -d "$f" ] || echo "$f"; done > "$T/files"
+DEBIAN_FRONTEND=noninteractive dpkg --purge libpam-tokengate libnss-tokengate > /dev/null 2>&1
 left=$(while read -r f; do [ -e "$f" ] && echo "$f"; done < "$T/files" | tr '\n' ' ')
 r="left: $left"
 check "dpkg --purge: every file of the package is gone, config and sessions too" \
 	"[ -z '$left' ] && [ ! -e /etc/security/tokengate.conf ] && [ ! -e /var/lib/tokengate ] && [ ! -e /var/cache/tokengate ]"
 check "  the PAM stack no longer names it, and dpkg no longer knows it" \
-	"! grep -rq pam_tokengate /etc/pam.d/common-* && ! dpkg -s libpam-tokengate > /dev/null 2>&1"
+	"! grep -rq pam_tokengate /etc/pam.d/common-* && ! dpkg -s libpam-tokengate > /dev/null 2>&1 && ! dpkg -s libnss-tokengate > /dev/null 2>&1"
 
 suite_end

@@ -46,8 +46,8 @@ rpm -qlvp "$rpmf" > "$top/files-v" 2>/dev/null
 has() { grep -qx -- "$1" "$top/files"; }
 if has "$libdir/security/pam_tokengate.so" && has "$libexecdir/tokengate/tokengate-helper" &&
 	has "$sbindir/tokengatectl" && has "$unit/tokengate-refresh.timer" &&
-	has "$unit/tokengate-cleanup.service"; then
-	ok "  the package holds the module ($libdir/security), the helper, tokengatectl and the units ($unit)"
+	has "$unit/tokengate-cleanup.service" && has "$libdir/libnss_tokengate.so.2"; then
+	ok "  the package holds the module ($libdir/security), the NSS module ($libdir), the helper, tokengatectl and the units ($unit)"
 else
 	bad "  the package's files"; cat "$top/files"
 fi
