@@ -32,6 +32,15 @@ check "  audited (event=user result=create, her uid), and the decision" \
 check "  her session is stored under that uid" "[ \"\$(store $cu user)\" = carol ] && [ \"\$(store $cu sub)\" = carol ]"
 check "  groups: linux-ops (unix_groups) with a derived gid; devs not listed; sudo, a local group, left out" \
 	"grep -q '^linux-ops:x:[0-9]*:carol$' '$T/nss/group' && ! grep -q '^devs:' '$T/nss/group' && ! grep -q '^sudo:' '$T/nss/group' && logged 'provider group sudo left out: sudo is a local group'"
+# the application with libnss_tokengate (the test build, reading $T/nss)
+# in its NSS, as a host that enables it in nsswitch.conf: the next stages
+# find carol's record and her session under its uid
+r=$(printf '\n' | env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+	NSS_WRAPPER_MODULE_SO_PATH="$B/test/libnss_tokengate.so.2" NSS_WRAPPER_MODULE_FN_PREFIX=tokengate \
+	TG_NSS_DIR="$T/nss" pamtester -v u_tg carol acct_mgmt open_session 2>&1 | tail -1)
+check "  with libnss_tokengate in the application's NSS: her account and session stages pass on that session" \
+	"echo '$r' | grep -q 'successfully opened a session' && logged 'event=account result=allow reason=ok service=u_tg user=carol'"
 r=$(pam u_tg carol authenticate carol-password)
 check "a second login refreshes the record (result=update), no second uid" \
 	"succeeded && logged 'event=user result=update reason=ok service=u_tg user=carol' && [ \"\$(grep -c '^carol:' '$T/nss/passwd')\" = 1 ]"
