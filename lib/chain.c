@@ -13,6 +13,7 @@
 #include "grant.h"
 #include "oauth.h"
 #include "settings.h"
+#include "userdb.h"
 
 struct run {
 	const struct tg_ctx *q;
@@ -657,6 +658,9 @@ static tg_rc step_grace(struct run *r)
 	return say(r->o, TG_OK, detail);
 }
 
+static tg_rc record_check(const struct tg_ctx *q, const char *iss, const char *sub,
+			  struct tg_chain_out *o);
+
 tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh_ahead,
 		   tg_store *st, json_t **sess, struct tg_chain_out *o)
 {
@@ -677,6 +681,9 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
 	}
 	tg_rc rc;
 	if (password == NULL && *sess != NULL && foreign_session(q, r.idx, o) != TG_OK)
+		return o->rc;
+	if (*sess != NULL && record_check(q, tg_session_str(*sess, "iss"),
+					  tg_session_str(*sess, "sub"), o) != TG_OK)
 		return o->rc;
 	if (password == NULL && *sess != NULL) {
 		rc = step_stored(&r);
@@ -752,6 +759,32 @@ static tg_rc mismatch(const struct tg_ctx *q, struct tg_chain_out *o, const char
 	return say(o, TG_E_USER_MISMATCH, detail);
 }
 
+/* A person with a record (create_users) is held to it at every login
+ * and stage, whatever NSS answers for the name: the record's (iss, sub)
+ * only, and nothing while it is disabled. TG_OK when there is no record. */
+static tg_rc record_check(const struct tg_ctx *q, const char *iss, const char *sub,
+			  struct tg_chain_out *o)
+{
+	char riss[512], rsub[512], detail[sizeof(o->detail)];
+	bool disabled = false;
+	tg_rc rc = tg_userdb_identity(q->cfg, q->user, riss, sizeof(riss), rsub, sizeof(rsub),
+				      &disabled);
+	if (rc == TG_E_NO_CREDENTIALS)
+		return TG_OK;
+	if (rc != TG_OK)
+		return say(o, TG_E_INTERNAL, "the user database is unreadable or busy");
+	if (strcmp(riss, iss ?: "") != 0 || strcmp(rsub, sub ?: "") != 0) {
+		snprintf(detail, sizeof(detail), "the record %.64s belongs to another identity (sub %.64s)",
+			 q->user, rsub);
+		note_q(q, "store", "deny", TG_E_USER_MISMATCH, detail);
+		return say(o, TG_E_USER_MISMATCH, detail);
+	}
+	if (disabled)
+		return say(o, TG_E_REVOKED,
+			   "the record is disabled (tokengatectl user enable, after a revocation or by hand)");
+	return TG_OK;
+}
+
 /* May this token's identity have the account's session? The first
  * (iss, sub) owns it; after a purge only a fresh online login (a grant
  * the provider answered just now) starts a new one and lifts the marker
@@ -766,6 +799,8 @@ static tg_rc admit(const struct tg_ctx *q, tg_store *st, const json_t *sess,
 	*clear = false;
 	if (sess != NULL && tg_session_str(sess, "sub") != NULL && !same_identity(sess, t))
 		return mismatch(q, o, tg_session_str(sess, "sub"));
+	if (record_check(q, tg_token_iss(t), tg_token_sub(t), o) != TG_OK)
+		return o->rc;
 	tg_rc rc = owner_check(st, tg_token_iss(t), tg_token_sub(t), osub, sizeof(osub), unowned, o);
 	if (rc == TG_E_USER_MISMATCH)
 		return mismatch(q, o, osub);
@@ -806,10 +841,11 @@ static tg_rc fill_session(const struct tg_ctx *q, json_t *s, const char *issuer,
 		rc = set_claims(s, t);
 	if (rc == TG_OK && online)
 		rc = tg_session_set_int(s, "last_online", q->now);
-	/* the last login (a credential the person presented: a password, an
-	 * approval, a typed token): session_max_age counts from it, and no
-	 * refresh moves it */
-	if (rc == TG_OK)
+	/* the last login (a password, an approval): session_max_age counts
+	 * from it, and no refresh moves it. A typed token starts the count of
+	 * a new session only: typing back a token the session itself handed
+	 * out (export_token) must not renew it */
+	if (rc == TG_OK && (strcmp(method, "token") != 0 || tg_session_int(s, "login_at") <= 0))
 		rc = tg_session_set_int(s, "login_at", q->now);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "updated", q->now);

@@ -41,7 +41,7 @@ static tg_rc check_acr(const tg_policy *p, const json_t *payload)
 		return TG_OK;
 	tg_rc rc = acr != NULL && tg_strlist_has(&p->required_acr, acr) ? TG_OK : TG_E_NOT_AUTHORIZED;
 	tg_explain(p, "acr", rc, acr == NULL ? "acr is needed (required_acr) and absent"
-					     : "acr is one of required_acr");
+					     : "acr must be one of required_acr");
 	return rc;
 }
 
@@ -56,7 +56,7 @@ static tg_rc check_amr(const tg_policy *p, const json_t *payload)
 	json_array_foreach(amr, i, v)
 		if (json_is_string(v) && tg_strlist_has(&p->required_amr, json_string_value(v)))
 			rc = TG_OK;
-	tg_explain(p, "amr", rc, json_is_array(amr) ? "amr has one of required_amr"
+	tg_explain(p, "amr", rc, json_is_array(amr) ? "amr must contain one of required_amr"
 						    : "amr is needed (required_amr) and absent");
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config_internal.h"
@@ -257,10 +258,27 @@ static tg_rc publish(tg_userdb *db, char *why, size_t whylen)
 	return rc;
 }
 
+/* The published files are older than the database (a publish that failed
+ * after the database was written), or missing. */
+static bool nss_stale(const tg_userdb *db)
+{
+	struct stat u, p;
+	char path[4200];
+	if (fstatat(db->dfd, USERDB_FILE, &u, AT_SYMLINK_NOFOLLOW) != 0)
+		return false; /* no database yet: nothing to publish */
+	snprintf(path, sizeof(path), "%s/passwd", tg_settings(db->cfg)->nss_dir);
+	if (lstat(path, &p) != 0)
+		return true;
+	return p.st_mtim.tv_sec < u.st_mtim.tv_sec ||
+	       (p.st_mtim.tv_sec == u.st_mtim.tv_sec && p.st_mtim.tv_nsec < u.st_mtim.tv_nsec);
+}
+
 tg_rc tg_userdb_commit(tg_userdb *db, char *why, size_t whylen)
 {
 	tg_rc rc = TG_OK;
-	if (db->changed) {
+	if (!db->changed && nss_stale(db)) {
+		rc = publish(db, why, whylen);
+	} else if (db->changed) {
 		char *text = json_dumps(db->j, JSON_SORT_KEYS | JSON_INDENT(1));
 		rc = text == NULL ? TG_E_NOMEM : tg_write_atomically_at(db->dfd, USERDB_FILE, text,
 								       strlen(text));
@@ -327,7 +345,7 @@ static tg_rc person_checks(const tg_userdb *db, const struct tg_user_in *in, uin
 	char found[256];
 	const char *k;
 	json_t *v;
-	if (!tg_login_name_ok(in->name) || strcmp(in->name, "root") == 0)
+	if (!tg_record_name_ok(in->name))
 		return say(why, whylen, TG_E_USER_MISMATCH, "%s is not a login name for a record", in->name);
 	if (old != NULL && (strcmp(str(old, "iss"), in->iss) || strcmp(str(old, "sub"), in->sub)))
 		return say(why, whylen, TG_E_USER_MISMATCH,
@@ -361,7 +379,7 @@ static bool unix_group_of(const struct tg_issuer *h, const char *from, char *out
 			if (strcmp(h->group_map->from.v[i], from) == 0) {
 				snprintf(out, outlen, "%s", h->group_map->to.v[i]);
 				*mapped = true;
-				return true;
+				return tg_record_name_ok(out);
 			}
 		}
 	}
@@ -371,7 +389,7 @@ static bool unix_group_of(const struct tg_issuer *h, const char *from, char *out
 		for (size_t i = 0; i < allow.n && !ok; i++)
 			ok = fnmatch(allow.v[i], from, 0) == 0;
 	tg_strlist_clear(&allow);
-	if (!ok || !tg_login_name_ok(from) || strlen(from) >= outlen)
+	if (!ok || !tg_record_name_ok(from) || strlen(from) >= outlen)
 		return false;
 	snprintf(out, outlen, "%s", from);
 	return true;
@@ -493,6 +511,10 @@ tg_rc tg_userdb_put(tg_userdb *db, size_t idx, const struct tg_user_in *in, uint
 	json_decref(names);
 	if (rc == TG_OK && rec == NULL)
 		rc = TG_E_NOMEM;
+	/* a disabled record stays disabled: only an administrator enables it */
+	json_t *off = old != NULL ? json_object_get(old, "disabled") : NULL;
+	if (rc == TG_OK && off != NULL && json_object_set(rec, "disabled", off) != 0)
+		rc = TG_E_NOMEM;
 	if (rc != TG_OK) {
 		json_decref(rec);
 		return rc;
@@ -515,6 +537,39 @@ tg_rc tg_userdb_put(tg_userdb *db, size_t idx, const struct tg_user_in *in, uint
 	if (note[0] != '\0')
 		say(why, whylen, TG_OK, "%s", note);
 	return TG_OK;
+}
+
+tg_rc tg_userdb_enable(tg_userdb *db, const char *name)
+{
+	json_t *u = json_object_get(json_object_get(db->j, "users"), name);
+	if (u == NULL)
+		return TG_E_NO_CREDENTIALS;
+	if (json_object_get(u, "disabled") == NULL)
+		return TG_OK;
+	db->changed = true;
+	return json_object_del(u, "disabled") == 0 ? TG_OK : TG_E_NOMEM;
+}
+
+tg_rc tg_userdb_identity(const tg_config *cfg, const char *name, char *iss, size_t isslen,
+			 char *sub, size_t sublen, bool *disabled)
+{
+	char path[4200], why[320];
+	snprintf(path, sizeof(path), "%s/" USERDB_FILE, tg_settings(cfg)->store_dir);
+	*disabled = false;
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return TG_E_NO_CREDENTIALS; /* nobody was ever given a record */
+	tg_userdb *db = NULL;
+	tg_rc rc = tg_userdb_open(cfg, 5000, &db, why, sizeof(why));
+	if (rc != TG_OK)
+		return rc == TG_E_NOMEM || rc == TG_E_TIMEOUT ? rc : TG_E_IO;
+	const json_t *u = json_object_get(tg_userdb_users(db), name);
+	if (u != NULL) {
+		snprintf(iss, isslen, "%s", str(u, "iss"));
+		snprintf(sub, sublen, "%s", str(u, "sub"));
+		*disabled = json_object_get(u, "disabled") != NULL;
+	}
+	tg_userdb_close(db);
+	return u != NULL ? TG_OK : TG_E_NO_CREDENTIALS;
 }
 
 tg_rc tg_userdb_disable(tg_userdb *db, const char *name, int64_t now)

@@ -72,11 +72,21 @@ TG_HIDDEN tg_rc tg_userdb_find(const tg_userdb *db, const char *name, uint32_t *
 /* Disables name's record (nologin shell, kept) at now; TG_E_NO_CREDENTIALS
  * when there is none. */
 TG_HIDDEN tg_rc tg_userdb_disable(tg_userdb *db, const char *name, int64_t now);
+/* Enables name's record again (an administrator's word); no record:
+ * TG_E_NO_CREDENTIALS. */
+TG_HIDDEN tg_rc tg_userdb_enable(tg_userdb *db, const char *name);
 /* Removes name's record (its files stay). */
 TG_HIDDEN tg_rc tg_userdb_remove(tg_userdb *db, const char *name);
 /* Removes the records disabled for longer than max_age seconds; their
  * count in *n. */
 TG_HIDDEN tg_rc tg_userdb_expire(tg_userdb *db, int64_t now, int64_t max_age, size_t *n);
+/* Who name's record belongs to, read under the lock and changing
+ * nothing: TG_OK with its iss, sub and whether it is disabled;
+ * TG_E_NO_CREDENTIALS when there is none (or no user database at all);
+ * TG_E_IO / TG_E_MALFORMED / TG_E_TIMEOUT when it cannot be read. Every
+ * login and every stage of a person with a record is held to it. */
+TG_HIDDEN tg_rc tg_userdb_identity(const tg_config *cfg, const char *name, char *iss,
+				   size_t isslen, char *sub, size_t sublen, bool *disabled);
 /* The users object (name -> record), borrowed and not to be changed: for
  * listing. */
 TG_HIDDEN json_t *tg_userdb_users(const tg_userdb *db);

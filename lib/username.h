@@ -21,4 +21,19 @@ static inline bool tg_login_name_ok(const char *u)
 	return true;
 }
 
+/* A name in a passwd or group line that tokengate writes or serves (a
+ * record of a person who exists only at the provider, a provider group):
+ * a login name, and none of what those lines use as separators or what
+ * other NSS sources treat specially: no ':' (fields), ',' (members),
+ * space or tab, not '+' or '@' first (nss_compat, netgroups), not all
+ * digits (a name that reads as an id), not root. */
+static inline bool tg_record_name_ok(const char *u)
+{
+	if (!tg_login_name_ok(u) || strcmp(u, "root") == 0 || u[0] == '+' || u[0] == '@')
+		return false;
+	if (strpbrk(u, ":, \t") != NULL)
+		return false;
+	return strspn(u, "0123456789") != strlen(u);
+}
+
 #endif

@@ -66,9 +66,7 @@ enum nss_status tgn_open(enum tgn_file which, FILE **fp, int *errnop)
  * name that reads as a number. */
 bool tgn_name_ok(const char *name)
 {
-	if (!tg_login_name_ok(name) || strcmp(name, "root") == 0 || name[0] == '+')
-		return false;
-	return strspn(name, "0123456789") != strlen(name);
+	return tg_record_name_ok(name);
 }
 
 /* "x" or "*": no password here (a hash, or an empty field, which some

@@ -6,8 +6,10 @@
  *            pre-provisions NAME for the identity (iss of the issuer, SUB),
  *            with the same uid a login would derive (or --uid)
  *   user list [--config FILE]
- *   user disable [--config FILE] NAME   nologin at once; removed by cleanup
- *                                       after users_expire
+ *   user disable [--config FILE] NAME   nologin, every login and stage refused,
+ *                                       at once; removed by cleanup after
+ *                                       users_expire
+ *   user enable [--config FILE] NAME    the only way back (a login never)
  *   user remove [--config FILE] NAME    the record goes; files stay
  * Each change is audited (event=user).
  */
@@ -24,7 +26,7 @@
 #include "userdb.h"
 
 #define USAGE_ADD "tokengatectl user add [--config FILE] [--issuer NAME] [--uid N] [--name TEXT] NAME --sub SUB"
-#define USAGE "tokengatectl user add|list|disable|remove ... (see tokengatectl(8))"
+#define USAGE "tokengatectl user add|list|disable|enable|remove ... (see tokengatectl(8))"
 
 static void audit(const char *result, const char *user, const char *detail)
 {
@@ -162,8 +164,10 @@ static int user_list(int argc, char **argv)
 	return CTL_OK;
 }
 
-/* disable / remove NAME */
-static int user_change(int argc, char **argv, bool remove)
+/* disable / enable / remove NAME */
+enum change { DISABLE, ENABLE, REMOVE };
+
+static int user_change(int argc, char **argv, enum change what)
 {
 	const char *config = TG_CONFIG_PATH, *name = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -176,7 +180,7 @@ static int user_change(int argc, char **argv, bool remove)
 	}
 	if (name == NULL) {
 		fprintf(stderr, "usage: tokengatectl user %s [--config FILE] NAME\n",
-			remove ? "remove" : "disable");
+			what == REMOVE ? "remove" : what == ENABLE ? "enable" : "disable");
 		return CTL_USAGE;
 	}
 	tg_config *cfg = ctl_load_config(config);
@@ -186,7 +190,9 @@ static int user_change(int argc, char **argv, bool remove)
 	char why[320] = "";
 	tg_rc rc = tg_userdb_open(cfg, 5000, &db, why, sizeof(why));
 	if (rc == TG_OK) {
-		rc = remove ? tg_userdb_remove(db, name) : tg_userdb_disable(db, name, tg_unix_time());
+		rc = what == REMOVE ? tg_userdb_remove(db, name)
+		   : what == ENABLE ? tg_userdb_enable(db, name)
+				    : tg_userdb_disable(db, name, tg_unix_time());
 		if (rc == TG_OK)
 			rc = tg_userdb_commit(db, why, sizeof(why));
 		else
@@ -198,10 +204,12 @@ static int user_change(int argc, char **argv, bool remove)
 			rc == TG_E_NO_CREDENTIALS ? "no such record" : why);
 		return CTL_REJECTED;
 	}
-	const char *what = remove ? "record removed (the home directory and files stay)"
-				  : "record disabled (shell nologin); cleanup removes it after users_expire";
-	printf("%s: %s\n", name, what);
-	audit(remove ? "remove" : "disable", name, what);
+	const char *said = what == REMOVE ? "record removed (the home directory and files stay)"
+			 : what == ENABLE ? "record enabled: logins of its identity are let in again"
+			 : "record disabled (shell nologin; every login and stage refused); cleanup "
+			   "removes it after users_expire";
+	printf("%s: %s\n", name, said);
+	audit(what == REMOVE ? "remove" : what == ENABLE ? "enable" : "disable", name, said);
 	return CTL_OK;
 }
 
@@ -235,9 +243,11 @@ int ctl_user(int argc, char **argv)
 	if (strcmp(sub, "list") == 0)
 		return user_list(argc - 1, argv + 1);
 	if (strcmp(sub, "disable") == 0)
-		return user_change(argc - 1, argv + 1, false);
+		return user_change(argc - 1, argv + 1, DISABLE);
+	if (strcmp(sub, "enable") == 0)
+		return user_change(argc - 1, argv + 1, ENABLE);
 	if (strcmp(sub, "remove") == 0)
-		return user_change(argc - 1, argv + 1, true);
+		return user_change(argc - 1, argv + 1, REMOVE);
 	fprintf(stderr, "usage: %s\n", USAGE);
 	return CTL_USAGE;
 }

@@ -1027,6 +1027,26 @@ static void test_session_max_age(void **state)
 	free(at);
 }
 
+/* A typed token never renews the session's count: typing back the token
+ * the session handed out (export_token) keeps login_at (a second reader's
+ * finding). */
+static void test_typed_token_keeps_login_at(void **state)
+{
+	(void)state;
+	char *at = token(key, "k1", now + HOUR, true);
+	start_session(at, "rt-1");
+	int64_t t0 = now;
+	now += 25 * 60;
+	token_login(at);
+	struct tg_chain_out o;
+	json_t *s = NULL;
+	assert_rc(run(&o, &s), TG_OK);
+	assert_int_equal(tg_session_int(s, "login_at"), t0);
+	assert_string_equal(tg_session_str(s, "refresh_token"), "rt-1");
+	tg_session_free(s);
+	free(at);
+}
+
 /* The issuer handle's key cache (issuer "disco": discovered keys). */
 static tg_rc keys_at(const char *kid, bool force, size_t *count, bool *fetched)
 {
@@ -1154,6 +1174,7 @@ int main(void)
 						after),
 		cmocka_unit_test_setup_teardown(test_session_token_switched_to_access, each, after),
 		cmocka_unit_test_setup_teardown(test_session_max_age, each, after),
+		cmocka_unit_test_setup_teardown(test_typed_token_keeps_login_at, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_fresh_used_without_fetch, each, after),
 		cmocka_unit_test_setup_teardown(test_cache_stale_refetched, each, after),
 		cmocka_unit_test_setup_teardown(test_unknown_kid_one_refetch_per_interval, each,

@@ -268,6 +268,45 @@ static void test_disable_remove_expire(void **state)
 	free(pw);
 }
 
+/* A second reader's findings: names that would change the lines they are
+ * written into (':' ',' spaces) are refused, so a provider group named
+ * "linux-x:x:27:bob," cannot become gid 27; a disabled record stays
+ * disabled whatever logins come, until an administrator enables it. */
+static void test_separators_and_sticky_disable(void **state)
+{
+	(void)state;
+	const char *groups[] = { "linux-x:x:27:bob,", "linux-a b", "linux-ok" };
+	uint32_t uid = 0;
+	char why[256], err[256];
+	assert_rc(put("bob", "s-1", groups, 3, -1, &uid, why, sizeof(why)), TG_OK);
+	char *gr = read_text("group");
+	assert_null(strstr(gr, ":27:"));
+	assert_null(strstr(gr, "linux-x"));
+	assert_null(strstr(gr, "linux-a"));
+	assert_non_null(strstr(gr, "linux-ok:x:"));
+	free(gr);
+	assert_rc(put("x,alice", "s-8", NULL, 0, -1, &uid, why, sizeof(why)), TG_E_USER_MISMATCH);
+	assert_rc(put("a:b", "s-8", NULL, 0, -1, &uid, why, sizeof(why)), TG_E_USER_MISMATCH);
+	assert_rc(put("12345", "s-8", NULL, 0, -1, &uid, why, sizeof(why)), TG_E_USER_MISMATCH);
+	tg_userdb *db = NULL;
+	assert_rc(tg_userdb_open(cfg, 0, &db, err, sizeof(err)), TG_OK);
+	assert_rc(tg_userdb_disable(db, "bob", 1900000100), TG_OK);
+	assert_rc(tg_userdb_commit(db, err, sizeof(err)), TG_OK);
+	assert_rc(put("bob", "s-1", groups, 3, -1, &uid, why, sizeof(why)), TG_OK);
+	char iss[256], sub[256];
+	bool off = false;
+	assert_rc(tg_userdb_identity(cfg, "bob", iss, sizeof(iss), sub, sizeof(sub), &off), TG_OK);
+	assert_true(off);
+	assert_string_equal(sub, "s-1");
+	assert_rc(tg_userdb_open(cfg, 0, &db, err, sizeof(err)), TG_OK);
+	assert_rc(tg_userdb_enable(db, "bob"), TG_OK);
+	assert_rc(tg_userdb_commit(db, err, sizeof(err)), TG_OK);
+	assert_rc(tg_userdb_identity(cfg, "bob", iss, sizeof(iss), sub, sizeof(sub), &off), TG_OK);
+	assert_false(off);
+	assert_rc(tg_userdb_identity(cfg, "nobody", iss, sizeof(iss), sub, sizeof(sub), &off),
+		  TG_E_NO_CREDENTIALS);
+}
+
 /* A store file that is not a user database is refused, not overwritten. */
 static void test_bad_database_refused(void **state)
 {
@@ -299,6 +338,7 @@ int main(void)
 		cmocka_unit_test_setup(test_record_published, each),
 		cmocka_unit_test_setup(test_collisions_refused, each),
 		cmocka_unit_test_setup(test_disable_remove_expire, each),
+		cmocka_unit_test_setup(test_separators_and_sticky_disable, each),
 		cmocka_unit_test_setup(test_bad_database_refused, each),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

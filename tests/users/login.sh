@@ -35,10 +35,14 @@ check "  groups: linux-ops (unix_groups) with a derived gid; devs not listed; su
 # the application with libnss_tokengate (the test build, reading $T/nss)
 # in its NSS, as a host that enables it in nsswitch.conf: the next stages
 # find carol's record and her session under its uid
-r=$(printf '\n' | env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
-	PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-	NSS_WRAPPER_MODULE_SO_PATH="$B/test/libnss_tokengate.so.2" NSS_WRAPPER_MODULE_FN_PREFIX=tokengate \
-	TG_NSS_DIR="$T/nss" pamtester -v u_tg carol acct_mgmt open_session 2>&1 | tail -1)
+nwrapped() {
+	env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+		NSS_WRAPPER_MODULE_SO_PATH="$B/test/libnss_tokengate.so.2" NSS_WRAPPER_MODULE_FN_PREFIX=tokengate \
+		TG_NSS_DIR="$T/nss" "$@"
+}
+npam() { printf '%s\n' "${4:-}" | nwrapped pamtester -v "$1" "$2" "$3" > "$T/out" 2>&1 || true; tail -1 "$T/out"; }
+r=$(printf '\n' | nwrapped pamtester -v u_tg carol acct_mgmt open_session 2>&1 | tail -1)
 check "  with libnss_tokengate in the application's NSS: her account and session stages pass on that session" \
 	"echo '$r' | grep -q 'successfully opened a session' && logged 'event=account result=allow reason=ok service=u_tg user=carol'"
 r=$(pam u_tg carol authenticate carol-password)
@@ -84,6 +88,20 @@ check "device login answered with sshd's placeholder (methods = device, token): 
 r=$(CTL_CONF=$T/users.conf ctl revoke carol)
 check "tokengatectl revoke carol (no NSS entry needed): purged, her record disabled (nologin), audited" \
 	"echo '$r' | grep -q 'record disabled' && [ \"\$(rec carol)\" = 'carol:x:$cu:100::/home/carol:/usr/sbin/nologin' ] && logged 'event=user result=disable'"
+
+# with the record visible through NSS (the module then knows carol's uid),
+# her record still decides who she is, and a disabled record lets nobody in
+user "name=carol2&username=carol"
+APPROVER=carol2 PAMSEQ_HOOK="$T/person.sh" nwrapped "$B/tests/pamseq" u_tg_dev carol "" > "$T/dev3.out" 2>&1 || true
+check "another provider account whose username is carol, approving for carol: refused, never her uid" \
+	"logged 'event=auth result=deny reason=user_mismatch service=u_tg_dev user=carol' && ! logged 'event=auth result=allow .*user=carol .*sub=carol2'"
+r=$(npam u_tg carol authenticate carol-password)
+check "carol herself while her record is disabled (revoked): refused at auth" \
+	"! succeeded && logged 'event=auth result=deny reason=revoked service=u_tg user=carol .*record is disabled'"
+r=$(CTL_CONF=$T/users.conf ctl user enable carol)
+r=$(npam u_tg carol authenticate carol-password)
+check "  tokengatectl user enable carol: her next login is let in, the record enabled" \
+	"succeeded && [ \"\$(rec carol)\" = 'carol:x:$cu:100::/home/carol:/bin/bash' ]"
 
 stop_all
 trap - EXIT
