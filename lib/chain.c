@@ -685,6 +685,10 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
 	if (*sess != NULL && record_check(q, tg_session_str(*sess, "iss"),
 					  tg_session_str(*sess, "sub"), o) != TG_OK)
 		return o->rc;
+	if (*sess != NULL && tg_service_settings(q->cfg, q->service)->session_max_age > 0) {
+		int64_t left = tg_service_settings(q->cfg, q->service)->session_max_age - login_age(&r);
+		o->max_age_left = left > 0 ? left : 0;
+	}
 	if (password == NULL && *sess != NULL) {
 		rc = step_stored(&r);
 		if (stored_decides(rc))

@@ -29,6 +29,8 @@ struct tg_chain_out {
 	int64_t access_exp;	/* the access token's expiry (0: none) */
 	int64_t ends_in;	/* seconds until the session ends without renewal
 				   (grace: offline access left); -1 unknown */
+	int64_t max_age_left;	/* seconds until session_max_age ends the session
+				   (0: not known, or none) */
 	bool unreachable;	/* the provider could not be reached */
 	char iss[256];
 	char sub[128];

@@ -21,6 +21,9 @@
 #include "oauth.h"
 #include "settings.h"
 
+/* How long before session_max_age ends a session its account checks say so. */
+#define SESSION_END_WARNING (24 * 3600)
+
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			 const struct tg_chain_out *o, const char *session)
 {
@@ -46,6 +49,12 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 	tg_duration_text(o->ends_in, true, left, sizeof(left));
 	if (strcmp(o->step, "grace") == 0) {
 		snprintf(msg, sizeof(msg), "Identity provider unreachable: offline access ends in %s", left);
+		helper_message(c, TG_STYLE_INFO, msg);
+	} else if (o->max_age_left > 0 && o->max_age_left <= SESSION_END_WARNING &&
+		   strcmp(event, "account") == 0) {
+		/* session_max_age: no refresh will renew it */
+		tg_duration_text(o->max_age_left, true, left, sizeof(left));
+		snprintf(msg, sizeof(msg), "Your session ends in %s; log in again to renew it", left);
 		helper_message(c, TG_STYLE_INFO, msg);
 	} else if (o->ends_in >= 0 &&
 		   o->ends_in <= tg_service_settings(c->cfg, c->service)->refresh_ahead &&

@@ -283,6 +283,16 @@ check "  and the offline password under it: refused user_mismatch" \
 mode pass
 curl -s -X POST "$UP/test/user?name=alice&username=" >/dev/null
 
+# ---- session_max_age: said before it ends the session ----
+printf '\n[service tg_maxage]\nsession_max_age = 20h\n' >> "$T/tg.conf"
+service tg_maxage
+r=$(pam tg_maxage alice authenticate alice-password)
+r=$(pam tg_maxage alice acct_mgmt)
+check "session_max_age 20h: right after a login the account check says the session ends (no refresh renews it)" \
+	"succeeded && grep -q 'Your session ends in 1[0-9]h[0-9][0-9]m; log in again to renew it\\|Your session ends in 20h00m; log in again to renew it' '$T/out'"
+r=$(pam tg alice acct_mgmt)
+check "  a service with the default 7d says nothing of it" "succeeded && ! grep -q 'Your session ends in' '$T/out'"
+
 stop_all
 trap - EXIT
 suite_end
