@@ -127,6 +127,12 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && command -v node >/dev/null 2>&
 else
 	skip "end to end (sshd, su, login, sudo)" "needs root (CI runs it): setuid programs ignore pam_wrapper"
 fi
+if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && command -v node >/dev/null 2>&1; then
+	suite "end to end as root: people who exist only at the provider (sshd + ssh, libnss_tokengate, pam_mkhomedir; private namespace)" \
+		env B="$B" sh tests/e2e/users.sh
+else
+	skip "end to end: people who exist only at the provider" "needs root (CI runs it): sshd looks users up through the host's NSS"
+fi
 if [ "$(id -u)" = 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
 	suite "Debian package (make deb, lintian, install, login, purge; overlays)" env B="$B" sh tests/deb/run.sh
 else
