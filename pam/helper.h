@@ -31,6 +31,8 @@ struct hctx {
 	bool json;		/* audit_format = json */
 	char *keep;		/* secret handed back for the account stage */
 	bool have_uid;		/* the user has a local account: a store entry */
+	bool sshd_invalid;	/* sshd answered a prompt with its placeholder: it
+				   took the name for an invalid user */
 	uint32_t uid;
 	int64_t clock_offset;	/* test builds of the module only */
 	char *session_in;	/* close_session: TOKENGATE_SESSION */

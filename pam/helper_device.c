@@ -187,13 +187,17 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 		rc = TG_E_NOMEM;
 	} else if (helper_prompt(c, TG_STYLE_ECHO_OFF, text, &ans) < 0) {
 		rc = fail(&p, TG_E_NO_CREDENTIALS, "no answer at the device prompt", NULL);
-	} else if (*ans != '\0' && !helper_sshd_placeholder(ans) && (token_on || password_on)) {
-		/* (sshd answers for a name it does not know yet with its
-		 * placeholder: that is Enter, the approval is what counts) */
-		rc = helper_cred_from_answer(c, ans, token_on, password_on, cr);
-		ans = NULL; /* owned by cr now */
 	} else {
-		rc = poll_tokens(&p, d.device_code, t);
+		/* sshd answers for a name it does not know yet with its
+		 * placeholder: that is Enter (the approval is what counts),
+		 * and tells us sshd will refuse this connection anyway */
+		c->sshd_invalid = helper_sshd_placeholder(ans);
+		if (*ans != '\0' && !c->sshd_invalid && (token_on || password_on)) {
+			rc = helper_cred_from_answer(c, ans, token_on, password_on, cr);
+			ans = NULL; /* owned by cr now */
+		} else {
+			rc = poll_tokens(&p, d.device_code, t);
+		}
 	}
 	tg_free_secret(ans);
 	free(text);

@@ -140,13 +140,24 @@ tg_rc helper_provision_login(struct hctx *c, size_t idx, const char *method,
 	rc = tg_session_start(helper_ctx(c), password, st, &sess, idx, method, tok, NULL, true, o);
 	tg_session_free(sess);
 	tg_store_close(st);
-	if (rc == TG_OK && created)
-		/* sshd looked the name up before this login and keeps that
-		 * answer: its login fails now, the next connection finds the
-		 * record (docs/USERS.md) */
+	/* sshd: PAM_TTY "ssh" (set before authentication), or its placeholder
+	 * at a prompt; here the name had no account for the application */
+	bool sshd = c->sshd_invalid || (c->tty != NULL && strcmp(c->tty, "ssh") == 0);
+	if (rc == TG_OK && sshd) {
+		/* sshd looked the name up before this login and keeps its "no
+		 * such user": it would end this connection on a success (its
+		 * "PAM auth succeeded when it should have failed"), losing the
+		 * message. The record and the session stay; this connection is
+		 * refused, and the next one finds the record (docs/USERS.md). */
 		helper_message(c, TG_STYLE_INFO,
-			       "Your account on this host has been created. If this login does not "
-			       "go through, connect again.");
+			       "Your account on this host is ready: connect again to log in.");
+		snprintf(o->detail, sizeof(o->detail), "%s",
+			 "record ready; sshd took the name for an invalid user before this login: "
+			 "the next connection logs in");
+		return o->rc = TG_E_NO_CREDENTIALS;
+	}
+	if (rc == TG_OK && created)
+		helper_message(c, TG_STYLE_INFO, "Your account on this host has been created.");
 	return rc;
 }
 

@@ -81,8 +81,10 @@ user "name=hana"
 hu=$(uid_of hana)
 APPROVER=hana PAMSEQ_HOOK="$T/person.sh" wrapped "$B/tests/pamseq" u_tg_devtok hana "$(printf '\b\n\r\177INCORRECT')" > "$T/dev2.out" 2>&1 || true
 r=$(cat "$T/dev2.out")
-check "device login answered with sshd's placeholder (methods = device, token): polled, approved, record made" \
-	"logged 'event=auth result=allow reason=ok service=u_tg_devtok user=hana .*method=device' && [ -n \"\$(rec hana)\" ] && [ \"\$(store $hu user)\" = hana ]"
+check "device login answered with sshd's placeholder (methods = device, token): polled, approved, record and session made" \
+	"[ -n \"\$(rec hana)\" ] && [ \"\$(store $hu user)\" = hana ]"
+check "  and refused honestly (sshd refuses this connection anyway): deny, told to connect again" \
+	"logged 'event=auth result=deny reason=no_credentials service=u_tg_devtok user=hana .*record ready' && grep -q 'connect again to log in' '$T/dev2.out'"
 
 # revocation disables the record
 r=$(CTL_CONF=$T/users.conf ctl revoke carol)
