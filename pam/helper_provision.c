@@ -151,9 +151,13 @@ tg_rc helper_provision_login(struct hctx *c, size_t idx, const char *method,
 		 * refused, and the next one finds the record (docs/USERS.md). */
 		helper_message(c, TG_STYLE_INFO,
 			       "Your account on this host is ready: connect again to log in.");
+		/* a record from before that sshd still does not know: the NSS
+		 * module is not in this host's nsswitch.conf */
 		snprintf(o->detail, sizeof(o->detail), "%s",
-			 "record ready; sshd took the name for an invalid user before this login: "
-			 "the next connection logs in");
+			 created ? "record ready; sshd took the name for an invalid user before this "
+				   "login: the next connection logs in"
+				 : "the record exists but sshd does not know the name: is tokengate on "
+				   "the passwd and group lines of /etc/nsswitch.conf?");
 		return o->rc = TG_E_NO_CREDENTIALS;
 	}
 	if (rc == TG_OK && created)
