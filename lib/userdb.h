@@ -41,6 +41,8 @@ typedef bool (*tg_userdb_lookup_fn)(char kind, const char *name, uint32_t id,
 				    char *found, size_t foundlen, uint32_t *found_id);
 TG_HIDDEN void tg_userdb_set_lookup(tg_userdb_lookup_fn fn); /* NULL: NSS */
 
+/* Was anyone ever given a record (store_dir/users.json is there)? */
+TG_HIDDEN bool tg_userdb_exists(const tg_config *cfg);
 /* Opens the database of cfg's store, locked (waiting up to wait_ms). */
 TG_HIDDEN tg_rc tg_userdb_open(const tg_config *cfg, unsigned wait_ms, tg_userdb **out,
 			       char *why, size_t whylen);
@@ -72,6 +74,12 @@ TG_HIDDEN tg_rc tg_userdb_find(const tg_userdb *db, const char *name, uint32_t *
 /* Disables name's record (nologin shell, kept) at now; TG_E_NO_CREDENTIALS
  * when there is none. */
 TG_HIDDEN tg_rc tg_userdb_disable(tg_userdb *db, const char *name, int64_t now);
+/* The whole of a revocation's part here: disables name's record when it is
+ * enabled and has uid, and writes it. TG_OK: disabled now;
+ * TG_E_NO_CREDENTIALS: nothing to disable (no database, no such record,
+ * another uid, disabled already); otherwise the failure, said in why. */
+TG_HIDDEN tg_rc tg_userdb_disable_of(const tg_config *cfg, const char *name, uint32_t uid,
+				     int64_t now, char *why, size_t whylen);
 /* Enables name's record again (an administrator's word); no record:
  * TG_E_NO_CREDENTIALS. */
 TG_HIDDEN tg_rc tg_userdb_enable(tg_userdb *db, const char *name);
@@ -80,8 +88,8 @@ TG_HIDDEN tg_rc tg_userdb_remove(tg_userdb *db, const char *name);
 /* Removes the records disabled for longer than max_age seconds; their
  * count in *n. */
 TG_HIDDEN tg_rc tg_userdb_expire(tg_userdb *db, int64_t now, int64_t max_age, size_t *n);
-/* Who name's record belongs to, read under the lock and changing
- * nothing: TG_OK with its iss, sub and whether it is disabled;
+/* Who name's record belongs to, from its index entry (one small file,
+ * no lock: written atomically), changing nothing: TG_OK with its iss, sub and whether it is disabled;
  * TG_E_NO_CREDENTIALS when there is none (or no user database at all);
  * TG_E_IO / TG_E_MALFORMED / TG_E_TIMEOUT when it cannot be read. Every
  * login and every stage of a person with a record is held to it. */

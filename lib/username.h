@@ -25,11 +25,13 @@ static inline bool tg_login_name_ok(const char *u)
  * record of a person who exists only at the provider, a provider group):
  * a login name, and none of what those lines use as separators or what
  * other NSS sources treat specially: no ':' (fields), ',' (members),
- * space or tab, not '+' or '@' first (nss_compat, netgroups), not all
+ * space or tab, not '+' or '@' first (nss_compat, netgroups), not '.'
+ * first (a file name in the store's index: ".", "..", hidden), not all
  * digits (a name that reads as an id), not root. */
 static inline bool tg_record_name_ok(const char *u)
 {
-	if (!tg_login_name_ok(u) || strcmp(u, "root") == 0 || u[0] == '+' || u[0] == '@')
+	if (!tg_login_name_ok(u) || strcmp(u, "root") == 0 || u[0] == '+' || u[0] == '@' ||
+	    u[0] == '.')
 		return false;
 	if (strpbrk(u, ":, \t") != NULL)
 		return false;

@@ -167,21 +167,20 @@ tg_rc helper_provision_login(struct hctx *c, size_t idx, const char *method,
 
 /* Is the user's record there (of this uid) and enabled? The database
  * is opened only for issuers that make records. */
-static bool has_record(struct hctx *c, long idx, tg_userdb **db)
+static bool has_record(struct hctx *c, long idx)
 {
 	const struct tg_issuer *h = idx >= 0 ? tg_issuer_of(c->cfg, (size_t)idx) : NULL;
 	char why[320];
 	uint32_t uid = 0;
 	bool enabled = false;
-	*db = NULL;
+	tg_userdb *db = NULL;
 	if (h == NULL || !h->create_users ||
-	    tg_userdb_open(c->cfg, USERDB_WAIT_MS, db, why, sizeof(why)) != TG_OK)
+	    tg_userdb_open(c->cfg, USERDB_WAIT_MS, &db, why, sizeof(why)) != TG_OK)
 		return false;
-	if (tg_userdb_find(*db, c->user, &uid, &enabled) == TG_OK && uid == c->uid && enabled)
-		return true;
-	tg_userdb_close(*db);
-	*db = NULL;
-	return false;
+	bool found = tg_userdb_find(db, c->user, &uid, &enabled) == TG_OK && uid == c->uid &&
+		     enabled;
+	tg_userdb_close(db);
+	return found;
 }
 
 void helper_records_after(struct hctx *c, const json_t *sess, const struct tg_chain_out *o)
@@ -192,26 +191,22 @@ void helper_records_after(struct hctx *c, const json_t *sess, const struct tg_ch
 	bool online = o->rc == TG_OK && (strcmp(o->step, "password") == 0 ||
 					 strcmp(o->step, "device") == 0 ||
 					 strcmp(o->step, "refresh") == 0);
-	if (o->rc != TG_E_REVOKED && !(online && sess != NULL))
-		return;
-	tg_userdb *db = NULL;
-	if (!has_record(c, idx, &db))
-		return;
 	char why[320] = "";
-	uint32_t uid = 0;
-	bool created = false;
 	if (o->rc == TG_E_REVOKED) {
-		tg_rc rc = tg_userdb_disable(db, c->user, helper_now(c));
-		if (rc == TG_OK)
-			rc = tg_userdb_commit(db, why, sizeof(why));
-		else
-			tg_userdb_close(db);
-		record_audit(c, rc == TG_OK ? "disable" : "error", rc,
-			     rc == TG_OK ? "the session was revoked: the record is disabled (shell nologin)"
-					 : why);
+		tg_rc rc = tg_userdb_disable_of(c->cfg, c->user, c->uid, helper_now(c), why,
+						sizeof(why));
+		if (rc != TG_E_NO_CREDENTIALS)
+			record_audit(c, rc == TG_OK ? "disable" : "error", rc,
+				     rc == TG_OK ? "the session was revoked: the record is disabled (shell nologin)"
+						 : why);
 		return;
 	}
-	tg_userdb_close(db); /* put_record takes the lock again */
+	if (!(online && sess != NULL))
+		return;
+	if (!has_record(c, idx))
+		return;
+	uint32_t uid = 0;
+	bool created = false;
 	/* groups and name follow the provider at each online step */
 	tg_rc rc = put_record(c, (size_t)idx, tg_session_str(sess, "iss"), tg_session_str(sess, "sub"),
 			      json_object_get(sess, "claims"), &uid, &created, why, sizeof(why));

@@ -153,9 +153,8 @@ static void sweep_cache(struct cctx *c, const char *dir)
  * stay). Without a user database there is nothing to do. */
 static void expire_users(struct cctx *c)
 {
-	char why[320] = "", path[512];
-	snprintf(path, sizeof(path), "%s/users.json", c->store);
-	if (access(path, F_OK) != 0)
+	char why[320] = "";
+	if (!tg_userdb_exists(c->cfg))
 		return;
 	tg_userdb *db = NULL;
 	size_t n = 0;

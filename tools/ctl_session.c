@@ -161,14 +161,6 @@ static bool has_revocation_endpoint(const struct tg_ctx *q, const json_t *sess)
 	return has;
 }
 
-/* Is there a user database (someone was ever given a record)? */
-static bool access_users(const tg_config *cfg)
-{
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/users.json", tg_settings(cfg)->store_dir);
-	return access(path, F_OK) == 0;
-}
-
 /* The uid of name's record, for a name NSS does not know (the NSS module
  * not enabled on this host). */
 static bool record_uid(const tg_config *cfg, const char *name, uint32_t *uid)
@@ -176,7 +168,7 @@ static bool record_uid(const tg_config *cfg, const char *name, uint32_t *uid)
 	char why[320];
 	tg_userdb *db = NULL;
 	bool enabled = false;
-	if (!access_users(cfg) || tg_userdb_open(cfg, 5000, &db, why, sizeof(why)) != TG_OK)
+	if (!tg_userdb_exists(cfg) || tg_userdb_open(cfg, 5000, &db, why, sizeof(why)) != TG_OK)
 		return false;
 	bool found = tg_userdb_find(db, name, uid, &enabled) == TG_OK;
 	tg_userdb_close(db);
@@ -188,28 +180,15 @@ static bool record_uid(const tg_config *cfg, const char *name, uint32_t *uid)
 static tg_rc disable_record(struct sctx *c, uint32_t uid)
 {
 	char why[320] = "";
-	tg_userdb *db = NULL;
-	uint32_t ruid = 0;
-	bool enabled = false;
-	if (access_users(c->cfg) && tg_userdb_open(c->cfg, 5000, &db, why, sizeof(why)) != TG_OK) {
-		fprintf(stderr, "tokengatectl: the user database: %s\n", why);
-		return TG_E_IO;
-	}
-	if (db == NULL)
-		return TG_OK;
-	if (tg_userdb_find(db, c->user, &ruid, &enabled) != TG_OK || ruid != uid || !enabled) {
-		tg_userdb_close(db);
-		return TG_OK;
-	}
-	tg_rc rc = tg_userdb_disable(db, c->user, tg_unix_time());
-	if (rc == TG_OK)
-		rc = tg_userdb_commit(db, why, sizeof(why));
-	else
-		tg_userdb_close(db);
+	tg_rc rc = tg_userdb_disable_of(c->cfg, c->user, uid, tg_unix_time(), why, sizeof(why));
+	if (rc == TG_E_NO_CREDENTIALS)
+		return TG_OK; /* no record to disable */
 	audit(c, "user", rc == TG_OK ? "disable" : "error", rc == TG_OK ? "ok" : "internal",
 	      rc == TG_OK ? "tokengatectl revoke: the record is disabled (shell nologin)" : why);
 	if (rc == TG_OK)
 		printf("%-16s record disabled (shell nologin)\n", c->user);
+	else
+		fprintf(stderr, "tokengatectl: the user database: %s\n", why);
 	return rc;
 }
 

@@ -215,11 +215,10 @@ static int user_change(int argc, char **argv, enum change what)
 
 int ctl_user_counts(const tg_config *cfg, size_t *enabled, size_t *disabled)
 {
-	char why[320], path[4200];
+	char why[320];
 	tg_userdb *db = NULL;
 	*enabled = *disabled = 0;
-	snprintf(path, sizeof(path), "%s/users.json", tg_settings(cfg)->store_dir);
-	if (access(path, F_OK) != 0)
+	if (!tg_userdb_exists(cfg))
 		return 0; /* nobody was ever given a record */
 	if (tg_userdb_open(cfg, 5000, &db, why, sizeof(why)) != TG_OK)
 		return -1;

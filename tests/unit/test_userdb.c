@@ -307,6 +307,39 @@ static void test_separators_and_sticky_disable(void **state)
 		  TG_E_NO_CREDENTIALS);
 }
 
+/* Who a record belongs to is read from its index entry (users.d/NAME),
+ * kept with every change; a damaged entry is unreadable (refused), and
+ * names that cannot be records are never looked up. */
+static void test_identity_index(void **state)
+{
+	(void)state;
+	uint32_t uid = 0;
+	char why[256], err[256], iss[256], sub[256], p[256];
+	bool off = true;
+	assert_rc(put("bob", "s-1", NULL, 0, -1, &uid, why, sizeof(why)), TG_OK);
+	snprintf(p, sizeof(p), "%s/store/users.d/bob", dir);
+	FILE *f = fopen(p, "r");
+	assert_non_null(f);
+	char line[512];
+	size_t n = fread(line, 1, sizeof(line) - 1, f);
+	line[n] = '\0';
+	fclose(f);
+	assert_string_equal(line, ISS "\ns-1\n0\n");
+	assert_rc(tg_userdb_identity(cfg, "bob", iss, sizeof(iss), sub, sizeof(sub), &off), TG_OK);
+	assert_false(off);
+	assert_rc(tg_userdb_identity(cfg, "..", iss, sizeof(iss), sub, sizeof(sub), &off),
+		  TG_E_NO_CREDENTIALS);
+	write_text(p, "https://evil\ns-1\n0\nextra\n");
+	assert_rc(tg_userdb_identity(cfg, "bob", iss, sizeof(iss), sub, sizeof(sub), &off), TG_E_IO);
+	tg_userdb *db = NULL;
+	assert_rc(tg_userdb_open(cfg, 0, &db, err, sizeof(err)), TG_OK);
+	assert_rc(tg_userdb_remove(db, "bob"), TG_OK);
+	assert_rc(tg_userdb_commit(db, err, sizeof(err)), TG_OK);
+	assert_int_not_equal(access(p, F_OK), 0);
+	assert_rc(tg_userdb_identity(cfg, "bob", iss, sizeof(iss), sub, sizeof(sub), &off),
+		  TG_E_NO_CREDENTIALS);
+}
+
 /* A store file that is not a user database is refused, not overwritten. */
 static void test_bad_database_refused(void **state)
 {
@@ -339,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup(test_collisions_refused, each),
 		cmocka_unit_test_setup(test_disable_remove_expire, each),
 		cmocka_unit_test_setup(test_separators_and_sticky_disable, each),
+		cmocka_unit_test_setup(test_identity_index, each),
 		cmocka_unit_test_setup(test_bad_database_refused, each),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
