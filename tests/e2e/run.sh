@@ -150,34 +150,7 @@ pad=$(head -c 900 /dev/zero | tr '\0' 'x')
 echo "  alice's token: $(wc -c < "$T/token") bytes"
 
 # ---- sshd, as a private service (the name is argv[0]) ----
-ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
-mkdir "$T/sbin"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sshd_start() { # service
-	[ -z "$SSHD_PID" ] || { kill "$SSHD_PID"; wait "$SSHD_PID" 2>/dev/null || true; }
-	ln -sf /usr/sbin/sshd "$T/sbin/$1"
-	PORT=$(free_port)
-	cat > "$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-PidFile $T/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-PermitRootLogin no
-StrictModes no
-LogLevel VERBOSE
-LoginGraceTime 120
-EOF
-	: > "$T/sshd.log"
-	"$T/sbin/$1" -D -e -f "$T/sshd_config" 2>> "$T/sshd.log" &
-	SSHD_PID=$!
-	_i=0
-	while ! grep -q 'Server listening' "$T/sshd.log" && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
-}
+. "$here/sshd.sh"
 # What the person at the ssh client answers, prompt by prompt (SSH_ASKPASS):
 # ASK=token|password|device|wrong. Pieces of the token are 1023 bytes, the
 # most the ssh client sends.

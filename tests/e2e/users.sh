@@ -137,30 +137,8 @@ printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword requir
 mount --bind "$T/pam.d" /etc/pam.d
 
 # ---- sshd, as a private service (the name is argv[0]) ----
-ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
-mkdir "$T/sbin"
-ln -s /usr/sbin/sshd "$T/sbin/tg-usshd"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-PidFile $T/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-PermitRootLogin no
-StrictModes no
-LogLevel VERBOSE
-LoginGraceTime 60
-EOF
-: > "$T/sshd.log"
-"$T/sbin/tg-usshd" -D -e -f "$T/sshd_config" 2>> "$T/sshd.log" &
-SSHD_PID=$!
-i=0
-while ! grep -q 'Server listening' "$T/sshd.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+. "$here/sshd.sh"
+sshd_start tg-usshd
 
 # The person at the ssh client, under expect: at the device prompt she
 # approves the code at the provider (its test route, as carol), then
