@@ -36,6 +36,7 @@ static const struct keydef {
 	{ "methods", T_METHODS, S_GLOBAL | S_SERVICE, "token" },
 	{ "offline_grace", T_DUR, S_GLOBAL | S_SERVICE, "12h" },
 	{ "session_max_age", T_DUR, S_GLOBAL | S_SERVICE, "7d" },
+	{ "idle_timeout", T_DUR, S_GLOBAL | S_SERVICE, NULL },
 	{ "refresh_ahead", T_DUR, S_GLOBAL | S_SERVICE, "5m" },
 	{ "leeway", T_DUR, S_GLOBAL | S_SERVICE, "60s" },
 	{ "http_connect_timeout", T_DUR, S_GLOBAL, "3s" },
@@ -677,6 +678,9 @@ static void type_service(const tg_config *c, const char *name, struct tg_service
 	o->offline_grace = seconds_of(tg_config_service_get(c, name, "offline_grace"), "offline_grace");
 	o->session_max_age = seconds_of(tg_config_service_get(c, name, "session_max_age"),
 					"session_max_age");
+	o->idle_timeout = seconds_of(tg_config_service_get(c, name, "idle_timeout"), "idle_timeout");
+	o->max_auth_age = seconds_of(tg_config_service_get(c, name, "max_auth_age"), "max_auth_age");
+	o->required_acr = tg_config_service_get(c, name, "required_acr");
 	o->refresh_ahead = seconds_of(tg_config_service_get(c, name, "refresh_ahead"), "refresh_ahead");
 	o->leeway = seconds_of(tg_config_service_get(c, name, "leeway"), "leeway");
 	o->device_timeout = seconds_of(tg_config_service_get(c, name, "device_timeout"),

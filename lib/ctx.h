@@ -18,6 +18,16 @@ enum tg_ev {
 	TG_EV_CHECK,	/* one validation check (event: the check; detail: the rule) */
 };
 
+/* What the last token validation found short of the service's freshness
+ * or strength (max_auth_age, required_acr, required_amr: strength.c) and
+ * nothing else: the cue for a step-up (a new interactive login asking for
+ * it). tg_issuer_validate clears it first and fills it when that is why it
+ * refused. */
+struct tg_shortfall {
+	bool hit;
+	char why[200];
+};
+
 typedef void (*tg_sink_fn)(void *ud, enum tg_ev kind, const char *event, const char *result,
 			   tg_rc reason, const char *detail);
 
@@ -32,6 +42,7 @@ struct tg_ctx {
 				   test build's clock=) */
 	tg_sink_fn sink;	/* or NULL */
 	void *ud;
+	struct tg_shortfall *shortfall;	/* or NULL */
 	bool any_issuer;	/* a tool, not a PAM service: no service's
 				   issuer = NAME applies (each session is
 				   renewed at its own issuer) */

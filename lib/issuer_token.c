@@ -32,6 +32,14 @@ static void on_check(void *ud, const char *check, tg_rc rc, const char *detail)
 	struct checks *c = ud;
 	if (rc != TG_OK && detail != NULL && strcmp(check, "overage") == 0)
 		snprintf(c->why, sizeof(c->why), "%s", detail);
+	/* the claims are checked in order and the first refusal ends it: a
+	 * strength check that refuses means everything before it held */
+	if (rc != TG_OK && c->sink.shortfall != NULL &&
+	    (!strcmp(check, "auth_age") || !strcmp(check, "acr") || !strcmp(check, "amr"))) {
+		c->sink.shortfall->hit = true;
+		snprintf(c->sink.shortfall->why, sizeof(c->sink.shortfall->why), "%s",
+			 detail ? detail : check);
+	}
 	if (c->sink.sink != NULL)
 		tg_ctx_event(&c->sink, TG_EV_CHECK, check, tg_reason(rc), rc, detail);
 }
@@ -54,6 +62,8 @@ tg_rc tg_issuer_validate(const struct tg_ctx *x, size_t idx, const char *kind, c
 	struct checks sink = { .sink = *x };	/* the explain callback's ud */
 	*t = NULL;
 	*detail = NULL;
+	if (x->shortfall != NULL)
+		x->shortfall->hit = false;
 	tg_rc rc = load_keys(x, idx, false, &keys, &fetched, detail);
 	if (rc == TG_OK)
 		rc = tg_policy_from_config(x->cfg, idx, x->service, &p);

@@ -343,14 +343,22 @@ tg_rc tg_oauth_device_poll(const struct tg_ctx *x, size_t idx, const char *devic
 }
 
 tg_rc tg_oauth_device_start(const struct tg_ctx *x, size_t idx, const char *scope,
-			    struct tg_device *d, struct tg_oauth_err *e)
+			    const struct tg_device_ask *ask, struct tg_device *d,
+			    struct tg_oauth_err *e)
 {
 	struct form f = { .len = 0 };
 	json_t *j = NULL;
 	long status;
 	bool bad = false;
+	char age[24];
 	memset(d, 0, sizeof(*d));
 	add(&f, "scope", scope);
+	if (ask != NULL && ask->max_age >= 0) {
+		snprintf(age, sizeof(age), "%lld", (long long)ask->max_age);
+		add(&f, "max_age", age);
+	}
+	if (ask != NULL && ask->acr_values != NULL && *ask->acr_values != '\0')
+		add(&f, "acr_values", ask->acr_values);
 	tg_rc rc = call(x, idx, "device_authorization_endpoint", &f, &j, &status, e);
 	if (rc != TG_OK)
 		return rc;

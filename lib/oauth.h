@@ -50,8 +50,19 @@ TG_HIDDEN tg_rc tg_oauth_password(const struct tg_ctx *x, size_t idx, const char
 TG_HIDDEN tg_rc tg_oauth_client_credentials(const struct tg_ctx *x, size_t idx,
 					    const char *resource, struct tg_tokens *t,
 					    struct tg_oauth_err *e);
+/* What a device authorization asks of the login behind it, for a service
+ * with max_auth_age / required_acr: max_age and acr_values (OIDC Core
+ * 3.1.2.1, which providers take at the device endpoint as at the
+ * authorization endpoint; RFC 9470 section 4). prompt is not sent: RFC
+ * 8628 defines no such parameter there and some providers refuse it;
+ * max_age = 0 means the same as prompt=login. */
+struct tg_device_ask {
+	int64_t max_age;	/* -1: not asked */
+	const char *acr_values;	/* space-separated, or NULL */
+};
 TG_HIDDEN tg_rc tg_oauth_device_start(const struct tg_ctx *x, size_t idx, const char *scope,
-				      struct tg_device *d, struct tg_oauth_err *e);
+				      const struct tg_device_ask *ask, struct tg_device *d,
+				      struct tg_oauth_err *e);
 TG_HIDDEN tg_rc tg_oauth_device_poll(const struct tg_ctx *x, size_t idx, const char *device_code,
 				     struct tg_tokens *t, struct tg_oauth_err *e);
 TG_HIDDEN tg_rc tg_oauth_introspect(const struct tg_ctx *x, size_t idx, const char *token,

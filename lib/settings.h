@@ -19,6 +19,9 @@ struct tg_service_settings {
 	long issuer_idx;	/* its index, -1 without the key */
 	int64_t offline_grace, refresh_ahead, leeway, device_timeout;
 	int64_t session_max_age;	/* since the last interactive login */
+	int64_t idle_timeout;		/* since the session was last used (0: none) */
+	int64_t max_auth_age;		/* the login at the provider (0: none) */
+	const char *required_acr;	/* the list, as written, or NULL */
 	bool qr, revoke_on_logout, export_token;
 };
 

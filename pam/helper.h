@@ -39,6 +39,10 @@ struct hctx {
 	char *session_out;	/* open_session: the new session's id */
 	char *proof_in;		/* setcred: TOKENGATE_AUTH from the PAM environment */
 	char *proof_out;	/* auth: the proof of this success */
+	struct tg_shortfall shortfall;	/* the last validation's (ctx.h) */
+	bool asked_strength;	/* a device login of this call asked for the
+				   service's max_age / acr_values */
+	bool step_up;		/* the decisions made now are a step-up's */
 };
 
 /* One step's outcome, for the decision's audit record. */
@@ -124,6 +128,15 @@ tg_rc helper_device_obtain(struct hctx *c, size_t issuer_idx, bool token_on, boo
 			   struct tg_tokens *t, struct helper_cred *cr, char *detail,
 			   size_t detail_len);
 tg_rc helper_account(struct hctx *c);
+/* Step-up (helper_auth.c): a decision of event that refused only because
+ * the login behind the token was not fresh or strong enough for the
+ * service (c->shortfall) becomes a new device login asking for it (max_age,
+ * acr_values), where a person can answer and the device method is on, once
+ * per call. Returns the new decision, or rc when no step-up applies. */
+bool helper_can_step_up(struct hctx *c);
+tg_rc helper_step_up(struct hctx *c, const char *event, tg_rc rc);
+/* The user's message for a refusal for freshness or strength. */
+void helper_shortfall_message(struct hctx *c);
 /* setcred without our auth in the same process (sshd): is the proof in
  * the PAM environment ours? */
 tg_rc helper_setcred(struct hctx *c);

@@ -63,6 +63,8 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 	}
 	tg_audit_add(a, "issuer", r->issuer);
 	tg_audit_add(a, "session_token", r->session_token);
+	if (c->step_up)
+		tg_audit_add(a, "step_up", "yes");
 	tg_audit_addf_ms(a, "latency_ms", latency_ms(c));
 	if (r->detail != NULL)
 		tg_audit_add(a, "detail", r->detail);

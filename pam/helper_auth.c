@@ -100,6 +100,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 	struct tg_ctx l = *helper_ctx(c);	/* the attempt's clock */
 	int64_t until = 0;
 	long pidx = c->have_uid ? -1 : helper_provision_issuer(c);
+	c->shortfall.hit = false;
 	tg_rc rc = pidx >= 0 ? TG_OK : open_for_login(c, &st, &sess, &o);
 	if (rc == TG_OK && helper_sshd_placeholder(password)) {
 		snprintf(o.detail, sizeof(o.detail), "%s",
@@ -139,8 +140,8 @@ static tg_rc password_login(struct hctx *c, const char *password)
  * the provider could not be reached and a typed method may still work.
  * Otherwise the decision, recorded. The tokens must name this user: an
  * approval by another account is user_mismatch. */
-static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper_cred *cr,
-			  bool *fallback)
+static tg_rc device_login(struct hctx *c, const char *event, const struct methods *m,
+			  struct helper_cred *cr, bool *fallback)
 {
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
@@ -149,6 +150,7 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	long idx = tg_chain_login_issuer(helper_ctx(c));
 	tg_rc rc = TG_OK;
 	*fallback = false;
+	c->shortfall.hit = false; /* this login's tokens decide what fell short */
 	if (idx >= 0)
 		snprintf(o.issuer, sizeof(o.issuer), "%s", tg_config_issuer_name(c->cfg, (size_t)idx));
 	if (idx < 0) {
@@ -183,7 +185,7 @@ static tg_rc device_login(struct hctx *c, const struct methods *m, struct helper
 	}
 	o.rc = rc;
 	tg_tokens_clear(&t);
-	helper_chain_report(c, "auth", "device", &o, NULL);
+	helper_chain_report(c, event, "device", &o, NULL);
 	if (!provision)
 		helper_records_after(c, sess, &o);
 	tg_session_free(sess);
@@ -226,7 +228,7 @@ static tg_rc run_methods(struct hctx *c, const struct methods *m)
 	}
 	if (rc == TG_OK && device) {
 		helper_cred_clear(&cr);
-		rc = device_login(c, m, &cr, &fallback);
+		rc = device_login(c, "auth", m, &cr, &fallback);
 		if (fallback && cr.kind == HELPER_CRED_NONE) /* provider unreachable */
 			rc = helper_cred_prompt(c, m->token, m->password, false, &cr);
 		if (fallback && rc == TG_OK && cr.kind == HELPER_CRED_EMPTY)
@@ -265,9 +267,51 @@ tg_rc helper_authenticate(struct hctx *c)
 	struct methods m = service_methods(c);
 	if (!m.token && !m.password && !m.device)
 		return helper_decide_token(c, "auth", NULL, TG_E_NO_CREDENTIALS, NULL);
-	rc = run_methods(c, &m);
+	rc = helper_step_up(c, "auth", run_methods(c, &m));
 	if (rc == TG_OK)
 		make_proof(c);
+	return rc;
+}
+
+bool helper_can_step_up(struct hctx *c)
+{
+	if (!c->shortfall.hit || c->step_up || c->asked_strength || c->cfg == NULL)
+		return false;
+	/* something to ask for: no request parameter asks for an amr */
+	const struct tg_service_settings *s = tg_service_settings(c->cfg, c->service);
+	if (s->max_auth_age <= 0 && s->required_acr == NULL)
+		return false;
+	struct methods m = service_methods(c); /* device: only with a person */
+	return m.device && tg_chain_login_issuer(helper_ctx(c)) >= 0;
+}
+
+void helper_shortfall_message(struct hctx *c)
+{
+	char msg[320];
+	snprintf(msg, sizeof(msg), c->asked_strength
+		 ? "Access denied: the identity provider did not give the fresh or stronger login this service needs (%.200s)."
+		 : "Access denied: this service needs a fresh or stronger login at your identity provider (%.200s).",
+		 c->shortfall.why);
+	helper_message(c, TG_STYLE_ERROR, msg);
+}
+
+tg_rc helper_step_up(struct hctx *c, const char *event, tg_rc rc)
+{
+	if (rc != TG_E_NOT_AUTHORIZED || !helper_can_step_up(c))
+		return rc;
+	char msg[320];
+	snprintf(msg, sizeof(msg),
+		 "This service needs a fresh login at your identity provider (%.200s).",
+		 c->shortfall.why);
+	helper_message(c, TG_STYLE_INFO, msg);
+	/* the device method alone: a typed credential is what fell short, or
+	 * there was none (the stored session) */
+	struct methods m = { .device = true, .device_first = true };
+	struct helper_cred cr = { HELPER_CRED_NONE, NULL };
+	bool fallback = false;
+	c->step_up = true;
+	rc = device_login(c, event, &m, &cr, &fallback);
+	helper_cred_clear(&cr);
 	return rc;
 }
 

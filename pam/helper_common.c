@@ -88,7 +88,7 @@ const struct tg_ctx *helper_ctx(struct hctx *c)
 	c->x = (struct tg_ctx){
 		.cfg = c->cfg, .service = c->service, .user = c->user, .rhost = c->rhost,
 		.uid = c->uid, .now = helper_now(c), .clock_offset = c->clock_offset,
-		.sink = sink, .ud = c,
+		.sink = sink, .ud = c, .shortfall = &c->shortfall,
 	};
 	return &c->x;
 }

@@ -149,12 +149,39 @@ static const char *scope_of(const struct hctx *c, size_t idx)
 	return h != NULL ? h->scope : NULL;
 }
 
+/* What the service needs of the login (max_auth_age, required_acr), asked
+ * of the provider with the device authorization. */
+static void strength_ask(struct hctx *c, struct tg_device_ask *ask, char *acr, size_t len)
+{
+	const struct tg_service_settings *s = tg_service_settings(c->cfg, c->service);
+	struct tg_strlist l = { 0 };
+	size_t used = 0;
+	ask->max_age = s->max_auth_age > 0 ? s->max_auth_age : -1;
+	ask->acr_values = NULL;
+	acr[0] = '\0';
+	if (s->required_acr != NULL && tg_strlist_parse(&l, s->required_acr) == TG_OK) {
+		for (size_t i = 0; i < l.n; i++) {
+			int n = snprintf(acr + used, len - used, "%s%s", used ? " " : "", l.v[i]);
+			if (n < 0 || (size_t)n >= len - used) {
+				acr[used] = '\0';
+				break;
+			}
+			used += (size_t)n;
+		}
+		ask->acr_values = used > 0 ? acr : NULL;
+	}
+	tg_strlist_clear(&l);
+	c->asked_strength |= ask->max_age >= 0 || ask->acr_values != NULL;
+}
+
 tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool password_on,
 			   struct tg_tokens *t, struct helper_cred *cr, char *detail,
 			   size_t detail_len)
 {
 	struct tg_device d = { .expires_in = -1 };
 	struct tg_oauth_err e = { .status = 0 };
+	struct tg_device_ask ask;
+	char acr[512];
 	int64_t limit = tg_service_settings(c->cfg, c->service)->device_timeout;
 	struct poll p = {
 		.c = c, .deadline_ms = c->start_ns / 1000000u + (uint64_t)(limit > 0 ? limit : 100) * 1000u,
@@ -168,7 +195,8 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 	if (ms_left(&p) < 1000u) /* an earlier prompt used the whole budget */
 		return fail(&p, TG_E_NO_CREDENTIALS, "device_timeout passed before the device login began",
 			    "Too late for a browser login now; try again.");
-	tg_rc rc = tg_oauth_device_start(helper_ctx(c), idx, scope_of(c, idx), &d, &e);
+	strength_ask(c, &ask, acr, sizeof(acr));
+	tg_rc rc = tg_oauth_device_start(helper_ctx(c), idx, scope_of(c, idx), &ask, &d, &e);
 	if (rc != TG_OK) {
 		snprintf(detail, detail_len, "device authorization: %s",
 			 e.error[0] ? e.error : e.detail[0] ? e.detail : tg_reason(rc));

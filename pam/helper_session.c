@@ -27,8 +27,14 @@
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			 const struct tg_chain_out *o, const char *session)
 {
+	char why[sizeof(o->detail)];
+	bool shortfall = o->rc == TG_E_NOT_AUTHORIZED && c->shortfall.hit;
+	if (shortfall)
+		snprintf(why, sizeof(why), "a fresh or stronger login is needed: %.200s",
+			 c->shortfall.why);
 	struct hresult r = {
-		.rc = o->rc, .method = method, .detail = o->detail[0] ? o->detail : NULL,
+		.rc = o->rc, .method = method,
+		.detail = shortfall ? why : o->detail[0] ? o->detail : NULL,
 		.iss = o->iss[0] ? o->iss : NULL, .sub = o->sub[0] ? o->sub : NULL,
 		.issuer = o->issuer[0] ? o->issuer : NULL,
 		.step = o->step, .grace_left = o->ends_in, .session = session,
@@ -40,6 +46,11 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 	      !(c->flags & (TG_F_AUTHED | TG_F_REQUIRE_SESSION))))
 		helper_audit_decision(c, event, &r);
 	char msg[200], left[32];
+	if (shortfall) {
+		if (!helper_can_step_up(c)) /* else the step-up says why */
+			helper_shortfall_message(c);
+		return;
+	}
 	if (o->rc != TG_OK) {
 		const char *m = tg_rc_login_message(o->rc);
 		if (m != NULL)
@@ -129,7 +140,7 @@ tg_rc helper_account(struct hctx *c)
 	tg_store_close(st);
 	helper_records_after(c, sess, &o); /* after the user's lock, not inside it */
 	tg_session_free(sess);
-	return rc;
+	return helper_step_up(c, "account", rc);
 }
 
 /* Writes the access token to EXPORT_DIR/UID/tokengate-token, owned by the

@@ -95,18 +95,28 @@ tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg
 	struct hresult r = { .rc = early, .method = "token" };
 	tg_token *t = NULL;
 	long idx = -1;
+	c->shortfall.hit = false;
 	if (r.rc == TG_OK)
 		r.rc = validate(c, tok, &r, &t, &idx);
 	if (r.rc == TG_OK && strcmp(event, "auth") == 0)
 		r.rc = token_session(c, tok, t, idx, &r);
 	r.token = t;
+	char why[300];
+	bool shortfall = r.rc == TG_E_NOT_AUTHORIZED && c->shortfall.hit;
+	if (shortfall) {
+		snprintf(why, sizeof(why), "a fresh or stronger login is needed: %.200s",
+			 c->shortfall.why);
+		r.detail = why;
+	}
 	helper_audit_decision(c, event, &r);
 	if (r.rc == TG_OK && valid != NULL)
 		*valid = t;
 	else
 		tg_token_free(t);
 	const char *msg = tg_rc_token_message(r.rc);
-	if (msg != NULL)
+	if (shortfall && !helper_can_step_up(c))
+		helper_shortfall_message(c);
+	else if (msg != NULL && !shortfall)
 		helper_message(c, TG_STYLE_ERROR, msg);
 	return r.rc;
 }

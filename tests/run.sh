@@ -86,6 +86,7 @@ elif [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "operations (tokengatectl status, metrics, refresh --all, cleanup, revoke)" env B="$B" sh tests/session/ops.sh
 	suite "several providers (issuer = per service: logins, tokens, sessions, grace; two real providers)" env B="$B" sh tests/session/issuers.sh
 	suite "sessions from ID tokens (scope openid only, opaque access tokens: password, device, refresh, grace; real provider)" env B="$B" sh tests/session/idtoken.sh
+	suite "freshness and strength per service, step-up (max_auth_age, acr, amr; real provider, controlled auth_time/acr/amr)" env B="$B" sh tests/session/stepup.sh
 	suite "people who exist only at the provider (create_users: records from logins, groups, revocation; real provider)" env B="$B" sh tests/users/login.sh
 	suite "providers' quirks (Keycloak, Entra ID, Google, Okta as documented: password, device, refresh, grace; real provider)" env B="$B" sh tests/session/quirks.sh
 	suite "security (degraded paths no more permissive: caller limits, outages, lockout, revocation; real provider)" env B="$B" sh tests/security/run.sh

@@ -39,6 +39,24 @@
 //   POST /test/device/config?interval=N&slow_down=M  send interval N with
 //                       device authorizations; answer the next M token
 //                       requests with slow_down (they must be device polls)
+//   POST /test/authn?user=NAME[&age=S][&acr=A][&amr=a,b][&stepup_acr=A][&stepup_amr=a,b][&ignore_max_age=1]
+//                       the person's login at the provider (the browser session
+//                       a device approval rests on): made S seconds ago (default
+//                       0: every approval is a fresh login, as before), with acr
+//                       A and amr a,b (default: none). A device authorization
+//                       asking max_age M (OIDC Core 3.1.2.1; max_age=0 is
+//                       prompt=login) re-authenticates the person when that
+//                       login is older than M, and one asking acr_values
+//                       re-authenticates when the login's acr is not among them;
+//                       a re-authentication is a new login now, with
+//                       stepup_acr / stepup_amr when set (what an MFA prompt
+//                       gives), else the same acr / amr. ignore_max_age=1: a
+//                       provider that approves from the old login whatever is
+//                       asked. Password grants are fresh logins (auth_time now,
+//                       acr / amr as set). Tokens carry auth_time, acr and amr
+//                       of the login behind their grant (access tokens too, as
+//                       RFC 9068 2.2.1 allows; a refresh keeps the original
+//                       login's). Counter "device:reauth" per re-authentication
 //   POST /test/quirk?mode=none|keycloak|entra|entra-overage|google|okta-custom|okta-org
 //                       what tokens and replies look like from now on, as each
 //                       provider documents them (QUIRKS below; none: as above,
@@ -208,6 +226,27 @@ let deviceInterval = 0;
 let slowDowns = 0;
 let grantResource = true;
 let noResource = false;
+const authnOf = {}; // user -> the provider-side login: { at, acr, amr, stepupAcr, stepupAmr, ignore }
+const loginOf = {}; // grant id -> { auth_time, acr, amr }: the login behind a grant
+const nowS = () => Math.floor(Date.now() / 1000);
+const list = (v) => (v ? v.split(',').filter(Boolean) : undefined);
+// The login a device approval rests on, given what the client asked for.
+function approvalLogin(user, params) {
+  const a = authnOf[user];
+  if (!a) return { auth_time: nowS() };
+  const maxAge = params.max_age !== undefined ? Number(params.max_age) : undefined;
+  const forced = String(params.prompt || '').split(' ').includes('login') || maxAge === 0;
+  const acrs = params.acr_values ? String(params.acr_values).split(' ') : [];
+  const stale = forced || (maxAge !== undefined && nowS() - a.at > maxAge);
+  const weak = acrs.length > 0 && !acrs.includes(a.acr);
+  if (!a.ignore && (stale || weak)) {
+    stats['device:reauth'] = (stats['device:reauth'] || 0) + 1;
+    a.at = nowS();
+    if (weak && a.stepupAcr && acrs.includes(a.stepupAcr)) a.acr = a.stepupAcr;
+    if (a.stepupAmr) a.amr = a.stepupAmr;
+  }
+  return { auth_time: a.at, acr: a.acr, amr: a.amr };
+}
 
 function addKey() {
   serial += 1;
@@ -239,6 +278,9 @@ function build() {
       response_types: [],
     }],
     jwks: { keys },
+    // the acr values tests give logins (POST /test/authn): ID tokens carry
+    // only the ones the provider knows
+    acrValues: ['basic', 'strong'],
     // ID tokens name the person as access tokens do (OIDC Core 5.1:
     // preferred_username; groups is what a Linux host maps); in a quirk
     // mode, with the mode's claims
@@ -247,7 +289,7 @@ function build() {
       claims: async () => ({ sub: id, ...quirkIdClaims(id) }),
     } : undefined),
     claims: {
-      acr: null, sid: null, auth_time: null, iss: null, openid: ID_CLAIMS,
+      acr: null, amr: null, sid: null, auth_time: null, iss: null, openid: ID_CLAIMS,
     },
     ttl: { AccessToken: () => atTtl, IdToken: () => atTtl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
     // Every refresh rotates the refresh token; a used one presented again
@@ -258,7 +300,8 @@ function build() {
     // What a Linux host maps: the login name and the groups.
     extraTokenClaims: (ctx, token) => (quirk === 'none' && token.accountId && USERS[token.accountId]
       ? { preferred_username: USERS[token.accountId].username || token.accountId,
-          groups: USERS[token.accountId].groups }
+          groups: USERS[token.accountId].groups,
+          ...(loginOf[token.grantId] || {}) }
       : undefined),
     // Quirk modes: the access token and ID token claims of the mode.
     formats: { customizers: { jwt: async (ctx, token, jwt) => quirkAccessToken(token, jwt) } },
@@ -328,12 +371,20 @@ async function decideDevice(userCode, user, approve) {
     if (!USERS[user] || USERS[user].disabled) return { status: 400, body: { error: 'no such user' } };
     const grant = new Grant({ accountId: user, clientId: code.clientId });
     grant.addOIDCScope('openid offline_access');
+    // the ID token says when and how the person logged in (as the
+    // authorization endpoint does when max_age or acr_values is asked)
+    grant.addOIDCClaims(['auth_time', 'acr', 'amr']);
     if (grantResource && !noResource) grant.addResourceScope(RESOURCE, 'hosts');
     const grantId = await grant.save();
     (grantsOf[user] ||= []).push(grantId);
     code.accountId = user;
     code.grantId = grantId;
-    code.authTime = Math.floor(Date.now() / 1000);
+    const l = approvalLogin(user, code.params || {});
+    loginOf[grantId] = l;
+    code.authTime = l.auth_time;
+    if (l.acr) code.acr = l.acr;
+    if (l.amr) code.amr = l.amr;
+    code.claims = { id_token: { auth_time: null, acr: null, amr: null } };
     code.scope = grantResource && !noResource ? 'openid offline_access hosts' : 'openid offline_access';
     if (!noResource) code.resource = RESOURCE;
   }
@@ -362,7 +413,9 @@ function registerPasswordGrant(provider) {
     const grantId = await grant.save();
     (grantsOf[params.username] ||= []).push(grantId);
     const scope = resource ? 'hosts' : '';
-    const authTime = Math.floor(Date.now() / 1000);
+    const authTime = nowS();
+    const a = authnOf[params.username];
+    loginOf[grantId] = { auth_time: authTime, ...(a && a.acr ? { acr: a.acr } : {}), ...(a && a.amr ? { amr: a.amr } : {}) };
     const at = new AccessToken({
       accountId: params.username, client, grantId, gty: 'password', scope: noResource ? 'openid' : scope,
     });
@@ -383,6 +436,8 @@ function registerPasswordGrant(provider) {
     const id = new IdToken({ sub: params.username, ...quirkIdClaims(params.username) }, { ctx });
     id.scope = 'openid';
     id.set('auth_time', authTime);
+    if (loginOf[grantId].acr) id.set('acr', loginOf[grantId].acr);
+    if (loginOf[grantId].amr) id.set('amr', loginOf[grantId].amr);
     const idToken = await id.issue({ use: 'idtoken' });
     // as oidc-provider's own grants answer: the access token's scope,
     // "" when the grant has no resource scope
@@ -433,6 +488,16 @@ const server = http.createServer((req, res) => {
       revokeUser(name).then((n) => json(res, 200, { ...body, revoked: n }),
         (e) => json(res, 500, { error: String(e) }));
       return undefined;
+    }
+    if (p === '/test/authn' && req.method === 'POST') {
+      const user = q.get('user') || '';
+      if (!USERS[user]) return json(res, 400, { error: 'no such user' });
+      authnOf[user] = {
+        at: nowS() - (Number(q.get('age')) || 0), acr: q.get('acr') || undefined, amr: list(q.get('amr')),
+        stepupAcr: q.get('stepup_acr') || undefined, stepupAmr: list(q.get('stepup_amr')),
+        ignore: q.get('ignore_max_age') === '1',
+      };
+      return json(res, 200, authnOf[user]);
     }
     if (p === '/test/quirk' && req.method === 'POST') {
       if (!QUIRKS.includes(q.get('mode'))) return json(res, 400, { error: 'bad mode', modes: QUIRKS });

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(op, "revoke"))
 		rc = tg_oauth_revoke(&q, i, a1, "access_token", &e);
 	else if (!strcmp(op, "device_start")) {
-		rc = tg_oauth_device_start(&q, i, "openid", &d, &e);
+		rc = tg_oauth_device_start(&q, i, "openid", NULL, &d, &e);
 		if (rc == TG_OK)
 			printf("user_code=%s\ninterval=%lld\nexpires_in=%lld\ncomplete=%s\ndevice_code=%s\n",
 			       d.user_code, (long long)d.interval, (long long)d.expires_in,

@@ -629,7 +629,7 @@ static void test_device_response_tolerance(void **state)
 		struct tg_device d;
 		struct tg_oauth_err e;
 		idp.device_body = device_rows[i].body;
-		tg_rc rc = tg_oauth_device_start(&q, 0, "openid", &d, &e);
+		tg_rc rc = tg_oauth_device_start(&q, 0, "openid", NULL, &d, &e);
 		if (rc != device_rows[i].want)
 			fail_msg("%s: %s, want %s", device_rows[i].why, tg_reason(rc),
 				 tg_reason(device_rows[i].want));
