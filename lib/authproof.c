@@ -8,7 +8,14 @@
  * every other module can write. A plain TOKENGATE_AUTH=alice is therefore
  * no proof. What travels instead is
  *
- *     user:service:time:HMAC-SHA256(host key, "tokengate-auth" NUL user NUL service NUL time)
+ *     user:service:time:SID:HMAC-SHA256(host key, "tokengate-auth" NUL user NUL service
+ *                                       NUL time NUL SID)
+ *
+ * SID is the login's session id (a UUID, in every audit record of the
+ * login): the proof carries it across the split, so that the account and
+ * session stages in sshd's other process write the same id, and nobody
+ * who can write the PAM environment can make a login's records name
+ * another login's id.
  *
  * keyed by 32 random bytes in store_dir/auth.key (root, 0600, made on first
  * use), which no one but the helper can read. The proof is bound to the
@@ -95,13 +102,20 @@ static bool plain(const char *s)
 	return true;
 }
 
-/* hex(HMAC(key, label NUL user NUL service NUL time)) */
-static tg_rc mac_hex(const unsigned char key[KEY_LEN], const char *user, const char *service,
-		     long long t, char out[65])
+/* A session id as tg_uuid4 writes it: 36 of [0-9a-f-]. */
+bool tg_session_id_ok(const char *s)
 {
-	char msg[600];
-	int n = snprintf(msg, sizeof(msg), "tokengate-auth%c%s%c%s%c%lld", '\0', user, '\0',
-			 service, '\0', t);
+	return s != NULL && strlen(s) == TG_SESSION_ID_LEN &&
+	       strspn(s, "0123456789abcdef-") == TG_SESSION_ID_LEN;
+}
+
+/* hex(HMAC(key, label NUL user NUL service NUL time NUL sid)) */
+static tg_rc mac_hex(const unsigned char key[KEY_LEN], const char *user, const char *service,
+		     long long t, const char *sid, char out[65])
+{
+	char msg[700];
+	int n = snprintf(msg, sizeof(msg), "tokengate-auth%c%s%c%s%c%lld%c%s", '\0', user, '\0',
+			 service, '\0', t, '\0', sid);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	if (n < 0 || (size_t)n >= sizeof(msg) ||
@@ -115,47 +129,58 @@ static tg_rc mac_hex(const unsigned char key[KEY_LEN], const char *user, const c
 }
 
 tg_rc tg_authproof_make(const char *store_dir, const char *user, const char *service,
-			int64_t now, char *out, size_t outlen)
+			const char *sid, int64_t now, char *out, size_t outlen)
 {
 	unsigned char key[KEY_LEN];
 	char mac[65];
-	if (!plain(user) || !plain(service))
+	if (!plain(user) || !plain(service) || !tg_session_id_ok(sid))
 		return TG_E_INTERNAL;
 	tg_rc rc = host_key(store_dir, key);
 	if (rc == TG_OK)
-		rc = mac_hex(key, user, service, (long long)now, mac);
+		rc = mac_hex(key, user, service, (long long)now, sid, mac);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (rc == TG_OK && snprintf(out, outlen, "%s:%s:%lld:%s", user, service, (long long)now,
-				    mac) >= (int)outlen)
+	if (rc == TG_OK && snprintf(out, outlen, "%s:%s:%lld:%s:%s", user, service, (long long)now,
+				    sid, mac) >= (int)outlen)
 		rc = TG_E_INTERNAL;
 	return rc;
 }
 
 tg_rc tg_authproof_check(const char *store_dir, const char *proof, const char *user,
-			 const char *service, int64_t now)
+			 const char *service, int64_t now, char sid[TG_SESSION_ID_LEN + 1])
 {
 	unsigned char key[KEY_LEN];
-	char want[65], expect[600];
+	char want[65], expect[600], got[TG_SESSION_ID_LEN + 1];
 	const char *mac = proof ? strrchr(proof, ':') : NULL;
+	if (sid != NULL)
+		sid[0] = '\0';
 	if (mac == NULL || !plain(user) || !plain(service) || strlen(mac + 1) != 64)
 		return TG_E_NO_CREDENTIALS;
-	/* user:service:time: exactly, the time a plain decimal */
+	/* user:service:time:sid: exactly, the time a plain decimal */
 	int pre = snprintf(expect, sizeof(expect), "%s:%s:", user, service);
 	if (pre < 0 || (size_t)pre >= sizeof(expect) || strncmp(proof, expect, (size_t)pre) != 0)
 		return TG_E_NO_CREDENTIALS;
-	/* the time: 1 to 19 decimal digits, nothing else */
+	/* the time: 1 to 19 decimal digits, then ':' and the session id */
 	const char *d = proof + pre;
-	size_t nd = (size_t)(mac - d);
-	if (nd == 0 || nd > 19 || strspn(d, "0123456789") != nd)
+	size_t nd = strspn(d, "0123456789");
+	if (nd == 0 || nd > 19 || d[nd] != ':' ||
+	    (size_t)(mac - (d + nd + 1)) != TG_SESSION_ID_LEN)
+		return TG_E_NO_CREDENTIALS;
+	memcpy(got, d + nd + 1, TG_SESSION_ID_LEN);
+	got[TG_SESSION_ID_LEN] = '\0';
+	if (!tg_session_id_ok(got))
 		return TG_E_NO_CREDENTIALS;
 	long long t = strtoll(d, NULL, 10);
 	if (t > now + 60 || t < now - TG_AUTHPROOF_TTL)
 		return TG_E_NO_CREDENTIALS;
 	tg_rc rc = host_key(store_dir, key);
 	if (rc == TG_OK)
-		rc = mac_hex(key, user, service, t, want);
+		rc = mac_hex(key, user, service, t, got, want);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (rc != TG_OK)
 		return TG_E_INTERNAL;
-	return CRYPTO_memcmp(want, mac + 1, 64) == 0 ? TG_OK : TG_E_NO_CREDENTIALS;
+	if (CRYPTO_memcmp(want, mac + 1, 64) != 0)
+		return TG_E_NO_CREDENTIALS;
+	if (sid != NULL)
+		memcpy(sid, got, TG_SESSION_ID_LEN + 1);
+	return TG_OK;
 }

@@ -15,6 +15,8 @@
 #include "settings.h"
 #include "userdb.h"
 
+#define TOUCH_EVERY 60	/* seconds: how finely last_used is kept */
+
 struct run {
 	const struct tg_ctx *q;
 	const char *password;	/* typed just now, or NULL */
@@ -98,6 +100,8 @@ static void identity(struct tg_chain_out *o, const json_t *sess)
 		 sess ? tg_session_str(sess, "issuer") ?: "" : "");
 	snprintf(o->iss, sizeof(o->iss), "%s", sess ? tg_session_str(sess, "iss") ?: "" : "");
 	snprintf(o->sub, sizeof(o->sub), "%s", sess ? tg_session_str(sess, "sub") ?: "" : "");
+	snprintf(o->login, sizeof(o->login), "%s",
+		 sess ? tg_session_str(sess, "login_id") ?: "" : "");
 	o->token_kind = sess == NULL ? NULL
 		      : strcmp(tg_session_str(sess, "kind") ?: "access", "id") == 0 ? "id" : "access";
 }
@@ -438,6 +442,36 @@ static bool too_old(const struct run *r)
 	return max > 0 && login_age(r) > max;
 }
 
+/* How long since a login stage last used the session (idle_timeout;
+ * sessions from before last_used was kept: since their last login). */
+static int64_t idle_for(const struct run *r)
+{
+	int64_t at = tg_session_int(*r->sess, "last_used");
+	if (at <= 0)
+		return login_age(r);
+	return r->q->now - at;
+}
+
+/* Past idle_timeout: nothing renews it, nothing of it lets anyone in; a
+ * new interactive login does. */
+static bool idle(const struct run *r)
+{
+	int64_t max = tg_service_settings(r->q->cfg, r->q->service)->idle_timeout;
+	return max > 0 && idle_for(r) > max;
+}
+
+/* A login stage let someone in from the session: it was used now (at
+ * every service, so that idleness means nobody used it anywhere). Written
+ * at most once a minute: repeated logins cost no store write. */
+static void touch(struct run *r)
+{
+	json_t *s = *r->sess;
+	if (r->q->any_issuer || s == NULL || r->q->now - tg_session_int(s, "last_used") < TOUCH_EVERY)
+		return;
+	if (tg_session_set_int(s, "last_used", r->q->now) != TG_OK || tg_store_save(r->st, s) != TG_OK)
+		note(r, "store", "error", TG_E_IO, "the session's last use could not be recorded");
+}
+
 static tg_rc step_refresh(struct run *r)
 {
 	const char *old = tg_session_str(*r->sess, "refresh_token");
@@ -660,12 +694,28 @@ static tg_rc step_grace(struct run *r)
 
 static tg_rc record_check(const struct tg_ctx *q, const char *iss, const char *sub,
 			  struct tg_chain_out *o);
+static tg_rc walk(struct run *r);
 
 tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh_ahead,
 		   tg_store *st, json_t **sess, struct tg_chain_out *o)
 {
 	struct run r = { .q = q, .password = password, .refresh_ahead = refresh_ahead, .st = st,
 			 .sess = sess, .o = o, .idx = -1 };
+	tg_rc rc = walk(&r);
+	if (rc == TG_OK && password == NULL)
+		touch(&r);
+	return rc;
+}
+
+/* The chain's steps, on a copy of the run (what they share is behind its
+ * pointers: the session, the store, the result). */
+static tg_rc walk(struct run *in)
+{
+	struct run r = *in;
+	const struct tg_ctx *q = r.q;
+	const char *password = r.password;
+	json_t **sess = r.sess;
+	struct tg_chain_out *o = r.o;
 	memset(o, 0, sizeof(*o));
 	o->step = "-";
 	o->ends_in = -1;
@@ -685,6 +735,9 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
 	if (*sess != NULL && record_check(q, tg_session_str(*sess, "iss"),
 					  tg_session_str(*sess, "sub"), o) != TG_OK)
 		return o->rc;
+	if (password == NULL && *sess != NULL && idle(&r))
+		return say(o, TG_E_EXPIRED,
+			   "the session was not used for longer than idle_timeout: log in again");
 	if (*sess != NULL && tg_service_settings(q->cfg, q->service)->session_max_age > 0) {
 		int64_t left = tg_service_settings(q->cfg, q->service)->session_max_age - login_age(&r);
 		o->max_age_left = left > 0 ? left : 0;
@@ -849,8 +902,15 @@ static tg_rc fill_session(const struct tg_ctx *q, json_t *s, const char *issuer,
 	 * from it, and no refresh moves it. A typed token starts the count of
 	 * a new session only: typing back a token the session itself handed
 	 * out (export_token) must not renew it */
-	if (rc == TG_OK && (strcmp(method, "token") != 0 || tg_session_int(s, "login_at") <= 0))
+	bool login = strcmp(method, "token") != 0 || tg_session_int(s, "login_at") <= 0;
+	if (rc == TG_OK && login)
 		rc = tg_session_set_int(s, "login_at", q->now);
+	/* and which login it was: its records carry the same id */
+	if (rc == TG_OK && login)
+		rc = tg_session_set_str(s, "login_id", q->session_id && *q->session_id
+						     ? q->session_id : NULL);
+	if (rc == TG_OK && q->now - tg_session_int(s, "last_used") >= TOUCH_EVERY)
+		rc = tg_session_set_int(s, "last_used", q->now);
 	if (rc == TG_OK)
 		rc = tg_session_set_int(s, "updated", q->now);
 	return rc;
@@ -865,6 +925,11 @@ static bool unchanged(json_t *before, const json_t *s)
 		return false;
 	/* the same token again is the same login: login_at stays on disk */
 	json_t *u = json_object_get(s, "updated"), *l = json_object_get(s, "login_at");
+	/* nor is its use: the account stage that follows records that */
+	json_t *id = json_object_get(s, "login_id"), *used = json_object_get(s, "last_used");
+	if ((id != NULL && json_object_set(before, "login_id", id) != 0) ||
+	    (used != NULL && json_object_set(before, "last_used", used) != 0))
+		return false;
 	return u != NULL && l != NULL && json_object_set(before, "updated", u) == 0 &&
 	       json_object_set(before, "login_at", l) == 0 && json_equal(before, s);
 }

@@ -35,6 +35,8 @@ struct tg_chain_out {
 	char iss[256];
 	char sub[128];
 	char issuer[72];	/* the [issuer NAME] of the decision, or "" */
+	char login[40];		/* the session id of the interactive login the
+				   session's tokens come from (login_id), or "" */
 	char detail[256];
 };
 

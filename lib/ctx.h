@@ -43,6 +43,7 @@ struct tg_ctx {
 	tg_sink_fn sink;	/* or NULL */
 	void *ud;
 	struct tg_shortfall *shortfall;	/* or NULL */
+	const char *session_id;	/* the PAM login's id (audit records), or NULL */
 	bool any_issuer;	/* a tool, not a PAM service: no service's
 				   issuer = NAME applies (each session is
 				   renewed at its own issuer) */

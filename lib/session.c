@@ -32,6 +32,9 @@ static const struct member {
 	{ "created", JSON_INTEGER, false },
 	{ "updated", JSON_INTEGER, false },
 	{ "last_online", JSON_INTEGER, false },
+	{ "login_at", JSON_INTEGER, false },
+	{ "login_id", JSON_STRING, false },
+	{ "last_used", JSON_INTEGER, false },
 	{ "sessions", JSON_ARRAY, false },
 };
 

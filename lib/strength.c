@@ -27,9 +27,18 @@ static tg_rc check_age(const tg_policy *p, const json_t *payload, int64_t now)
 		tg_explain(p, "auth_age", TG_E_NOT_AUTHORIZED, detail);
 		return TG_E_NOT_AUTHORIZED;
 	}
-	tg_rc rc = now - at <= p->max_auth_age + p->leeway ? TG_OK : TG_E_NOT_AUTHORIZED;
-	snprintf(detail, sizeof(detail), "the login at the provider (auth_time) is %llds old, at most %llds",
-		 (long long)(now - at), (long long)p->max_auth_age);
+	/* a login before 1970 or after now (beyond the leeway) is no login:
+	 * and no subtraction below can overflow */
+	if (at < 0 || at > now + p->leeway) {
+		snprintf(detail, sizeof(detail), "auth_time %lld is not a time in the past", (long long)at);
+		tg_explain(p, "auth_age", TG_E_NOT_AUTHORIZED, detail);
+		return TG_E_NOT_AUTHORIZED;
+	}
+	int64_t age = now > at ? now - at : 0;
+	tg_rc rc = age <= p->max_auth_age + p->leeway ? TG_OK : TG_E_NOT_AUTHORIZED;
+	snprintf(detail, sizeof(detail),
+		 "the login at the provider (auth_time) is %llds old, at most %llds (leeway %llds)",
+		 (long long)age, (long long)p->max_auth_age, (long long)p->leeway);
 	tg_explain(p, "auth_age", rc, detail);
 	return rc;
 }

@@ -43,6 +43,9 @@ struct hctx {
 	bool asked_strength;	/* a device login of this call asked for the
 				   service's max_age / acr_values */
 	bool step_up;		/* the decisions made now are a step-up's */
+	char sid[40];		/* this PAM login's session id: in every record,
+				   from its auth to its session close */
+	char login_id[40];	/* the stored session's login (its login_id) */
 };
 
 /* One step's outcome, for the decision's audit record. */
@@ -56,7 +59,7 @@ struct hresult {
 	const char *issuer;	/* the [issuer NAME] of iss, or NULL */
 	const char *step;	/* the chain step that decided, or NULL */
 	int64_t grace_left;	/* seconds, when step is grace */
-	const char *session;	/* the PAM session id, or NULL */
+	const char *login;	/* the stored session's login id, or NULL */
 	const char *session_token;	/* what the session rests on (access, id), or NULL */
 };
 
@@ -84,6 +87,10 @@ void helper_debug(const struct hctx *c, const char *msg);
 
 /* The plumbing every stage shares (helper_common.c). */
 tg_rc helper_load_config(struct hctx *c);
+/* This PAM login's session id (c->sid): the module's, kept in the PAM
+ * handle; else the one our proof of auth carries (sshd's other process);
+ * else a new one. Called by helper_load_config. */
+void helper_session_id(struct hctx *c);
 int64_t helper_now(const struct hctx *c);
 /* The library's context for this step: config, service, user, uid,
  * rhost, the clock now, and the helper's audit sink. */
@@ -165,6 +172,6 @@ tg_rc helper_store_open(struct hctx *c, struct tg_store **st, struct json_t **se
 /* A decision of the chain at a stage, with its user message. */
 struct tg_chain_out;
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
-			 const struct tg_chain_out *o, const char *session);
+			 const struct tg_chain_out *o);
 
 #endif

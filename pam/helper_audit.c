@@ -39,6 +39,14 @@ static void add_context(const struct hctx *c, tg_audit *a)
 	tg_audit_add(a, "rhost", c->rhost);
 }
 
+/* session: this PAM login; login: the interactive login the stored
+ * session's tokens come from (the session id of its auth). */
+static void add_ids(const struct hctx *c, tg_audit *a, const char *login)
+{
+	tg_audit_add(a, "session", c->sid[0] ? c->sid : NULL);
+	tg_audit_add(a, "login", login && *login ? login : c->login_id[0] ? c->login_id : NULL);
+}
+
 void helper_audit_decision(const struct hctx *c, const char *event,
 			   const struct hresult *r)
 {
@@ -53,7 +61,7 @@ void helper_audit_decision(const struct hctx *c, const char *event,
 	tg_audit_add(a, "kid", tg_token_kid(r->token));
 	tg_audit_add(a, "alg", tg_token_alg(r->token));
 	tg_audit_add(a, "token", r->fingerprint[0] ? r->fingerprint : NULL);
-	tg_audit_add(a, "session", r->session);
+	add_ids(c, a, r->login);
 	if (r->step != NULL)
 		tg_audit_add(a, "step", r->step);
 	if (r->step != NULL && strcmp(r->step, "grace") == 0) {
@@ -83,6 +91,7 @@ void helper_audit_simple(const struct hctx *c, const char *event,
 	tg_audit_add(a, "result", result);
 	tg_audit_add(a, "reason", reason);
 	add_context(c, a);
+	add_ids(c, a, NULL);
 	tg_audit_add(a, "detail", detail);
 	emit(c, a, prio);
 	tg_audit_free(a);

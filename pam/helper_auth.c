@@ -118,7 +118,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 		snprintf(o.detail, sizeof(o.detail), "%s",
 			 "the lockout counter cannot be read or written: refused (fail closed)");
 		o.rc = rc;
-		helper_chain_report(c, "auth", "password", &o, NULL);
+		helper_chain_report(c, "auth", "password", &o);
 		return rc;
 	} else if (rc == TG_OK) {
 		rc = pidx >= 0 ? provision_password(c, (size_t)pidx, password, &o)
@@ -127,7 +127,7 @@ static tg_rc password_login(struct hctx *c, const char *password)
 		if (tg_lockout_end(&l, lockout_outcome(rc), &until))
 			lockout_audit(c, "lock", until);
 	}
-	helper_chain_report(c, "auth", "password", &o, NULL);
+	helper_chain_report(c, "auth", "password", &o);
 	if (pidx < 0)
 		helper_records_after(c, sess, &o);
 	tg_session_free(sess);
@@ -185,7 +185,7 @@ static tg_rc device_login(struct hctx *c, const char *event, const struct method
 	}
 	o.rc = rc;
 	tg_tokens_clear(&t);
-	helper_chain_report(c, event, "device", &o, NULL);
+	helper_chain_report(c, event, "device", &o);
 	if (!provision)
 		helper_records_after(c, sess, &o);
 	tg_session_free(sess);
@@ -252,7 +252,7 @@ static tg_rc run_methods(struct hctx *c, const struct methods *m)
 static void make_proof(struct hctx *c)
 {
 	char proof[TG_AUTHPROOF_MAX];
-	if (tg_authproof_make(tg_settings(c->cfg)->store_dir, c->user, c->service,
+	if (tg_authproof_make(tg_settings(c->cfg)->store_dir, c->user, c->service, c->sid,
 			      helper_now(c), proof, sizeof(proof)) == TG_OK)
 		c->proof_out = strdup(proof);
 }
@@ -310,8 +310,14 @@ tg_rc helper_step_up(struct hctx *c, const char *event, tg_rc rc)
 	struct helper_cred cr = { HELPER_CRED_NONE, NULL };
 	bool fallback = false;
 	c->step_up = true;
-	rc = device_login(c, event, &m, &cr, &fallback);
+	tg_rc up = device_login(c, event, &m, &cr, &fallback);
 	helper_cred_clear(&cr);
+	/* Nothing but a success or a refusal as firm as the first one stands:
+	 * a login nobody approved (no_credentials, a timeout, an unreachable
+	 * provider) must not turn the refusal into PAM_IGNORE at the account
+	 * stage, where another module would then let the person in. */
+	if (up == TG_OK || up == TG_E_USER_MISMATCH || up == TG_E_REVOKED)
+		return up;
 	return rc;
 }
 
@@ -323,7 +329,7 @@ tg_rc helper_setcred(struct hctx *c)
 	if (c->proof_in == NULL)
 		return TG_E_NO_CREDENTIALS;
 	rc = tg_authproof_check(tg_settings(c->cfg)->store_dir, c->proof_in, c->user,
-				c->service, helper_now(c));
+				c->service, helper_now(c), NULL);
 	if (rc != TG_OK)
 		helper_audit_simple(c, "auth", "deny", tg_reason(rc),
 				    rc == TG_E_NO_CREDENTIALS

@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "authproof.h"
 #include "helper.h"
 #include "store.h"
 #include "tg_internal.h"
@@ -33,7 +34,24 @@ tg_rc helper_load_config(struct hctx *c)
 		return TG_E_CONFIG;
 	}
 	c->json = strcmp(tg_config_audit_format(c->cfg), "json") == 0;
+	helper_session_id(c);
 	return TG_OK;
+}
+
+void helper_session_id(struct hctx *c)
+{
+	if (c->sid[0] != '\0')
+		return;
+	if (tg_session_id_ok(c->session_in)) {
+		snprintf(c->sid, sizeof(c->sid), "%s", c->session_in);
+		return;
+	}
+	if (c->proof_in != NULL && c->cfg != NULL &&
+	    tg_authproof_check(tg_settings(c->cfg)->store_dir, c->proof_in, c->user, c->service,
+			       helper_now(c), c->sid) == TG_OK)
+		return;
+	if (tg_uuid4(c->sid, sizeof(c->sid)) != TG_OK)
+		c->sid[0] = '\0';
 }
 
 int64_t helper_now(const struct hctx *c)
@@ -89,6 +107,7 @@ const struct tg_ctx *helper_ctx(struct hctx *c)
 		.cfg = c->cfg, .service = c->service, .user = c->user, .rhost = c->rhost,
 		.uid = c->uid, .now = helper_now(c), .clock_offset = c->clock_offset,
 		.sink = sink, .ud = c, .shortfall = &c->shortfall,
+		.session_id = c->sid[0] ? c->sid : NULL,
 	};
 	return &c->x;
 }
@@ -109,6 +128,9 @@ tg_rc helper_store_open(struct hctx *c, struct tg_store **st, json_t **sess)
 		return rc;
 	}
 	rc = tg_store_load(*st, sess, why, sizeof(why));
+	if (rc == TG_OK && *sess != NULL)
+		snprintf(c->login_id, sizeof(c->login_id), "%s",
+			 tg_session_str(*sess, "login_id") ?: "");
 	if (rc == TG_E_MALFORMED) {
 		/* moved aside: the user simply has no session */
 		helper_audit_simple(c, "store", "corrupt", "malformed", why, LOG_ERR);

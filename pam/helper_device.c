@@ -171,7 +171,6 @@ static void strength_ask(struct hctx *c, struct tg_device_ask *ask, char *acr, s
 		ask->acr_values = used > 0 ? acr : NULL;
 	}
 	tg_strlist_clear(&l);
-	c->asked_strength |= ask->max_age >= 0 || ask->acr_values != NULL;
 }
 
 tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool password_on,
@@ -224,6 +223,9 @@ tg_rc helper_device_obtain(struct hctx *c, size_t idx, bool token_on, bool passw
 			rc = helper_cred_from_answer(c, ans, token_on, password_on, cr);
 			ans = NULL; /* owned by cr now */
 		} else {
+			/* the provider was asked for the service's login; what
+			 * the approval gives is its answer (no second ask) */
+			c->asked_strength |= ask.max_age >= 0 || ask.acr_values != NULL;
 			rc = poll_tokens(&p, d.device_code, t);
 		}
 	}

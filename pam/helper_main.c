@@ -70,8 +70,10 @@ static int send_result(struct hctx *c, tg_rc rc)
 	tg_msg_add_u32(&m, TG_T_RC, (uint32_t)rc);
 	if (rc == TG_OK && c->keep != NULL)
 		tg_msg_add_str(&m, TG_T_KEEP, c->keep);
-	if (rc == TG_OK && c->session_out != NULL)
-		tg_msg_add_str(&m, TG_T_SESSION, c->session_out);
+	/* the login's session id, whatever the outcome: the module keeps it
+	 * for the handle's later stages */
+	if (c->session_out != NULL || c->sid[0] != '\0')
+		tg_msg_add_str(&m, TG_T_SESSION, c->session_out ? c->session_out : c->sid);
 	if (rc == TG_OK && c->proof_out != NULL)
 		tg_msg_add_str(&m, TG_T_PROOF, c->proof_out);
 	int r = tg_msg_send(c->fd, &m, tg_monotonic_ms() + REQUEST_WAIT_MS);

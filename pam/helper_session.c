@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authproof.h"
 #include "cache.h"
 #include "chain.h"
 #include "helper.h"
@@ -25,7 +26,7 @@
 #define SESSION_END_WARNING (24 * 3600)
 
 void helper_chain_report(struct hctx *c, const char *event, const char *method,
-			 const struct tg_chain_out *o, const char *session)
+			 const struct tg_chain_out *o)
 {
 	char why[sizeof(o->detail)];
 	bool shortfall = o->rc == TG_E_NOT_AUTHORIZED && c->shortfall.hit;
@@ -37,17 +38,19 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 		.detail = shortfall ? why : o->detail[0] ? o->detail : NULL,
 		.iss = o->iss[0] ? o->iss : NULL, .sub = o->sub[0] ? o->sub : NULL,
 		.issuer = o->issuer[0] ? o->issuer : NULL,
-		.step = o->step, .grace_left = o->ends_in, .session = session,
+		.step = o->step, .grace_left = o->ends_in, .login = o->login,
 		.session_token = o->rc == TG_OK ? o->token_kind : NULL,
 	};
 	/* A user who is not ours (no session, not authenticated here) gets
 	 * PAM_IGNORE from the module: no decision, no record. */
-	if (!(o->rc == TG_E_NO_CREDENTIALS && strcmp(event, "account") == 0 &&
+	if (!(o->rc == TG_E_NO_CREDENTIALS && strcmp(event, "account") == 0 && !c->step_up &&
 	      !(c->flags & (TG_F_AUTHED | TG_F_REQUIRE_SESSION))))
 		helper_audit_decision(c, event, &r);
 	char msg[200], left[32];
 	if (shortfall) {
-		if (!helper_can_step_up(c)) /* else the step-up says why */
+		/* the auth and account stages step up, and say why there */
+		if (!helper_can_step_up(c) ||
+		    (strcmp(event, "auth") != 0 && strcmp(event, "account") != 0))
 			helper_shortfall_message(c);
 		return;
 	}
@@ -136,7 +139,7 @@ tg_rc helper_account(struct hctx *c)
 	} else {
 		rc = walk(c, st, &sess, &o);
 	}
-	helper_chain_report(c, "account", tg_session_str(sess, "method"), &o, NULL);
+	helper_chain_report(c, "account", tg_session_str(sess, "method"), &o);
 	tg_store_close(st);
 	helper_records_after(c, sess, &o); /* after the user's lock, not inside it */
 	tg_session_free(sess);
@@ -192,7 +195,6 @@ tg_rc helper_open_session(struct hctx *c)
 	tg_rc rc = helper_load_config(c);
 	struct tg_store *st = NULL;
 	json_t *sess = NULL;
-	char id[40];
 	if (rc != TG_OK || !c->have_uid)
 		return rc != TG_OK ? rc : TG_E_NO_CREDENTIALS;
 	if ((rc = helper_store_open(c, &st, &sess)) != TG_OK)
@@ -203,10 +205,11 @@ tg_rc helper_open_session(struct hctx *c)
 	}
 	struct tg_chain_out o;
 	rc = walk(c, st, &sess, &o);
+	/* the login's own id (helper_session_id): its auth's records have it */
+	if (rc == TG_OK && !tg_session_id_ok(c->sid))
+		rc = tg_uuid4(c->sid, sizeof(c->sid));
 	if (rc == TG_OK)
-		rc = tg_uuid4(id, sizeof(id));
-	if (rc == TG_OK)
-		rc = add_session(c, sess, id);
+		rc = add_session(c, sess, c->sid);
 	if (rc == TG_OK)
 		rc = tg_store_save(st, sess);
 	if (rc == TG_OK && tg_service_settings(c->cfg, c->service)->export_token &&
@@ -214,14 +217,13 @@ tg_rc helper_open_session(struct hctx *c)
 		helper_audit_simple(c, "session_open", "warn", "internal",
 				    "export_token: the user's runtime directory is missing or unsafe",
 				    LOG_WARNING);
-	if (rc == TG_OK && (c->session_out = strdup(id)) == NULL)
+	if (rc == TG_OK && (c->session_out = strdup(c->sid)) == NULL)
 		rc = TG_E_NOMEM;
 	if (o.rc == TG_OK && rc != TG_OK) {
 		o.rc = rc;
 		snprintf(o.detail, sizeof(o.detail), "%s", "cannot record the session");
 	}
-	helper_chain_report(c, "session_open", tg_session_str(sess, "method"), &o,
-			    rc == TG_OK ? id : NULL);
+	helper_chain_report(c, "session_open", tg_session_str(sess, "method"), &o);
 	tg_session_free(sess);
 	tg_store_close(st);
 	return rc;
@@ -280,7 +282,7 @@ tg_rc helper_close_session(struct hctx *c)
 		}
 	}
 	helper_chain_report(c, "session_close", sess ? tg_session_str(sess, "method") : NULL,
-			    &o, c->session_in);
+			    &o);
 	tg_session_free(sess);
 	tg_store_close(st);
 	return rc;

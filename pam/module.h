@@ -18,6 +18,9 @@
 
 #define TG_EXPORT __attribute__((visibility("default")))
 #define TG_DATA_AUTH "tokengate_auth"
+#define TG_DATA_SESSION "tokengate_session"	/* the login's session id, from the
+						   first stage that has one */
+#define TG_ENV_SESSION "TOKENGATE_SESSION"	/* the same, from session open on */
 #define TG_ENV_AUTH "TOKENGATE_AUTH"	/* the helper's proof that tokengate
 					   authenticated the user (lib/authproof.c) */
 

@@ -121,6 +121,31 @@ static bool no_person(const char *tty)
 	return tty != NULL && strcmp(tty, "cron") == 0;
 }
 
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* The login's session id, when a stage of this handle has one. */
+static const char *handle_session(const struct tg_call *c)
+{
+	const void *id = NULL;
+	return pam_get_data(c->pamh, TG_DATA_SESSION, &id) == PAM_SUCCESS ? id : NULL;
+}
+
+/* Keeps the session id the helper named for the handle's later stages
+ * (the first one stays). */
+static void keep_session(const struct tg_call *c, const char *id)
+{
+	char *copy;
+	if (id == NULL || handle_session(c) != NULL || strlen(id) > 64 || (copy = strdup(id)) == NULL)
+		return;
+	if (pam_set_data(c->pamh, TG_DATA_SESSION, copy, free_data) != PAM_SUCCESS)
+		free(copy);
+}
+
 static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 			  const char *authtok, struct tg_msg *req)
 {
@@ -156,6 +181,15 @@ static void build_request(const struct tg_call *c, uint32_t op, bool authed,
 		tg_msg_add_u32(req, TG_T_UID, (uint32_t)c->uid);
 	if (c->args.have_clock)
 		tg_msg_add_u64(req, TG_T_CLOCK, (uint64_t)c->args.clock_offset);
+	/* the login's session id: this handle's, else (sshd's other process)
+	 * the one our proof of auth carries, which the helper verifies */
+	const char *sid = handle_session(c);
+	const char *proof = pam_getenv(c->pamh, TG_ENV_AUTH);
+	if (sid != NULL && op != TG_OP_CLOSE_SESSION)
+		tg_msg_add_str(req, TG_T_SESSION, sid);
+	else if (sid == NULL && proof != NULL && *proof != '\0' &&
+		 (op == TG_OP_ACCOUNT || op == TG_OP_OPEN_SESSION))
+		tg_msg_add_str(req, TG_T_PROOF, proof);
 }
 
 static int do_auth(struct tg_call *c)
@@ -173,6 +207,7 @@ static int do_auth(struct tg_call *c)
 	tg_run_helper(c, &req, &o);
 	tg_msg_free(&req);
 	tg_rc r = tg_outcome_result(&o);
+	keep_session(c, o.session);
 	free(o.session);
 	if (r == TG_OK) {
 		/* Kept for acct_mgmt and setcred in this process; the helper's
@@ -253,6 +288,7 @@ static int do_account(struct tg_call *c)
 	tg_run_helper(c, &req, &o);
 	tg_msg_free(&req);
 	tg_wipe_free(o.keep);
+	keep_session(c, o.session);
 	free(o.session);
 	free(o.proof);
 	int code = tg_pam_code(c->stage, authed || c->args.require_session,
@@ -277,9 +313,10 @@ static int do_open_session(struct tg_call *c)
 	tg_msg_free(&req);
 	tg_wipe_free(o.keep);
 	tg_rc r = tg_outcome_result(&o);
+	keep_session(c, o.session);
 	/* a success names its session, in a value the environment can hold */
 	if (r == TG_OK && (o.session == NULL ||
-			   snprintf(env, sizeof(env), "TOKENGATE_SESSION=%s", o.session) >=
+			   snprintf(env, sizeof(env), "%s=%s", TG_ENV_SESSION, o.session) >=
 				   (int)sizeof(env)))
 		r = TG_R_HELPER_FAILED;
 	else if (r == TG_OK && pam_putenv(c->pamh, env) != PAM_SUCCESS)
@@ -293,9 +330,12 @@ static int do_close_session(struct tg_call *c)
 {
 	struct tg_msg req;
 	struct tg_outcome o = { 0 };
-	const char *id = pam_getenv(c->pamh, "TOKENGATE_SESSION");
+	const char *id = pam_getenv(c->pamh, TG_ENV_SESSION);
 	if (id == NULL) /* no session of ours to close */
 		return tg_pam_code(c->stage, false, TG_E_NO_CREDENTIALS);
+	/* ours, kept in the handle, rather than what the environment says now */
+	if (handle_session(c) != NULL)
+		id = handle_session(c);
 	build_request(c, TG_OP_CLOSE_SESSION, false, NULL, &req);
 	tg_msg_add_str(&req, TG_T_SESSION, id);
 	tg_run_helper(c, &req, &o);

@@ -29,6 +29,7 @@ struct sctx {
 	int json;
 	int64_t ahead;		/* refresh --ahead; 0: refresh_ahead */
 	bool all;		/* --all: every session file */
+	char login[40];		/* the loaded session's login_id, or "" */
 };
 
 static void audit(const struct sctx *c, const char *event, const char *result,
@@ -39,6 +40,8 @@ static void audit(const struct sctx *c, const char *event, const char *result,
 	tg_audit_add(a, "reason", reason);
 	tg_audit_add(a, "service", "tokengatectl");
 	tg_audit_add(a, "user", c->user);
+	tg_audit_add(a, "session", NULL);
+	tg_audit_add(a, "login", c->login[0] ? c->login : NULL);
 	tg_audit_add(a, "detail", detail);
 	char *body = tg_audit_render(a, c->json);
 	if (body != NULL)
@@ -65,6 +68,8 @@ static int open_entry(struct sctx *c, uint32_t uid, tg_store **st, json_t **sess
 				 why, sizeof(why));
 	if (rc == TG_OK) {
 		rc = tg_store_load(*st, sess, why, sizeof(why));
+		snprintf(c->login, sizeof(c->login), "%s",
+			 rc == TG_OK && *sess != NULL ? tg_session_str(*sess, "login_id") ?: "" : "");
 		if (rc == TG_E_MALFORMED) {
 			audit(c, "store", "corrupt", "malformed", why);
 			rc = TG_OK;

@@ -293,6 +293,66 @@ check "session_max_age 20h: right after a login the account check says the sessi
 r=$(pam tg alice acct_mgmt)
 check "  a service with the default 7d says nothing of it" "succeeded && ! grep -q 'Your session ends in' '$T/out'"
 
+# ---- session_max_age reached: the background refresh stops renewing,
+# the next login is interactive ----
+ttl 2
+r=$(pam tg alice authenticate alice-password)
+ttl 600
+python3 - "$T/store/5001" <<'PY'
+import json, sys, time
+p = sys.argv[1]; d = json.load(open(p))
+d['login_at'] = int(time.time()) - 8 * 86400  # the last interactive login: 8 days ago
+d['sessions'] = [{'id': 'test-open', 'opened': 1}]  # someone is logged in
+json.dump(d, open(p, 'w'))
+PY
+reset
+r=$(ctl refresh --all --ahead 15m) || true
+check "session_max_age (7d) passed: the background refresh sends no refresh grant and says why" \
+	"[ \"\$(count grant:refresh_token)\" = 0 ] && echo \"\$r\" | grep -q 'session_max_age'"
+sleep 3
+r=$(pam tg_exp alice acct_mgmt)
+check "  once its token has expired the account check refuses: log in again (no refresh, no grace)" \
+	"! succeeded && [ \"\$(count grant:refresh_token)\" = 0 ] && logged 'event=account result=deny reason=expired service=tg_exp user=alice.*session_max_age reached: log in again'"
+r=$(pam tg_exp alice authenticate alice-password)
+r=$(pam tg_exp alice acct_mgmt)
+check "  an interactive login (the password) starts the count again: allowed" \
+	"succeeded && [ \"\$(python3 -c \"import json,time; print(int(time.time()) - json.load(open('$T/store/5001'))['login_at'] < 60)\")\" = True ]"
+
+# ---- idle_timeout: nobody used the session ----
+printf '\n[service tg_idle]\nidle_timeout = 90m\n' >> "$T/tg.conf"
+service tg_idle
+# used AGO: the session's last login 3 h ago, its last use AGO seconds ago
+# (none: never recorded, as in sessions from before last_used)
+used() {
+	python3 - "$T/store/5001" "$1" <<'PY'
+import json, sys, time
+p, ago = sys.argv[1], sys.argv[2]; d = json.load(open(p)); now = int(time.time())
+d['login_at'] = now - 3 * 3600
+if ago == 'none': d.pop('last_used', None)
+else: d['last_used'] = now - int(ago)
+json.dump(d, open(p, 'w'))
+PY
+}
+last_used_ago() { python3 -c "import json,time; print(int(time.time()) - json.load(open('$T/store/5001')).get('last_used', 0))"; }
+r=$(pam tg alice authenticate alice-password)
+used 2400
+r=$(pam tg_idle alice acct_mgmt)
+check "idle_timeout 90m: last used 40 minutes ago (login 3 h ago): allowed, and this use is recorded" \
+	"succeeded && [ \"\$(last_used_ago)\" -lt 60 ]"
+used 7200
+reset
+r=$(pam tg_idle alice acct_mgmt)
+check "  last used 2 hours ago: refused, nothing renews it (no refresh grant), the reason says idle_timeout" \
+	"! succeeded && [ \"\$(count grant:refresh_token)\" = 0 ] && logged 'event=account result=deny reason=expired service=tg_idle user=alice.*idle_timeout: log in again'"
+r=$(pam tg alice acct_mgmt)
+check "  a service without idle_timeout still uses the session" "succeeded"
+used none
+r=$(pam tg_idle alice acct_mgmt)
+check "  a session that never recorded a use counts from its last login (3 h): refused" "! succeeded"
+r=$(pam tg_idle alice authenticate alice-password)
+r=$(pam tg_idle alice acct_mgmt)
+check "  a new interactive login makes it usable again" "succeeded"
+
 stop_all
 trap - EXIT
 suite_end

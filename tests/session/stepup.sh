@@ -39,6 +39,16 @@ methods = device
 required_amr = mfa
 device_timeout = 20s
 
+[service tg_shipped]
+methods = token, device
+max_auth_age = 10m
+device_timeout = 4s
+
+[service tg_devtok]
+methods = device, token
+max_auth_age = 10m
+device_timeout = 3s
+
 [service tg_acr]
 methods = device
 required_acr = strong
@@ -46,6 +56,15 @@ device_timeout = 20s
 CONF
 for s in tg_ssh tg_fsudo tg_fsudo_tok tg_fsudo_dev tg_mfa tg_acr; do service $s; done
 service tg_fsudo_ni noninteractive
+service tg_devtok
+# the shipped conf/pam.d/sudo.example stack, common-account as pam_permit:
+# an account PAM_IGNORE from tokengate would let the person in
+m=$B/test/pam_tokengate.so
+{
+	printf 'auth sufficient %s config=%s\n' "$m" "$T/tg.conf"
+	printf 'account [success=ok ignore=ignore default=bad] %s config=%s\n' "$m" "$T/tg.conf"
+	printf 'account required pam_permit.so\n'
+} > "$T/svc/tg_shipped"
 device_person
 # authn KEY=V...: the person's login at the provider from now on
 authn() { _q=$(printf '%s&' "$@"); curl -s -X POST "$UP/test/authn?user=alice&$_q" >/dev/null; }
@@ -72,7 +91,7 @@ check "ssh (no max_auth_age): the device approval rests on the provider login of
 # ---- sudo inside its timestamp (account only), nobody to answer ----
 r=$(pam tg_fsudo_ni alice acct_mgmt)
 check "sudo with max_auth_age = 10m, account only, non-interactive: refused, the reason says how old the login is" \
-	"! succeeded && logged 'event=account result=deny reason=not_authorized service=tg_fsudo_ni user=alice.*detail=\"a fresh or stronger login is needed: the login at the provider (auth_time) is 3[0-9]*s old, at most 600s\"'"
+	"! succeeded && logged 'event=account result=deny reason=not_authorized service=tg_fsudo_ni user=alice.*detail=\"a fresh or stronger login is needed: the login at the provider (auth_time) is 3[0-9]*s old, at most 600s (leeway 0s)\"'"
 check "  the person is told what is missing (not 'not authorized on this host')" \
 	"grep -q 'this service needs a fresh or stronger login at your identity provider' '$T/out'"
 
@@ -95,6 +114,25 @@ reset
 r=$(pam tg_fsudo_tok alice authenticate "$old")
 check "  a token-only service: refused with the reason, no device login started" \
 	"! succeeded && grep -q 'needs a fresh or stronger login' '$T/out' && [ \"\$(count $DA)\" = 0 ]"
+
+# ---- a step-up nobody approves (abuse: the shipped stack lets in on ignore) ----
+authn age=3600 amr=pwd
+run s1b tg_ssh ""
+r=$(pam tg_shipped alice acct_mgmt "")
+check "shipped sudo stack, account only, the step-up not approved (Enter, then device_timeout): denied" \
+	"! succeeded && logged 'event=account result=deny reason=no_credentials service=tg_shipped user=alice .*step_up=yes'"
+printf '' | wrapped pamtester -v tg_shipped alice acct_mgmt > "$T/out" 2>&1 || true
+r=$(tail -1 "$T/out")
+check "  the prompt answered by EOF (no person): denied" "! succeeded"
+export APPROVER=bob
+PAMSEQ_NO_AUTH=1 run s2b tg_shipped ""
+unset APPROVER
+check "  the step-up approved by bob for alice's session: denied (user_mismatch), alice's session kept" \
+	"[ $seq != 0 ] && logged 'event=account result=deny reason=user_mismatch service=tg_shipped user=alice' && [ \"\$(store 5001 sub)\" = alice ]"
+reset
+r=$(pam tg_devtok alice authenticate "$old")
+check "  device first, the old token typed at the device prompt: refused, the provider is not blamed" \
+	"! succeeded && grep -q 'needs a fresh login at your identity provider' '$T/out' && ! grep -q 'the identity provider did not give' '$T/out'"
 
 # ---- a provider that ignores max_age ----
 authn age=3600 amr=pwd ignore_max_age=1
