@@ -200,7 +200,8 @@ static int do_auth(struct tg_call *c)
 	/* An earlier success in this handle (or a value someone else put in
 	 * the environment) never outlives a new attempt. */
 	pam_set_data(c->pamh, TG_DATA_AUTH, NULL, NULL);
-	pam_putenv(c->pamh, TG_ENV_AUTH);
+	if (pam_getenv(c->pamh, TG_ENV_AUTH) != NULL) /* libpam logs deleting nothing */
+		pam_putenv(c->pamh, TG_ENV_AUTH);
 	if (c->args.use_first_pass || c->args.try_first_pass)
 		pam_get_item(c->pamh, PAM_AUTHTOK, &tok);
 	build_request(c, TG_OP_AUTH, false, tok, &req);

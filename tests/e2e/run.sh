@@ -25,6 +25,7 @@ mount -t tmpfs -o mode=755 tg-run /run
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620 tg-pts /dev/pts
 mount --bind /dev/pts/ptmx /dev/ptmx
 mkdir -m 755 /run/sshd
+mkdir -m 711 /run/sudo # sudo keeps its timestamps (timestamp_timeout) in /run/sudo/ts
 : > /run/utmp
 for f in /var/log/wtmp /var/log/btmp /var/log/lastlog /var/log/faillog; do
 	[ -e "$f" ] || continue
@@ -98,6 +99,11 @@ offline_grace = 1h
 
 [service tg-sudo-token]
 methods = token
+
+[service tg-sudo-fresh]
+methods = device
+max_auth_age = 10m
+device_timeout = 40s
 CONF
 chmod 600 "$T/tg.conf"
 
@@ -120,16 +126,19 @@ pamsvc login
 pamsvc tg-sudo
 pamsvc tg-sudo-2h clock=+7200
 pamsvc tg-sudo-token
+pamsvc tg-sudo-fresh
 # sudo opens the session for the target user (root), who has no tokengate
 # session: the module ignores it, as a stack with other session modules
 # (Debian's common-session) expects; pam_permit stands in for those here.
-for s in tg-sudo tg-sudo-2h tg-sudo-token; do echo 'session  optional pam_permit.so' >> "$T/pam.d/$s"; done
+for s in tg-sudo tg-sudo-2h tg-sudo-token tg-sudo-fresh; do echo 'session  optional pam_permit.so' >> "$T/pam.d/$s"; done
 mount --bind "$T/pam.d" /etc/pam.d
 cat > "$T/sudoers" <<EOF
 Defaults pam_service=tg-sudo
 Defaults:bob pam_service=tg-sudo-2h
 Defaults!/usr/bin/id pam_service=tg-sudo-token
+Defaults!/usr/bin/whoami pam_service=tg-sudo-fresh
 Defaults !lecture, passwd_tries=1, timestamp_timeout=0
+Defaults:alice timestamp_type=global, timestamp_timeout=10
 root ALL=(ALL) ALL
 alice ALL=(ALL) ALL
 bob ALL=(ALL) ALL
@@ -192,8 +201,11 @@ t0=$(now_ms); ssh_as alice token; t1=$(now_ms)
 echo "  ssh token login: $((t1 - t0)) ms"
 check "sshd: a $(wc -c < "$T/token")-byte token through the stock ssh client, in pieces of 1023: logged in" \
 	"[ $st = 0 ] && grep -q '^hello-alice\$' '$T/ssh.out' && [ \"\$(grep -c 'Token (continued)' '$T/prompts')\" -ge 1 ]"
-check "  sshd's setcred runs in another process than auth: the PAM environment carries the helper's proof (user:service:time:mac), not a bare name, and no setcred refusal is logged" \
-	"grep -Eq '^tgauth=alice:tg-sshd:[0-9]+:[0-9a-f]{64}\$' '$T/ssh.out' && ! logged 'is not a proof of our authentication'"
+check "  sshd's setcred runs in another process than auth: the PAM environment carries the helper's proof (user:service:time:session:mac), not a bare name, and no setcred refusal is logged" \
+	"grep -Eq '^tgauth=alice:tg-sshd:[0-9]+:[0-9a-f-]{36}:[0-9a-f]{64}\$' '$T/ssh.out' && ! logged 'is not a proof of our authentication'"
+sid=$(grep -a 'event=auth result=allow reason=ok service=tg-sshd user=alice' "$T/audit.log" | tail -1 | sed -n 's/.* session=\([0-9a-f-]*\) .*/\1/p')
+check "  one id links the login's records across sshd's processes: auth (its PAM child), account, session_open, session_close (the monitor): session=$sid" \
+	"[ -n '$sid' ] && logged 'event=account result=allow reason=ok service=tg-sshd user=alice .*session=$sid' && logged 'event=session_open result=allow reason=ok service=tg-sshd user=alice .*session=$sid' && logged 'event=session_close result=allow reason=ok service=tg-sshd user=alice .*session=$sid'"
 check "  sshd's own log: Accepted keyboard-interactive/pam for alice" \
 	"sshd_said 'Accepted keyboard-interactive/pam for alice from 127.0.0.1'"
 check "  audited: auth, account and session_open allow for service tg-sshd" \
@@ -326,6 +338,50 @@ sudo_as bob bob-password
 check "sudo, provider down, 2 h later: beyond sudo's 1h grace (sshd's would be 12h): refused, grace_expired" \
 	"[ $st != 0 ] && ! grep -q hello '$T/sudo.out' && logged 'reason=grace_expired service=tg-sudo-2h user=bob'"
 mode pass
+
+# ---- sudo with max_auth_age = 10m: a device login asking max_age, and
+# the step-up when sudo runs account only (inside its timestamp) ----
+authn() { curl -s -X POST "$UP/test/authn?user=alice&$1" >/dev/null; }
+# sudo_dev USER [sudo args]: sudo -S, the person approving the device login
+# its prompt shows (in the background, as a person at a browser would)
+sudo_dev() {
+	_u=$1; shift
+	: > "$T/sudo.out"
+	st=0
+	( i=0; while [ $i -lt 300 ]; do
+		code=$(sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p' "$T/sudo.out" | tail -1)
+		if [ -n "$code" ]; then
+			curl -s -X POST "$UP/test/device/approve?user_code=$code&user=$_u" > /dev/null; break
+		fi
+		sleep 0.1; i=$((i + 1))
+	done ) &
+	_w=$!
+	printf '\n' | timeout 60 setsid setpriv --reuid="$_u" --regid="$_u" --init-groups \
+		sudo -S "$@" >> "$T/sudo.out" 2>&1 || st=$?
+	kill $_w 2>/dev/null || true
+	wait $_w 2>/dev/null || true
+	r="status $st: $(tr '\n' ' ' < "$T/sudo.out" | tail -c 300)"
+}
+sshd_start tg-sshd
+authn age=3600
+ssh_as alice device
+check "ssh by a device approval that rests on alice's provider login of an hour ago (sshd asks no max_age): logged in" \
+	"[ $st = 0 ] && grep -q '^hello-alice\$' '$T/ssh.out'"
+reset
+sudo_dev alice /usr/bin/whoami
+check "sudo (max_auth_age 10m, methods = device): the device login asks max_age=600, the provider re-authenticates alice, root" \
+	"[ $st = 0 ] && grep -q 'root\$' '$T/sudo.out' && [ \"\$(count device:reauth)\" = 1 ] && logged 'event=auth result=allow reason=ok service=tg-sudo-fresh user=alice .*method=device'"
+authn age=3600
+ssh_as alice device
+st=0
+setpriv --reuid=alice --regid=alice --init-groups sudo -n /usr/bin/whoami > "$T/sudo.out" 2>&1 < /dev/null || st=$?
+r="status $st: $(tr '\n' ' ' < "$T/sudo.out")"
+check "sudo -n inside sudo's timestamp (account only), the session back on the hour-old login: refused, no fresh login" \
+	"[ $st != 0 ] && ! grep -q '^root' '$T/sudo.out' && logged 'event=account result=deny reason=not_authorized service=tg-sudo-fresh user=alice .*fresh or stronger login is needed'"
+reset
+sudo_dev alice /usr/bin/whoami
+check "sudo inside its timestamp with a person: the account stage steps up by a device login, root; audited step_up=yes" \
+	"[ $st = 0 ] && grep -q 'root\$' '$T/sudo.out' && grep -q 'This service needs a fresh login at your identity provider' '$T/sudo.out' && logged 'event=account result=allow reason=ok service=tg-sudo-fresh user=alice .*method=device.*step_up=yes'"
 
 check "no secret reached the audit log (tokens, passwords, refresh tokens)" \
 	"! grep -a -q -e 'alice-password' -e 'bob-password' -e \"\$(cut -c1-60 '$T/token')\" '$T/audit.log'"
