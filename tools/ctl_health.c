@@ -11,7 +11,11 @@
  *                last online check younger than offline_grace     10-50
  *                (10 + 40 x the share of the grace window left)
  *   expired      none of the above: the next login must authenticate  0
+ *   ended        past session_max_age (and no longer fresh) or past
+ *                idle_timeout: only a new interactive login renews it   0
  *   revoked      purged after a revocation (UID.revoked)                0
+ * session_max_age and idle_timeout are [global]'s here (the background
+ * refresh's); a service may set its own.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -50,7 +54,20 @@ static void classify(const tg_config *cfg, const json_t *s, int64_t now, struct 
 	v->grace_left = v->last_online > 0 && now >= v->last_online ? v->last_online + grace - now : 0;
 	if (v->grace_left < 0)
 		v->grace_left = 0;
-	if (exp - now > ahead) {
+	int64_t login = tg_session_int(s, "login_at") > 0 ? tg_session_int(s, "login_at")
+							    : tg_session_int(s, "created");
+	int64_t used = tg_session_int(s, "last_used") > 0 ? tg_session_int(s, "last_used") : login;
+	int64_t max_age = tg_settings(cfg)->global.session_max_age;
+	int64_t idle = tg_settings(cfg)->global.idle_timeout;
+	bool idle_over = idle > 0 && now - used > idle;
+	bool too_old = max_age > 0 && now - login > max_age;
+	v->ends_in = max_age <= 0 ? -1 : too_old ? 0 : login + max_age - now;
+	v->idle_left = idle <= 0 ? -1 : idle_over ? 0 : used + idle - now;
+	if (idle_over || (too_old && exp - now <= ahead)) {
+		v->state = "ended";
+		v->health = 0;
+		v->grace_left = 0;
+	} else if (exp - now > ahead) {
 		v->state = "fresh";
 		v->health = 100;
 	} else if (exp + leeway > now || (v->has_refresh && !provider_failing(cfg, v->issuer))) {

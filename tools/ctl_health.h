@@ -24,6 +24,8 @@ struct ctl_session {
 	int64_t access_exp;
 	int64_t last_online;
 	int64_t grace_left;	/* seconds of offline access left (0: none) */
+	int64_t ends_in;	/* until session_max_age ends it (-1: no limit) */
+	int64_t idle_left;	/* until idle_timeout ends it (-1: no limit) */
 	int64_t revoked_at;
 	bool has_refresh;
 	size_t open;		/* open PAM sessions */

@@ -99,15 +99,26 @@ static const char *state_color(const struct ctl_session *v)
 
 static void human_sessions(const struct ctl_session *v, size_t n, int64_t now, int color)
 {
-	char e[32], g[32], l[32];
+	char e[32], g[32], l[32], m[32];
 	const char *on = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
 	printf("%ssessions%s  %zu\n", on, off, n);
 	if (n == 0)
 		return;
-	printf("  %-14s %-7s %-12s %6s  %-8s %-14s %-10s %-12s %s\n", "USER", "UID", "STATE", "HEALTH",
-	       "METHOD", "TOKEN EXPIRES", "GRACE LEFT", "LAST ONLINE", "OPEN");
+	printf("  %-14s %-7s %-12s %6s  %-8s %-14s %-10s %-10s %-12s %s\n", "USER", "UID", "STATE",
+	       "HEALTH", "METHOD", "TOKEN EXPIRES", "GRACE LEFT", "ENDS IN", "LAST ONLINE", "OPEN");
 	for (size_t i = 0; i < n; i++) {
+		/* the sooner of session_max_age and idle_timeout */
+		int64_t ends = v[i].ends_in;
+		if (v[i].idle_left >= 0 && (ends < 0 || v[i].idle_left < ends))
+			ends = v[i].idle_left;
+		if (ends < 0)
+			snprintf(m, sizeof(m), "-");
+		else if (ends == 0)
+			snprintf(m, sizeof(m), "ended");
+		else
+			span(m, sizeof(m), ends);
 		if (strcmp(v[i].state, "revoked") == 0) {
+			snprintf(m, sizeof(m), "-");
 			span(l, sizeof(l), now - v[i].revoked_at);
 			snprintf(e, sizeof(e), "-");
 			snprintf(g, sizeof(g), "-");
@@ -132,9 +143,9 @@ static void human_sessions(const struct ctl_session *v, size_t n, int64_t now, i
 				snprintf(l, sizeof(l), "never");
 			}
 		}
-		printf("  %-14s %-7u %s%-12s%s %6d  %-8s %-14s %-10s %-12s %zu\n", v[i].user,
+		printf("  %-14s %-7u %s%-12s%s %6d  %-8s %-14s %-10s %-10s %-12s %zu\n", v[i].user,
 		       (unsigned)v[i].uid, color ? state_color(&v[i]) : "", v[i].state, off,
-		       v[i].health, v[i].method, e, g, l, v[i].open);
+		       v[i].health, v[i].method, e, g, m, l, v[i].open);
 	}
 }
 
@@ -151,6 +162,9 @@ static json_t *sessions_json(const struct ctl_session *v, size_t n, int64_t now)
 			json_object_set_new(j, "access_exp", json_integer(v[i].access_exp));
 			json_object_set_new(j, "expires_in", json_integer(v[i].access_exp - now));
 			json_object_set_new(j, "grace_left", json_integer(v[i].grace_left));
+			/* -1: no limit; 0: ended */
+			json_object_set_new(j, "session_ends_in", json_integer(v[i].ends_in));
+			json_object_set_new(j, "idle_left", json_integer(v[i].idle_left));
 			json_object_set_new(j, "last_online", json_integer(v[i].last_online));
 			json_object_set_new(j, "refresh_token", json_boolean(v[i].has_refresh));
 			json_object_set_new(j, "open_sessions", json_integer((json_int_t)v[i].open));

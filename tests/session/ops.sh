@@ -47,6 +47,20 @@ r=$(CTL_CONF=$T/ops.conf ctl status)
 check "status for people: issuer block and an aligned session table" \
 	"echo \"\$r\" | grep -q '^issuer idp' && echo \"\$r\" | grep -Eq '^  alice +5001 +fresh +100  password' && echo \"\$r\" | grep -Eq '^  carol +5003 +expired +0  token'"
 
+check "  session_max_age (7d) per session: ENDS IN; idle_timeout not set: no idle limit" \
+	"js \"s=[x for x in d['sessions'] if x['user']=='alice'][0]; assert 7*86400-120 < s['session_ends_in'] <= 7*86400 and s['idle_left'] == -1\" && echo \"\$r\" | grep -Eq '^  alice .* [67]d +[0-9]+s ago'"
+# carol's last login 8 days ago: past session_max_age, and her token expired
+cp -p "$T/store/5003" "$T/carol.session"
+python3 - "$T/store/5003" <<'PY'
+import json, sys, time
+p = sys.argv[1]; d = json.load(open(p)); d['login_at'] = int(time.time()) - 8 * 86400
+json.dump(d, open(p, 'w'))
+PY
+r=$(CTL_CONF=$T/ops.conf ctl status)
+check "  a session past session_max_age shows as ended (health 0), ENDS IN ended" \
+	"echo \"\$r\" | grep -Eq '^  carol +5003 +ended +0  token .* ended '"
+cp -p "$T/carol.session" "$T/store/5003"
+
 # a store that cannot be listed (open to others) is an error, never "no sessions"
 chmod 755 "$T/store"
 r=$(CTL_CONF=$T/ops.conf ctl status && echo "exit=0" || echo "exit=$?")
