@@ -51,6 +51,9 @@ void tg_module_audit(const struct tg_call *c, tg_rc result, const char *detail)
 	tg_audit_add(a, "service", c->service);
 	tg_audit_add(a, "user", c->user);
 	tg_audit_add(a, "rhost", c->rhost);
+	const void *sid = NULL; /* the login's id, when a stage of the handle had one */
+	if (pam_get_data(c->pamh, TG_DATA_SESSION, &sid) == PAM_SUCCESS)
+		tg_audit_add(a, "session", sid);
 	tg_audit_add(a, "detail", detail);
 	tg_audit_addf_ms(a, "latency_ms",
 			 (double)(tg_monotonic_ns() - c->start_ns) / 1e6);

@@ -1,7 +1,7 @@
 /*
  * test_store.c - the session store's file rules, the session schema, the
  * offline password verifier, session ids, the lockout counters, and the
- * store directory's names and walk.
+ * store directory's names and walk, the proof of auth with its session id.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 
+#include "authproof.h"
 #include "lockout.h"
 #include "store.h"
 
@@ -567,6 +568,38 @@ static void test_store_walk_refuses_unsafe_directories(void **state)
 	assert_rc(tg_store_list(link, &u, &n), TG_E_IO);
 }
 
+/* The proof of auth carries the login's session id, bound by the MAC:
+ * nothing that writes the PAM environment can move a login's id. */
+static void test_authproof_binds_the_session_id(void **state)
+{
+	(void)state;
+	const char *sid = "6f1c2d7e-0b1a-4c55-9d7e-2a1f0c9e8b11";
+	char proof[TG_AUTHPROOF_MAX], got[TG_SESSION_ID_LEN + 1], bad[TG_AUTHPROOF_MAX];
+	int64_t now = 1800000000;
+	assert_rc(tg_authproof_make(dir, "alice", "sshd", sid, now, proof, sizeof(proof)), TG_OK);
+	assert_rc(tg_authproof_check(dir, proof, "alice", "sshd", now + 5, got), TG_OK);
+	assert_string_equal(got, sid);
+	/* another id in the same proof, the MAC kept */
+	snprintf(bad, sizeof(bad), "%s", proof);
+	char *p = strstr(bad, sid);
+	assert_non_null(p);
+	p[0] = p[0] == '6' ? '7' : '6';
+	assert_rc(tg_authproof_check(dir, bad, "alice", "sshd", now, got), TG_E_NO_CREDENTIALS);
+	assert_string_equal(got, "");
+	/* the proof of before (no session id), another user or service, too old */
+	snprintf(bad, sizeof(bad), "alice:sshd:%lld:%s", (long long)now, strrchr(proof, ':') + 1);
+	assert_rc(tg_authproof_check(dir, bad, "alice", "sshd", now, got), TG_E_NO_CREDENTIALS);
+	assert_rc(tg_authproof_check(dir, proof, "bob", "sshd", now, got), TG_E_NO_CREDENTIALS);
+	assert_rc(tg_authproof_check(dir, proof, "alice", "sudo", now, got), TG_E_NO_CREDENTIALS);
+	assert_rc(tg_authproof_check(dir, proof, "alice", "sshd", now + TG_AUTHPROOF_TTL + 1, got),
+		  TG_E_NO_CREDENTIALS);
+	/* no proof for an id that is not one */
+	assert_rc(tg_authproof_make(dir, "alice", "sshd", "x:y", now, proof, sizeof(proof)),
+		  TG_E_INTERNAL);
+	assert_false(tg_session_id_ok("6F1C2D7E-0B1A-4C55-9D7E-2A1F0C9E8B11"));
+	assert_false(tg_session_id_ok(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_store_walk_knows_every_name),
 		cmocka_unit_test(test_store_names_round_trip),
 		cmocka_unit_test(test_store_walk_refuses_unsafe_directories),
+		cmocka_unit_test(test_authproof_binds_the_session_id),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
