@@ -69,7 +69,8 @@ HELPER_SRC := pam/helper_main.c pam/helper_process.c pam/helper_audit.c pam/help
 	pam/helper_device.c pam/helper_common.c pam/helper_token.c pam/helper_provision.c
 CTL_SRC := tools/tokengatectl.c tools/ctl_validate.c tools/ctl_mint.c tools/ctl_sign.c \
 	tools/ctl_status.c tools/ctl_session.c tools/ctl_health.c tools/ctl_cleanup.c \
-	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c tools/ctl_user.c
+	tools/ctl_metrics.c tools/ctl_common.c tools/ctl_check.c tools/ctl_user.c \
+	tools/ctl_audit.c tools/ctl_audit_read.c tools/ctl_audit_parse.c
 
 NSS_SRC := nss/nss_db.c nss/nss_passwd.c nss/nss_group.c nss/nss_initgroups.c
 
@@ -185,7 +186,7 @@ $(B)/test/tokengate-helper: $(HELPER_SRC:pam/%.c=$(B)/test/helper/%.o) $(PROTO_O
 	@echo "  CC      $@"
 	$(Q)$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libtokengate.a $(LIB_LIBS)
 
-$(B)/tools/%.o: tools/%.c tools/ctl.h tools/ctl_sign.h include/tokengate.h | $(B)/.build-deps
+$(B)/tools/%.o: tools/%.c tools/ctl.h tools/ctl_sign.h tools/ctl_audit.h include/tokengate.h | $(B)/.build-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIE \

@@ -60,6 +60,8 @@ else
 fi
 suite "tokengatectl check-config (every problem, file:line; typos fail closed)" \
 	env B="$B" sh tests/config/check_config.sh
+suite "tokengatectl audit (records read back: both formats, escapes, forged fields, grouping by login, --json, journal)" \
+	env B="$B" sh tests/tools/ctl_audit.sh
 if [ "$(id -u)" = 0 ] || unshare -rm true 2>/dev/null; then
 	suite "tokengatectl user (records of provider-only people: ids, collisions, NSS files)" \
 		env B="$B" sh tests/users/ctl.sh

@@ -2,12 +2,12 @@
 
 VECTORS ?= $(abspath ../shared/vectors/wycheproof)
 UNITS := b64url json audit proto config file http attacks wycheproof store results
-UNITS += circuit chain clock usermap userdb
+UNITS += circuit chain clock usermap userdb audit_read
 UNIT_BINS := $(UNITS:%=$(B)/tests/unit_%)
 ASAN_BINS := $(UNITS:%=$(B)/asan/unit_%)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Ilib \
 	-Itools $(LIB_CFLAGS) -DTG_VECTORS='"$(VECTORS)"'
-UNIT_EXTRA := tools/ctl_sign.c
+UNIT_EXTRA := tools/ctl_sign.c tools/ctl_audit_parse.c
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 $(B)/tests/unit_%: tests/unit/test_%.c tests/unit/testutil.h $(B)/libtokengate.a $(PROTO_OBJ) $(UNIT_EXTRA)

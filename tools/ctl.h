@@ -28,6 +28,8 @@ int ctl_cleanup(int argc, char **argv);
 int ctl_metrics(int argc, char **argv);
 int ctl_check_config(int argc, char **argv);
 int ctl_user(int argc, char **argv);
+/* Audit records of one user, grouped by login (ctl_audit.c). */
+int ctl_audit(int argc, char **argv);
 /* Records of people who exist only at the provider: 0 with the counts
  * (0 and 0 without a user database), -1 when it cannot be read. */
 int ctl_user_counts(const tg_config *cfg, size_t *enabled, size_t *disabled);

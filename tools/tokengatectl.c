@@ -29,6 +29,9 @@ static void usage(FILE *f)
 	      "                                             at the provider (create_users)\n"
 	      "  check-config [--config FILE]               every problem in the file, as\n"
 	      "                                             FILE:LINE: message (exit 1 if any)\n"
+	      "  audit    USER [--since WHEN] [--until WHEN] [--file PATH|-] [--json]\n"
+	      "                                             one person's audit records, by login\n"
+	      "                                             (journal, else /var/log/auth.log)\n"
 	      "  version\n"
 	      "\n"
 	      "Exit status: 0 valid/done, 1 rejected (reason code on stderr),\n"
@@ -63,6 +66,8 @@ int main(int argc, char **argv)
 		return ctl_user(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return ctl_check_config(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return ctl_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("tokengatectl %s\n", tg_version());
 		return CTL_OK;
