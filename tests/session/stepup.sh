@@ -181,6 +181,25 @@ check "  the same session at a service without max_auth_age: let in by grace" \
 	"succeeded && logged 'event=account result=allow reason=ok service=tg_ssh user=alice .*step=grace'"
 mode pass
 
+# ---- the audit trail of one login, put together again ----
+settle
+L=$(grep -a 'event=account result=allow reason=ok service=tg_fsudo user=alice .*step_up=yes' "$T/audit.log" | head -1 | sed -n 's/.* session=\([0-9a-f-]*\) .*/\1/p')
+"$B/tokengatectl" audit alice --file "$T/audit.log" --json > "$T/trail.json" 2> "$T/trail.err" || true
+"$B/tokengatectl" audit alice --file "$T/audit.log" > "$T/trail.txt" 2>&1 || true
+r=$(head -c 300 "$T/trail.json")
+check "tokengatectl audit alice: the sudo step-up login ($L) from its refusal to its session close, in order, one session id" \
+	"[ -n '$L' ] && python3 - '$T/trail.json' '$L' <<'PY'
+import json, sys
+recs, L = json.load(open(sys.argv[1])), sys.argv[2]
+mine = [(r['event'], r['result'], r.get('step_up', '-')) for r in recs if r.get('session') == L and r['event'] in ('auth', 'account', 'session_open', 'session_close')]
+assert mine == [('account', 'deny', '-'), ('account', 'allow', 'yes'), ('session_open', 'allow', '-'), ('session_close', 'allow', '-')], mine
+# later logins on that session lead back to it: another session, login = L
+assert any(r.get('login') == L and r.get('session') != L and r['service'] == 'tg_fsudo_ni' for r in recs)
+assert all(r['user'] == 'alice' for r in recs)
+PY"
+check "  its text form groups them under the login, marked step-up" \
+	"grep -q \"^login \$(echo $L | cut -c1-8) .*device via tg_fsudo (step-up)\" '$T/trail.txt'"
+
 stop_all
 trap - EXIT
 suite_end
