@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_text.h"
 #include "tokengate.h"
 
 #define VALUE_CAP 200u
@@ -52,7 +53,7 @@ static void puts_(struct buf *b, const char *s)
  * Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid; *cpp gets
  * the code point so that the caller can escape the dangerous valid ones.
  */
-static size_t utf8_decode(const unsigned char *s, size_t avail, unsigned *cpp)
+size_t tg_utf8_decode(const unsigned char *s, size_t avail, unsigned *cpp)
 {
 	unsigned c = s[0];
 	size_t n;
@@ -86,7 +87,7 @@ static size_t utf8_decode(const unsigned char *s, size_t avail, unsigned *cpp)
  * do no harm to the format but make two different values look the same.
  * All are in the BMP, so one \uXXXX is a complete JSON escape for each.
  */
-static int escaped_cp(unsigned cp)
+int tg_audit_escaped_cp(unsigned cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f)	/* C1 controls */
 	    || cp == 0x061c			/* ARABIC LETTER MARK */
@@ -112,7 +113,7 @@ static int needs_quotes(const char *v)
 /*
  * Escapes one value; json selects JSON string rules. Escapes in logfmt: \xNN
  * is one byte (an ASCII control, or a byte of invalid UTF-8), \uXXXX one valid
- * code point from escaped_cp(), so a reader can tell the two apart. JSON only
+ * code point from tg_audit_escaped_cp(), so a reader can tell the two apart. JSON only
  * has \uXXXX; invalid bytes become \ufffd there.
  */
 static void put_value(struct buf *b, const char *v, int json)
@@ -126,7 +127,7 @@ static void put_value(struct buf *b, const char *v, int json)
 	while (used < len) {
 		unsigned char c = p[used];
 		unsigned cp;
-		size_t n = utf8_decode(p + used, len - used, &cp);
+		size_t n = tg_utf8_decode(p + used, len - used, &cp);
 		/*
 		 * The cap counts input bytes and takes whole characters only, so
 		 * neither a UTF-8 sequence nor an escape is ever cut in half.
@@ -142,7 +143,7 @@ static void put_value(struct buf *b, const char *v, int json)
 			continue;
 		}
 		if (n > 1) {
-			if (escaped_cp(cp)) {
+			if (tg_audit_escaped_cp(cp)) {
 				snprintf(tmp, sizeof(tmp), "\\u%04x", cp);
 				puts_(b, tmp);
 			} else {

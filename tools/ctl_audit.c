@@ -175,10 +175,10 @@ static void clean_cut(char *out, size_t n, const char *v, size_t max, const char
 	while (left > 0) {
 		char tmp[12];
 		unsigned cp;
-		size_t len = ctl_audit_utf8(p, left, &cp), t;
+		size_t len = tg_utf8_decode(p, left, &cp), t;
 		if (len == 0)
 			t = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-		else if (len > 1 && ctl_audit_escaped_cp(cp))
+		else if (len > 1 && tg_audit_escaped_cp(cp))
 			t = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", cp);
 		else if (*p == '\\' || *p == '\n' || *p == '\r' || *p == '\t')
 			t = (size_t)snprintf(tmp, sizeof(tmp), "\\%c",
@@ -456,7 +456,7 @@ static json_t *json_value(const char *v)
 		return NULL;
 	for (size_t i = 0; i < n;) {
 		unsigned cp;
-		size_t len = ctl_audit_utf8((const unsigned char *)v + i, n - i, &cp);
+		size_t len = tg_utf8_decode((const unsigned char *)v + i, n - i, &cp);
 		if (len == 0) {
 			memcpy(p + o, "\xef\xbf\xbd", 3);
 			o += 3;

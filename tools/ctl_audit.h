@@ -88,11 +88,9 @@ void ctl_audit_rec_free(struct ctl_audit_rec *r);
 int ctl_audit_line(const char *line, size_t len, const char **body, size_t *blen, char *time,
 		   size_t tn);
 
-/* Valid code points the writer escapes (C1, bidi, line separators,
- * zero-width): shown escaped again, never raw. */
-int ctl_audit_escaped_cp(unsigned cp);
-/* The length of the valid UTF-8 sequence at s (1..4, the writer's rules),
- * 0 when it is invalid; *cp gets its code point. */
-size_t ctl_audit_utf8(const unsigned char *s, size_t avail, unsigned *cp);
+/* The writer's UTF-8 and escaping rules (tg_utf8_decode,
+ * tg_audit_escaped_cp): shared with lib/audit.c, so that reader and writer
+ * cannot drift apart. */
+#include "audit_text.h"
 
 #endif

@@ -33,37 +33,6 @@ static int emit_byte(struct out *o, unsigned char c)
 	return emit(o, &c, 1);
 }
 
-size_t ctl_audit_utf8(const unsigned char *s, size_t avail, unsigned *cpp)
-{
-	unsigned c = s[0], min, cp;
-	size_t n;
-	*cpp = c;
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) { n = 2; min = 0x80; cp = c & 0x1f; }
-	else if ((c & 0xf0) == 0xe0) { n = 3; min = 0x800; cp = c & 0x0f; }
-	else if ((c & 0xf8) == 0xf0) { n = 4; min = 0x10000; cp = c & 0x07; }
-	else return 0;
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cpp = cp;
-	return n;
-}
-
-int ctl_audit_escaped_cp(unsigned cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2028 && cp <= 0x2029) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
-}
-
 static int put_cp(struct out *o, unsigned cp)
 {
 	unsigned char b[3];
@@ -147,7 +116,7 @@ static size_t quoted(const char *s, size_t len, struct out *o)
 			n = escape(s + i, len - i, o);
 		else if (u[i] < 0x20 || u[i] == 0x7f)
 			n = 0;
-		else if ((n = ctl_audit_utf8(u + i, len - i, &cp)) != 0 && emit(o, s + i, n) != 0)
+		else if ((n = tg_utf8_decode(u + i, len - i, &cp)) != 0 && emit(o, s + i, n) != 0)
 			n = 0;
 		if (n == 0)
 			return 0;

@@ -28,7 +28,7 @@ static void lossy(const char *v, char *out, size_t n)
 	size_t o = 0, len = strlen(v);
 	for (size_t i = 0; i < len && o + 4 < n;) {
 		unsigned cp;
-		size_t k = ctl_audit_utf8((const unsigned char *)v + i, len - i, &cp);
+		size_t k = tg_utf8_decode((const unsigned char *)v + i, len - i, &cp);
 		if (k == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
