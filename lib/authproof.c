@@ -15,7 +15,10 @@
  * login): the proof carries it across the split, so that the account and
  * session stages in sshd's other process write the same id, and nobody
  * who can write the PAM environment can make a login's records name
- * another login's id.
+ * another user's or service's login. (A person who puts one of their own
+ * proofs back into the PAM environment, with pam_env's user_readenv, can
+ * give a second login of theirs at the same service within the proof's
+ * TTL the first one's id: their own two logins look like one.)
  *
  * keyed by 32 random bytes in store_dir/auth.key (root, 0600, made on first
  * use), which no one but the helper can read. The proof is bound to the

@@ -661,6 +661,10 @@ static tg_rc step_grace(struct run *r)
 				 : "provider unreachable; the stored token failed its checks");
 	if (authorize_stored(r, "provider unreachable") != TG_OK)
 		return r->o->rc;
+	/* an offline password relies on the session as much as a stored token */
+	if (idle(r))
+		return say(r->o, TG_E_GRACE_EXPIRED,
+			   "provider unreachable; the session was not used for longer than idle_timeout: log in again");
 	if (too_old(r))
 		return say(r->o, TG_E_GRACE_EXPIRED,
 			   "provider unreachable; the session is older than session_max_age: log in again");
@@ -702,7 +706,7 @@ tg_rc tg_chain_run(const struct tg_ctx *q, const char *password, int64_t refresh
 	struct run r = { .q = q, .password = password, .refresh_ahead = refresh_ahead, .st = st,
 			 .sess = sess, .o = o, .idx = -1 };
 	tg_rc rc = walk(&r);
-	if (rc == TG_OK && password == NULL)
+	if (rc == TG_OK) /* a typed password is a use too (online: a new login) */
 		touch(&r);
 	return rc;
 }
@@ -925,10 +929,8 @@ static bool unchanged(json_t *before, const json_t *s)
 		return false;
 	/* the same token again is the same login: login_at stays on disk */
 	json_t *u = json_object_get(s, "updated"), *l = json_object_get(s, "login_at");
-	/* nor is its use: the account stage that follows records that */
-	json_t *id = json_object_get(s, "login_id"), *used = json_object_get(s, "last_used");
-	if ((id != NULL && json_object_set(before, "login_id", id) != 0) ||
-	    (used != NULL && json_object_set(before, "last_used", used) != 0))
+	json_t *id = json_object_get(s, "login_id");
+	if (id != NULL && json_object_set(before, "login_id", id) != 0)
 		return false;
 	return u != NULL && l != NULL && json_object_set(before, "updated", u) == 0 &&
 	       json_object_set(before, "login_at", l) == 0 && json_equal(before, s);

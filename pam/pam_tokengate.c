@@ -128,22 +128,37 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* The login's session id, when a stage of this handle has one. */
+/* The login's session id in the handle, with the user it is the login of:
+ * a program that asks again for another name in the same handle (login(1)
+ * after a failure) starts another login. */
+struct kept_session {
+	char user[257];		/* tg_login_name_ok: at most 256 bytes */
+	char id[65];
+};
+
+/* The login's session id, when a stage of this handle has one for this
+ * user. */
 static const char *handle_session(const struct tg_call *c)
 {
-	const void *id = NULL;
-	return pam_get_data(c->pamh, TG_DATA_SESSION, &id) == PAM_SUCCESS ? id : NULL;
+	const void *d = NULL;
+	if (pam_get_data(c->pamh, TG_DATA_SESSION, &d) != PAM_SUCCESS || d == NULL)
+		return NULL;
+	const struct kept_session *k = d;
+	return c->user != NULL && strcmp(k->user, c->user) == 0 ? k->id : NULL;
 }
 
 /* Keeps the session id the helper named for the handle's later stages
- * (the first one stays). */
+ * (the first one of this user stays). */
 static void keep_session(const struct tg_call *c, const char *id)
 {
-	char *copy;
-	if (id == NULL || handle_session(c) != NULL || strlen(id) > 64 || (copy = strdup(id)) == NULL)
+	struct kept_session *k;
+	if (id == NULL || c->user == NULL || handle_session(c) != NULL || strlen(id) >= sizeof(k->id) ||
+	    strlen(c->user) >= sizeof(k->user) || (k = calloc(1, sizeof(*k))) == NULL)
 		return;
-	if (pam_set_data(c->pamh, TG_DATA_SESSION, copy, free_data) != PAM_SUCCESS)
-		free(copy);
+	memcpy(k->user, c->user, strlen(c->user) + 1);
+	memcpy(k->id, id, strlen(id) + 1);
+	if (pam_set_data(c->pamh, TG_DATA_SESSION, k, free_data) != PAM_SUCCESS)
+		free(k);
 }
 
 static void build_request(const struct tg_call *c, uint32_t op, bool authed,

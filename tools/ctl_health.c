@@ -11,8 +11,8 @@
  *                last online check younger than offline_grace     10-50
  *                (10 + 40 x the share of the grace window left)
  *   expired      none of the above: the next login must authenticate  0
- *   ended        past session_max_age (and no longer fresh) or past
- *                idle_timeout: only a new interactive login renews it   0
+ *   ended        past idle_timeout, or past session_max_age with its
+ *                token expired: only a new interactive login renews it  0
  *   revoked      purged after a revocation (UID.revoked)                0
  * session_max_age and idle_timeout are [global]'s here (the background
  * refresh's); a service may set its own.
@@ -63,7 +63,9 @@ static void classify(const tg_config *cfg, const json_t *s, int64_t now, struct 
 	bool too_old = max_age > 0 && now - login > max_age;
 	v->ends_in = max_age <= 0 ? -1 : too_old ? 0 : login + max_age - now;
 	v->idle_left = idle <= 0 ? -1 : idle_over ? 0 : used + idle - now;
-	if (idle_over || (too_old && exp - now <= ahead)) {
+	/* past session_max_age the stored token still stands until it expires
+	 * (with the leeway); nothing renews it after that */
+	if (idle_over || (too_old && exp + leeway <= now)) {
 		v->state = "ended";
 		v->health = 0;
 		v->grace_left = 0;

@@ -32,7 +32,9 @@
  *                                      prefixed "K ")
  *            STAGE...                  auth acct setcred open close, and two that
  *                                      only look: env (the PAM environment) and
- *                                      sigchld (the application's SIGCHLD disposition)
+ *                                      sigchld (the application's SIGCHLD disposition);
+ *                                      user=NAME sets PAM_USER in the same handle (as
+ *                                      login(1) does when it asks again after a failure)
  *
  * The limits and signals are applied after pam_start and before the first
  * stage (so the modules are already loaded, as in a setuid program whose
@@ -450,7 +452,7 @@ static int valid_stage(const char *s)
 	for (size_t i = 0; known[i]; i++)
 		if (strcmp(s, known[i]) == 0)
 			return 1;
-	return 0;
+	return strncmp(s, "user=", 5) == 0 && s[5] != '\0';
 }
 
 /* What the attacker did before exec: limits, dispositions, mask. */
@@ -602,6 +604,11 @@ static void stages_one(pam_handle_t *pamh, const char *prefix)
 				free(env[k]);
 			}
 			free(env);
+			continue;
+		}
+		if (strncmp(s, "user=", 5) == 0) {
+			rc = pam_set_item(pamh, PAM_USER, s + 5);
+			printf("%s%s %s\n", prefix, s, pam_name(rc));
 			continue;
 		}
 		if (strcmp(s, "sigchld") == 0) {

@@ -353,6 +353,34 @@ r=$(pam tg_idle alice authenticate alice-password)
 r=$(pam tg_idle alice acct_mgmt)
 check "  a new interactive login makes it usable again" "succeeded"
 
+# a typed token is a use; an offline password relies on the session (no grace when idle)
+tok=$(store 5001 access_token)
+used 7200
+printf '%s\n' "$tok" | wrapped pamtester -v tg_idle alice authenticate acct_mgmt > "$T/out" 2>&1 || true
+r=$(tail -1 "$T/out")
+check "  a token typed at an idle session's service: a login by the token, and the account check that follows is allowed" \
+	"succeeded && [ \"\$(last_used_ago)\" -lt 60 ]"
+used 7200
+mode reset
+r=$(pam tg_idle alice authenticate alice-password)
+check "  provider down, an idle session: the offline password gets no grace (idle_timeout)" \
+	"! succeeded && logged 'event=auth result=deny reason=grace_expired service=tg_idle user=alice.*idle_timeout'"
+r=$(pam tg alice authenticate alice-password)
+check "  the same offline password at a service without idle_timeout: grace" \
+	"succeeded && logged 'event=grace result=allow reason=idp_unreachable service=tg user=alice'"
+mode pass
+
+# ---- two people in one handle (login(1) asking again after a failure) ----
+wrapped "$B/tests/pamdrive" --service tg --user alice --rhost 192.0.2.77 --answer wrong-password --answer bob-password \
+	auth user=bob auth acct > "$T/relogin.out" 2>&1 || true
+r=$(tr '\n' ' ' < "$T/relogin.out")
+sid_of() { grep -a -- "$1" "$T/audit.log" | tail -1 | sed -n 's/.* session=\([0-9a-f-]*\) .*/\1/p'; }
+settle
+a=$(sid_of 'event=auth result=deny reason=[a-z_]* service=tg user=alice')
+b=$(sid_of 'event=auth result=allow reason=ok service=tg user=bob')
+check "one handle, alice's failed attempt then bob's login: two logins, two session ids; bob's session names his" \
+	"grep -q '^acct=PAM_SUCCESS' '$T/relogin.out' && [ -n '$a' ] && [ -n '$b' ] && [ '$a' != '$b' ] && [ \"\$(store 5002 login_id)\" = '$b' ]"
+
 stop_all
 trap - EXIT
 suite_end

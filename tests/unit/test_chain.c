@@ -452,9 +452,13 @@ static void test_token_login_that_changes_nothing_writes_nothing(void **state)
 	char *at = token(key, "k1", now + HOUR, true);
 	token_login(at);
 	ino_t first = store_inode();
-	now += 60;
+	now += 30;
 	token_login(at); /* the same token again: only "updated" would change */
 	assert_int_equal(store_inode(), first);
+	now += 31;
+	token_login(at); /* a minute on: its use is recorded (idle_timeout) */
+	assert_true(store_inode() != first);
+	first = store_inode();
 	char *other = token(key, "k1", now + HOUR, true);
 	token_login(other); /* a new token: written (atomically, a new file) */
 	assert_true(store_inode() != first);
