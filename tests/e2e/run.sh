@@ -206,6 +206,15 @@ check "  sshd's setcred runs in another process than auth: the PAM environment c
 sid=$(grep -a 'event=auth result=allow reason=ok service=tg-sshd user=alice' "$T/audit.log" | tail -1 | sed -n 's/.* session=\([0-9a-f-]*\) .*/\1/p')
 check "  one id links the login's records across sshd's processes: auth (its PAM child), account, session_open, session_close (the monitor): session=$sid" \
 	"[ -n '$sid' ] && logged 'event=account result=allow reason=ok service=tg-sshd user=alice .*session=$sid' && logged 'event=session_open result=allow reason=ok service=tg-sshd user=alice .*session=$sid' && logged 'event=session_close result=allow reason=ok service=tg-sshd user=alice .*session=$sid'"
+"$B/tokengatectl" audit alice --file "$T/audit.log" --json > "$T/trail.json" 2>/dev/null || true
+check "  tokengatectl audit alice puts that ssh login back together: auth, account, session_open, session_close in order" \
+	"python3 - '$T/trail.json' '$sid' <<'PY'
+import json, sys
+recs, sid = json.load(open(sys.argv[1])), sys.argv[2]
+got = [r['event'] for r in recs if r.get('session') == sid and r['event'] in ('auth', 'account', 'session_open', 'session_close')]
+assert got == ['auth', 'account', 'session_open', 'session_close'], got
+PY"
+
 check "  sshd's own log: Accepted keyboard-interactive/pam for alice" \
 	"sshd_said 'Accepted keyboard-interactive/pam for alice from 127.0.0.1'"
 check "  audited: auth, account and session_open allow for service tg-sshd" \
