@@ -424,14 +424,10 @@ static tg_rc not_them(struct run *r, tg_rc vrc, const char *detail)
 }
 
 /* Step 2: the refresh-token grant. */
-/* How long since the session's last interactive login (sessions from
- * before login_at was kept: since they were created). */
+/* How long since the session's last interactive login. */
 static int64_t login_age(const struct run *r)
 {
-	int64_t at = tg_session_int(*r->sess, "login_at");
-	if (at <= 0)
-		at = tg_session_int(*r->sess, "created");
-	return r->q->now - at;
+	return r->q->now - tg_session_login_at(*r->sess);
 }
 
 /* Past session_max_age: no refresh and no grace renews it; a new
@@ -442,14 +438,10 @@ static bool too_old(const struct run *r)
 	return max > 0 && login_age(r) > max;
 }
 
-/* How long since a login stage last used the session (idle_timeout;
- * sessions from before last_used was kept: since their last login). */
+/* How long since a login stage last used the session (idle_timeout). */
 static int64_t idle_for(const struct run *r)
 {
-	int64_t at = tg_session_int(*r->sess, "last_used");
-	if (at <= 0)
-		return login_age(r);
-	return r->q->now - at;
+	return r->q->now - tg_session_last_use(*r->sess);
 }
 
 /* Past idle_timeout: nothing renews it, nothing of it lets anyone in; a

@@ -82,6 +82,18 @@ int64_t tg_session_int(const json_t *sess, const char *key)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+int64_t tg_session_login_at(const json_t *sess)
+{
+	int64_t at = tg_session_int(sess, "login_at");
+	return at > 0 ? at : tg_session_int(sess, "created");
+}
+
+int64_t tg_session_last_use(const json_t *sess)
+{
+	int64_t at = tg_session_int(sess, "last_used");
+	return at > 0 ? at : tg_session_login_at(sess);
+}
+
 static void wipe_member(json_t *sess, const char *key)
 {
 	json_t *v = json_object_get(sess, key);

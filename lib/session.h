@@ -39,6 +39,12 @@ TG_HIDDEN bool tg_session_valid(const json_t *sess, const char *user, uint32_t u
 				const char **why);
 TG_HIDDEN const char *tg_session_str(const json_t *sess, const char *key);
 TG_HIDDEN int64_t tg_session_int(const json_t *sess, const char *key); /* 0 if absent */
+/* When its last interactive login was (session_max_age counts from it;
+ * sessions from before login_at was kept: when they were made), and when a
+ * login stage last used it (idle_timeout; before last_used was kept: that
+ * login). */
+TG_HIDDEN int64_t tg_session_login_at(const json_t *sess);
+TG_HIDDEN int64_t tg_session_last_use(const json_t *sess);
 /* Sets (or with v NULL removes) a member; secrets are copied, so the
  * caller wipes its own copy. */
 TG_HIDDEN tg_rc tg_session_set_str(json_t *sess, const char *key, const char *v);

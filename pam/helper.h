@@ -46,6 +46,9 @@ struct hctx {
 	char sid[40];		/* this PAM login's session id: in every record,
 				   from its auth to its session close */
 	char login_id[40];	/* the stored session's login (its login_id) */
+	bool proof_checked;	/* proof_in verified (helper_proof): */
+	tg_rc proof_rc;		/* its result, and */
+	char proof_sid[40];	/* the session id it carries */
 };
 
 /* One step's outcome, for the decision's audit record. */
@@ -91,6 +94,9 @@ tg_rc helper_load_config(struct hctx *c);
  * handle; else the one our proof of auth carries (sshd's other process);
  * else a new one. Called by helper_load_config. */
 void helper_session_id(struct hctx *c);
+/* Is proof_in our proof of auth for this user and service (authproof.h)?
+ * Verified once per call: the session id and setcred both ask. */
+tg_rc helper_proof(struct hctx *c);
 int64_t helper_now(const struct hctx *c);
 /* The library's context for this step: config, service, user, uid,
  * rhost, the clock now, and the helper's audit sink. */
@@ -144,6 +150,8 @@ bool helper_can_step_up(struct hctx *c);
 tg_rc helper_step_up(struct hctx *c, const char *event, tg_rc rc);
 /* The user's message for a refusal for freshness or strength. */
 void helper_shortfall_message(struct hctx *c);
+/* Was rc such a refusal? Then its record's detail, into buf. */
+bool helper_shortfall_detail(const struct hctx *c, tg_rc rc, char *buf, size_t len);
 /* setcred without our auth in the same process (sshd): is the proof in
  * the PAM environment ours? */
 tg_rc helper_setcred(struct hctx *c);

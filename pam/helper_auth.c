@@ -285,6 +285,14 @@ bool helper_can_step_up(struct hctx *c)
 	return m.device && tg_chain_login_issuer(helper_ctx(c)) >= 0;
 }
 
+bool helper_shortfall_detail(const struct hctx *c, tg_rc rc, char *buf, size_t len)
+{
+	if (rc != TG_E_NOT_AUTHORIZED || !c->shortfall.hit)
+		return false;
+	snprintf(buf, len, "a fresh or stronger login is needed: %.200s", c->shortfall.why);
+	return true;
+}
+
 void helper_shortfall_message(struct hctx *c)
 {
 	char msg[320];
@@ -328,8 +336,7 @@ tg_rc helper_setcred(struct hctx *c)
 		return rc;
 	if (c->proof_in == NULL)
 		return TG_E_NO_CREDENTIALS;
-	rc = tg_authproof_check(tg_settings(c->cfg)->store_dir, c->proof_in, c->user,
-				c->service, helper_now(c), NULL);
+	rc = helper_proof(c);
 	if (rc != TG_OK)
 		helper_audit_simple(c, "auth", "deny", tg_reason(rc),
 				    rc == TG_E_NO_CREDENTIALS

@@ -46,12 +46,25 @@ void helper_session_id(struct hctx *c)
 		snprintf(c->sid, sizeof(c->sid), "%s", c->session_in);
 		return;
 	}
-	if (c->proof_in != NULL && c->cfg != NULL &&
-	    tg_authproof_check(tg_settings(c->cfg)->store_dir, c->proof_in, c->user, c->service,
-			       helper_now(c), c->sid) == TG_OK)
+	if (c->proof_in != NULL && helper_proof(c) == TG_OK) {
+		snprintf(c->sid, sizeof(c->sid), "%s", c->proof_sid);
 		return;
+	}
 	if (tg_uuid4(c->sid, sizeof(c->sid)) != TG_OK)
 		c->sid[0] = '\0';
+}
+
+tg_rc helper_proof(struct hctx *c)
+{
+	if (!c->proof_checked) {
+		c->proof_checked = true;
+		c->proof_rc = c->proof_in == NULL || c->cfg == NULL
+				      ? TG_E_NO_CREDENTIALS
+				      : tg_authproof_check(tg_settings(c->cfg)->store_dir, c->proof_in,
+							   c->user, c->service, helper_now(c),
+							   c->proof_sid);
+	}
+	return c->proof_rc;
 }
 
 int64_t helper_now(const struct hctx *c)

@@ -29,10 +29,7 @@ void helper_chain_report(struct hctx *c, const char *event, const char *method,
 			 const struct tg_chain_out *o)
 {
 	char why[sizeof(o->detail)];
-	bool shortfall = o->rc == TG_E_NOT_AUTHORIZED && c->shortfall.hit;
-	if (shortfall)
-		snprintf(why, sizeof(why), "a fresh or stronger login is needed: %.200s",
-			 c->shortfall.why);
+	bool shortfall = helper_shortfall_detail(c, o->rc, why, sizeof(why));
 	struct hresult r = {
 		.rc = o->rc, .method = method,
 		.detail = shortfall ? why : o->detail[0] ? o->detail : NULL,

@@ -102,12 +102,9 @@ tg_rc helper_decide_token(struct hctx *c, const char *event, const char *tok, tg
 		r.rc = token_session(c, tok, t, idx, &r);
 	r.token = t;
 	char why[300];
-	bool shortfall = r.rc == TG_E_NOT_AUTHORIZED && c->shortfall.hit;
-	if (shortfall) {
-		snprintf(why, sizeof(why), "a fresh or stronger login is needed: %.200s",
-			 c->shortfall.why);
+	bool shortfall = helper_shortfall_detail(c, r.rc, why, sizeof(why));
+	if (shortfall)
 		r.detail = why;
-	}
 	helper_audit_decision(c, event, &r);
 	if (r.rc == TG_OK && valid != NULL)
 		*valid = t;

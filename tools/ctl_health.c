@@ -54,9 +54,7 @@ static void classify(const tg_config *cfg, const json_t *s, int64_t now, struct 
 	v->grace_left = v->last_online > 0 && now >= v->last_online ? v->last_online + grace - now : 0;
 	if (v->grace_left < 0)
 		v->grace_left = 0;
-	int64_t login = tg_session_int(s, "login_at") > 0 ? tg_session_int(s, "login_at")
-							    : tg_session_int(s, "created");
-	int64_t used = tg_session_int(s, "last_used") > 0 ? tg_session_int(s, "last_used") : login;
+	int64_t login = tg_session_login_at(s), used = tg_session_last_use(s);
 	int64_t max_age = tg_settings(cfg)->global.session_max_age;
 	int64_t idle = tg_settings(cfg)->global.idle_timeout;
 	bool idle_over = idle > 0 && now - used > idle;
